@@ -1,0 +1,89 @@
+package keypolicy
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrMalformedPolicy is returned, wrapped in a [*SyntaxError] or a
+// [*ParseError], when [Parse] is given something that is not a key policy.
+var ErrMalformedPolicy = errors.New("keypolicy: malformed key policy")
+
+// ErrInvalidParams is returned, wrapped in a [*ParamError], when a generator
+// is given parameters it cannot turn into a valid key policy.
+var ErrInvalidParams = errors.New("keypolicy: invalid parameters")
+
+// ErrConflict is returned, wrapped in a [*ConflictError], when [Merge] finds
+// a statement whose Sid is already used by a different statement.
+var ErrConflict = errors.New("keypolicy: conflicting statement")
+
+// SyntaxError reports JSON that cannot be parsed, with its position.
+//
+//	var se *keypolicy.SyntaxError
+//	if errors.As(err, &se) {
+//		fmt.Printf("line %d, column %d: %s\n", se.Line, se.Column, se.Msg)
+//	}
+type SyntaxError struct {
+	Offset int64 // byte offset of the error, counted from 0
+	Line   int   // line of the error, counted from 1
+	Column int   // column (byte) of the error, counted from 1
+	Msg    string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("keypolicy: invalid JSON at line %d, column %d: %s", e.Line, e.Column, e.Msg)
+}
+
+// Unwrap returns [ErrMalformedPolicy].
+func (e *SyntaxError) Unwrap() error { return ErrMalformedPolicy }
+
+// ParseError reports well-formed JSON that is not a key policy: a value of
+// the wrong type at Path, such as "Statement[1].Action".
+type ParseError struct {
+	Path string
+	Msg  string
+}
+
+func (e *ParseError) Error() string {
+	if e.Path == "" {
+		return "keypolicy: " + e.Msg
+	}
+	return fmt.Sprintf("keypolicy: %s: %s", e.Path, e.Msg)
+}
+
+// Unwrap returns [ErrMalformedPolicy].
+func (e *ParseError) Unwrap() error { return ErrMalformedPolicy }
+
+// ParamError reports a generator parameter that is not valid.
+//
+//	var pe *keypolicy.ParamError
+//	if errors.As(err, &pe) {
+//		fmt.Println("fix the", pe.Field, "parameter:", pe.Reason)
+//	}
+type ParamError struct {
+	Field  string // the parameter's field name, such as "Account"
+	Value  string // the value given
+	Reason string
+}
+
+func (e *ParamError) Error() string {
+	return fmt.Sprintf("keypolicy: invalid %s %q: %s", e.Field, e.Value, e.Reason)
+}
+
+// Unwrap returns [ErrInvalidParams].
+func (e *ParamError) Unwrap() error { return ErrInvalidParams }
+
+// ConflictError reports a statement that [Merge] cannot add because the base
+// policy already has a different statement with the same Sid.
+type ConflictError struct {
+	Sid      string
+	Existing Statement // the statement in the base policy
+	Incoming Statement // the statement that was to be added
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("keypolicy: the policy already has a different statement with Sid %q", e.Sid)
+}
+
+// Unwrap returns [ErrConflict].
+func (e *ConflictError) Unwrap() error { return ErrConflict }

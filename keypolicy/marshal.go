@@ -1,0 +1,300 @@
+package keypolicy
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"unicode/utf8"
+)
+
+// JSON returns d as AWS shows key policies: two-space indented JSON with
+// HTML escaping off and a trailing newline. Fields are written in the order
+// they were parsed, or in AWS's order for fields set in code.
+func (d *Document) JSON() ([]byte, error) {
+	compact := d.appendCompact(make([]byte, 0, 1024))
+	var out bytes.Buffer
+	out.Grow(len(compact) * 2)
+	if err := json.Indent(&out, compact, "", "  "); err != nil {
+		return nil, err // unreachable: appendCompact writes valid JSON
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
+}
+
+// Compact returns d as JSON without insignificant white space.
+func (d *Document) Compact() []byte {
+	return d.appendCompact(nil)
+}
+
+// MarshalJSON implements [json.Marshaler]; it writes the compact form.
+func (d *Document) MarshalJSON() ([]byte, error) { return d.appendCompact(nil), nil }
+
+// UnmarshalJSON implements [json.Unmarshaler] with [Parse].
+func (d *Document) UnmarshalJSON(data []byte) error {
+	p, err := Parse(data)
+	if err != nil {
+		return err
+	}
+	*d = *p
+	return nil
+}
+
+// MarshalJSON implements [json.Marshaler]; it writes the compact form.
+func (s Statement) MarshalJSON() ([]byte, error) { return s.appendCompact(nil), nil }
+
+var documentOrder = []string{"Version", "Id", "Statement"}
+
+var statementOrder = []string{
+	"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
+	"Resource", "NotResource", "Condition",
+}
+
+// objectWriter writes the members of one JSON object, in the parsed order
+// first and then in the canonical order.
+type objectWriter struct {
+	b     []byte
+	first bool
+}
+
+func (w *objectWriter) key(name string) {
+	if !w.first {
+		w.b = append(w.b, ',')
+	}
+	w.first = false
+	w.b = appendString(w.b, name)
+	w.b = append(w.b, ':')
+}
+
+// writeObject writes known fields (through emit, which reports whether the
+// field has anything to write) and extra fields in the parsed order keys,
+// then the remaining known fields in canonical order, then the remaining
+// extras.
+func writeObject(b []byte, keys, canonical []string, extra []Field, emit func(w *objectWriter, name string, parsed bool) bool) []byte {
+	w := &objectWriter{b: append(b, '{'), first: true}
+	done := func(name string) bool { return slices.Contains(keys, name) }
+	for _, k := range keys {
+		if slices.Contains(canonical, k) {
+			emit(w, k, true)
+			continue
+		}
+		for _, f := range extra {
+			if f.Name == k {
+				w.key(f.Name)
+				w.b = append(w.b, f.Value...)
+				break
+			}
+		}
+	}
+	for _, k := range canonical {
+		if !done(k) {
+			emit(w, k, false)
+		}
+	}
+	for _, f := range extra {
+		if !done(f.Name) {
+			w.key(f.Name)
+			w.b = append(w.b, f.Value...)
+		}
+	}
+	return append(w.b, '}')
+}
+
+func (d *Document) appendCompact(b []byte) []byte {
+	if d == nil {
+		return append(b, "null"...)
+	}
+	return writeObject(b, d.keys, documentOrder, d.Extra, func(w *objectWriter, name string, parsed bool) bool {
+		switch name {
+		case "Version":
+			if parsed || d.Version != "" {
+				w.key(name)
+				w.b = appendString(w.b, d.Version)
+			}
+		case "Id":
+			if parsed || d.ID != "" {
+				w.key(name)
+				w.b = appendString(w.b, d.ID)
+			}
+		case "Statement":
+			if !parsed && d.Statement == nil {
+				return false
+			}
+			w.key(name)
+			if d.SingleStatement && len(d.Statement) == 1 {
+				w.b = d.Statement[0].appendCompact(w.b)
+				return true
+			}
+			w.b = append(w.b, '[')
+			for i := range d.Statement {
+				if i > 0 {
+					w.b = append(w.b, ',')
+				}
+				w.b = d.Statement[i].appendCompact(w.b)
+			}
+			w.b = append(w.b, ']')
+		}
+		return true
+	})
+}
+
+func (s *Statement) appendCompact(b []byte) []byte {
+	return writeObject(b, s.keys, statementOrder, s.Extra, func(w *objectWriter, name string, parsed bool) bool {
+		str := func(v string) {
+			if parsed || v != "" {
+				w.key(name)
+				w.b = appendString(w.b, v)
+			}
+		}
+		strs := func(v Strings) {
+			if !v.IsZero() {
+				w.key(name)
+				w.b = v.appendJSON(w.b)
+			}
+		}
+		principal := func(p *Principal) {
+			if p != nil {
+				w.key(name)
+				w.b = p.appendJSON(w.b)
+			}
+		}
+		switch name {
+		case "Sid":
+			str(s.Sid)
+		case "Effect":
+			str(s.Effect)
+		case "Principal":
+			principal(s.Principal)
+		case "NotPrincipal":
+			principal(s.NotPrincipal)
+		case "Action":
+			strs(s.Action)
+		case "NotAction":
+			strs(s.NotAction)
+		case "Resource":
+			strs(s.Resource)
+		case "NotResource":
+			strs(s.NotResource)
+		case "Condition":
+			if s.Condition != nil {
+				w.key(name)
+				w.b = s.Condition.appendJSON(w.b)
+			}
+		}
+		return true
+	})
+}
+
+func (s Strings) appendJSON(b []byte) []byte {
+	if s.Single && len(s.Values) == 1 {
+		return s.appendItem(b, 0)
+	}
+	b = append(b, '[')
+	for i := range s.Values {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = s.appendItem(b, i)
+	}
+	return append(b, ']')
+}
+
+func (s Strings) appendItem(b []byte, i int) []byte {
+	if s.IsLiteral(i) {
+		return append(b, s.Values[i]...)
+	}
+	return appendString(b, s.Values[i])
+}
+
+func (p *Principal) appendJSON(b []byte) []byte {
+	if p.Wildcard {
+		return append(b, `"*"`...)
+	}
+	b = append(b, '{')
+	for i, e := range p.Entries {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, e.Type)
+		b = append(b, ':')
+		b = e.Values.appendJSON(b)
+	}
+	return append(b, '}')
+}
+
+func (c Condition) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	for i, op := range c {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, op.Operator)
+		b = append(b, ":{"...)
+		for j, k := range op.Keys {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k.Key)
+			b = append(b, ':')
+			b = k.Values.appendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string exactly as encoding/json does with
+// SetEscapeHTML(false): invalid UTF-8 becomes U+FFFD and U+2028/U+2029 are
+// escaped.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

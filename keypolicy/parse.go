@@ -1,0 +1,340 @@
+package keypolicy
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// Parse parses a key policy. It accepts everything AWS accepts in a key
+// policy: either Version, a single statement object instead of a list,
+// "Principal": "*", and values written as a string or a list. Fields it does
+// not model are kept in Extra. The result marshals back to the same content.
+//
+// Malformed input returns an error that wraps [ErrMalformedPolicy]: a
+// [*SyntaxError] with the line and column for invalid JSON, or a
+// [*ParseError] with the path of a value of the wrong type.
+func Parse(data []byte) (*Document, error) {
+	if !json.Valid(data) {
+		return nil, syntaxError(data)
+	}
+	d := &Document{}
+	kind := kindOf(data)
+	if kind != '{' {
+		return nil, &ParseError{Msg: "a key policy must be a JSON object, not " + kindName(kind)}
+	}
+	keys, err := eachMember(data, "", func(key string, val json.RawMessage) error {
+		switch key {
+		case "Version":
+			return parseString(val, key, &d.Version)
+		case "Id":
+			return parseString(val, key, &d.ID)
+		case "Statement":
+			return d.parseStatements(val)
+		default:
+			d.Extra = append(d.Extra, Field{Name: key, Value: compact(val)})
+			return nil
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.keys = keys
+	return d, nil
+}
+
+func (d *Document) parseStatements(val json.RawMessage) error {
+	switch kindOf(val) {
+	case '{':
+		s, err := parseStatement(val, "Statement")
+		if err != nil {
+			return err
+		}
+		d.Statement = []Statement{s}
+		d.SingleStatement = true
+		return nil
+	case '[':
+		d.Statement = []Statement{}
+		return eachItem(val, func(i int, item json.RawMessage) error {
+			path := "Statement[" + strconv.Itoa(i) + "]"
+			if kindOf(item) != '{' {
+				return &ParseError{Path: path, Msg: "must be an object, not " + kindName(kindOf(item))}
+			}
+			s, err := parseStatement(item, path)
+			if err != nil {
+				return err
+			}
+			d.Statement = append(d.Statement, s)
+			return nil
+		})
+	default:
+		return &ParseError{Path: "Statement", Msg: "must be an object or a list of objects, not " + kindName(kindOf(val))}
+	}
+}
+
+func parseStatement(data json.RawMessage, path string) (Statement, error) {
+	var s Statement
+	keys, err := eachMember(data, path, func(key string, val json.RawMessage) error {
+		p := path + "." + key
+		var err error
+		switch key {
+		case "Sid":
+			err = parseString(val, p, &s.Sid)
+		case "Effect":
+			err = parseString(val, p, &s.Effect)
+		case "Principal":
+			s.Principal, err = parsePrincipal(val, p)
+		case "NotPrincipal":
+			s.NotPrincipal, err = parsePrincipal(val, p)
+		case "Action":
+			s.Action, err = parseStrings(val, p, false)
+		case "NotAction":
+			s.NotAction, err = parseStrings(val, p, false)
+		case "Resource":
+			s.Resource, err = parseStrings(val, p, false)
+		case "NotResource":
+			s.NotResource, err = parseStrings(val, p, false)
+		case "Condition":
+			s.Condition, err = parseCondition(val, p)
+		default:
+			s.Extra = append(s.Extra, Field{Name: key, Value: compact(val)})
+		}
+		return err
+	})
+	s.keys = keys
+	return s, err
+}
+
+func parsePrincipal(val json.RawMessage, path string) (*Principal, error) {
+	switch kindOf(val) {
+	case '"':
+		var s string
+		if err := json.Unmarshal(val, &s); err != nil {
+			return nil, &ParseError{Path: path, Msg: err.Error()}
+		}
+		if s != "*" {
+			return nil, &ParseError{Path: path, Msg: fmt.Sprintf("a principal written as a string must be \"*\", not %q", s)}
+		}
+		return &Principal{Wildcard: true}, nil
+	case '{':
+		p := &Principal{Entries: []PrincipalEntry{}}
+		_, err := eachMember(val, path, func(key string, v json.RawMessage) error {
+			vals, err := parseStrings(v, path+"."+key, false)
+			if err != nil {
+				return err
+			}
+			p.Entries = append(p.Entries, PrincipalEntry{Type: key, Values: vals})
+			return nil
+		})
+		return p, err
+	default:
+		return nil, &ParseError{Path: path, Msg: "must be \"*\" or an object, not " + kindName(kindOf(val))}
+	}
+}
+
+func parseCondition(val json.RawMessage, path string) (Condition, error) {
+	if kindOf(val) != '{' {
+		return nil, &ParseError{Path: path, Msg: "must be an object, not " + kindName(kindOf(val))}
+	}
+	c := Condition{}
+	_, err := eachMember(val, path, func(op string, opVal json.RawMessage) error {
+		opPath := path + "." + op
+		if kindOf(opVal) != '{' {
+			return &ParseError{Path: opPath, Msg: "must be an object of condition keys, not " + kindName(kindOf(opVal))}
+		}
+		o := ConditionOperator{Operator: op, Keys: []ConditionKey{}}
+		_, err := eachMember(opVal, opPath, func(key string, v json.RawMessage) error {
+			vals, err := parseStrings(v, opPath+"."+key, true)
+			if err != nil {
+				return err
+			}
+			o.Keys = append(o.Keys, ConditionKey{Key: key, Values: vals})
+			return nil
+		})
+		c = append(c, o)
+		return err
+	})
+	return c, err
+}
+
+func parseStrings(val json.RawMessage, path string, literals bool) (Strings, error) {
+	switch k := kindOf(val); k {
+	case '"':
+		var s string
+		if err := json.Unmarshal(val, &s); err != nil {
+			return Strings{}, &ParseError{Path: path, Msg: err.Error()}
+		}
+		return Strings{Values: []string{s}, Single: true}, nil
+	case '[':
+		out := Strings{Values: []string{}}
+		err := eachItem(val, func(i int, item json.RawMessage) error {
+			switch ik := kindOf(item); {
+			case ik == '"':
+				var s string
+				if err := json.Unmarshal(item, &s); err != nil {
+					return &ParseError{Path: fmt.Sprintf("%s[%d]", path, i), Msg: err.Error()}
+				}
+				out.Values = append(out.Values, s)
+				if out.literal != nil {
+					out.literal = append(out.literal, false)
+				}
+			case literals && (ik == '0' || ik == 't' || ik == 'f'):
+				if out.literal == nil {
+					out.literal = make([]bool, len(out.Values), len(out.Values)+1)
+				}
+				out.Values = append(out.Values, string(bytes.TrimSpace(item)))
+				out.literal = append(out.literal, true)
+			default:
+				return &ParseError{Path: fmt.Sprintf("%s[%d]", path, i), Msg: "must be a string, not " + kindName(ik)}
+			}
+			return nil
+		})
+		return out, err
+	case '0', 't', 'f':
+		if literals {
+			return Strings{Values: []string{string(bytes.TrimSpace(val))}, Single: true, literal: []bool{true}}, nil
+		}
+		fallthrough
+	default:
+		return Strings{}, &ParseError{Path: path, Msg: "must be a string or a list of strings, not " + kindName(k)}
+	}
+}
+
+func parseString(val json.RawMessage, path string, dst *string) error {
+	if kindOf(val) != '"' {
+		return &ParseError{Path: path, Msg: "must be a string, not " + kindName(kindOf(val))}
+	}
+	if err := json.Unmarshal(val, dst); err != nil {
+		return &ParseError{Path: path, Msg: err.Error()}
+	}
+	return nil
+}
+
+// eachMember calls fn for each member of the JSON object data, in order, and
+// returns the member names. Duplicate names are rejected: AWS does not say
+// which of two would apply, so keeping either would change the policy.
+func eachMember(data []byte, path string, fn func(key string, val json.RawMessage) error) ([]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil { // '{'
+		return nil, &ParseError{Path: path, Msg: err.Error()}
+	}
+	var keys []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, &ParseError{Path: path, Msg: err.Error()}
+		}
+		key, _ := tok.(string)
+		for _, k := range keys {
+			if k == key {
+				return nil, &ParseError{Path: joinPath(path, key), Msg: "appears more than once"}
+			}
+		}
+		var val json.RawMessage
+		if err := dec.Decode(&val); err != nil {
+			return nil, &ParseError{Path: joinPath(path, key), Msg: err.Error()}
+		}
+		keys = append(keys, key)
+		if err := fn(key, val); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// eachItem calls fn for each item of the JSON array data, in order.
+func eachItem(data []byte, fn func(i int, item json.RawMessage) error) error {
+	var items []json.RawMessage
+	if err := json.Unmarshal(data, &items); err != nil {
+		return &ParseError{Msg: err.Error()}
+	}
+	for i, item := range items {
+		if err := fn(i, item); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// kindOf returns the first byte of the JSON value in data: '{', '[', '"',
+// 't', 'f', 'n', or '0' for a number.
+func kindOf(data []byte) byte {
+	data = bytes.TrimLeft(data, " \t\r\n")
+	if len(data) == 0 {
+		return 0
+	}
+	switch c := data[0]; c {
+	case '{', '[', '"', 't', 'f', 'n':
+		return c
+	default:
+		return '0'
+	}
+}
+
+func kindName(k byte) string {
+	switch k {
+	case '{':
+		return "an object"
+	case '[':
+		return "a list"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	case '0':
+		return "a number"
+	default:
+		return "nothing"
+	}
+}
+
+func compact(raw json.RawMessage) json.RawMessage {
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return append(json.RawMessage(nil), raw...)
+	}
+	return b.Bytes()
+}
+
+// syntaxError locates the first JSON syntax error in data.
+func syntaxError(data []byte) error {
+	var v any
+	err := json.Unmarshal(data, &v)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		msg := "unexpected end of JSON input"
+		if err != nil {
+			msg = err.Error()
+		}
+		se = &json.SyntaxError{Offset: int64(len(data))}
+		return newSyntaxError(data, se.Offset, msg)
+	}
+	return newSyntaxError(data, se.Offset, se.Error())
+}
+
+func newSyntaxError(data []byte, offset int64, msg string) *SyntaxError {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	line, col := 1, 1
+	for _, c := range data[:offset] {
+		if c == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return &SyntaxError{Offset: offset, Line: line, Column: col, Msg: msg}
+}
