@@ -1,0 +1,53 @@
+// Package batchevaltest is a loopback emulator of the Amazon Bedrock
+// AgentCore data-plane operations for batch evaluations:
+// StartBatchEvaluation, GetBatchEvaluation, ListBatchEvaluations,
+// StopBatchEvaluation and DeleteBatchEvaluation.
+//
+// It serves the REST-JSON wire protocol of the service (the paths, status
+// codes, JSON shapes and error headers of aws-sdk-go-v2
+// service/bedrockagentcore), so the real *bedrockagentcore.Client talks to it
+// through BaseEndpoint, and it enforces the documented behaviour of customer
+// managed KMS keys through an in-memory KMS from package kmstest:
+//
+//   - StartBatchEvaluation identifies the caller by the access key id of its
+//     SigV4 signature, checks the key ARN's Region, then validates the key
+//     with the caller's permissions as a forward access session (DescribeKey
+//     and a dry-run GenerateDataKey with kms:ViaService set to
+//     bedrock-agentcore.REGION.amazonaws.com and the batch-evaluation
+//     encryption context), and finally checks that the service principal
+//     bedrock-agentcore.amazonaws.com can call GenerateDataKey with its own
+//     credentials, with aws:SourceAccount and aws:SourceArn set, by writing
+//     the encrypted data-source configuration. A key that is disabled, pending
+//     deletion or not a symmetric encryption key fails with ValidationException
+//     and the text "The specified KMS key is not in a usable state. Verify the
+//     key is enabled and not pending deletion."; a key policy that does not
+//     allow the caller or the service principal fails with
+//     AccessDeniedException and "Access denied for the specified KMS key.
+//     Verify the key policy grants the required permissions."; a key in
+//     another Region fails with ValidationException.
+//   - Evaluations move PENDING, IN_PROGRESS, then COMPLETED on the clock in
+//     [Options]. Entering IN_PROGRESS writes the session metadata and
+//     completing writes the results, each encrypted under a data key from
+//     GenerateDataKey made as the service principal with the encryption
+//     context {"aws:bedrock-agentcore:batchEvaluationArn": ARN}. If the key
+//     has become unusable by then, the evaluation ends FAILED with the reason
+//     in errorDetails.
+//   - GetBatchEvaluation always returns the metadata (name, status,
+//     timestamps, configuration). It returns evaluationResults (and
+//     insightResults when insights were requested) only if the service
+//     principal can decrypt them. When it cannot, those members are absent
+//     and errorDetails carries one entry that starts with
+//     [ResultsUnavailablePrefix] and names the KMS error and the remedy. The
+//     GetBatchEvaluation response shape has no dedicated member for this, and
+//     AWS documents only that the results "cannot be read", so this is the
+//     emulator's rendering of it; clients should rely on the absence of
+//     evaluationResults on a completed evaluation with a kmsKeyArn.
+//   - ListBatchEvaluations, StopBatchEvaluation and DeleteBatchEvaluation
+//     make no KMS calls and succeed whatever the state of the key.
+//
+// [Options] adds latency and injects faults (throttling, 5xx) per operation.
+// [*Emulator.KMSCalls] records every KMS call the emulated service made, so
+// tests can assert who called, with which context.
+//
+// An [Emulator] is safe for concurrent use.
+package batchevaltest

@@ -1,0 +1,680 @@
+package batchevaltest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+
+	"github.com/agentcorekms/agentcorekms/internal/awspartition"
+	"github.com/agentcorekms/agentcorekms/keypolicy"
+)
+
+// Messages the emulator returns, as AWS documents them.
+const (
+	// MessageKeyNotUsable is the ValidationException message for a key that
+	// is disabled, pending deletion or otherwise not usable.
+	MessageKeyNotUsable = "The specified KMS key is not in a usable state. Verify the key is enabled and not pending deletion."
+	// MessageAccessDenied is the AccessDeniedException message for a key
+	// policy that does not grant the caller or the service principal the
+	// permissions they need.
+	MessageAccessDenied = "Access denied for the specified KMS key. Verify the key policy grants the required permissions."
+	// MessageWrongRegion is the ValidationException message for a key in
+	// another Region than the batch evaluation.
+	MessageWrongRegion = "The KMS key must be in the same AWS Region as the batch evaluation."
+	// MessageKeyNotFound is the ValidationException message for a key ARN
+	// that names no key.
+	MessageKeyNotFound = "The specified KMS key was not found. Verify the key ARN."
+	// MessageNotAKeyARN is the ValidationException message for a kmsKeyArn
+	// that is not the ARN of a KMS key (an alias ARN, a key id, ...).
+	MessageNotAKeyARN = "kmsKeyArn must be the ARN of a KMS key, such as arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab."
+	// ResultsUnavailablePrefix starts the errorDetails entry that
+	// GetBatchEvaluation adds when the results cannot be decrypted.
+	ResultsUnavailablePrefix = "Evaluation results cannot be read because the KMS key is unavailable"
+	// RestoreAccessAdvice is the remedy AWS documents for an unavailable key.
+	RestoreAccessAdvice = "To restore access, re-enable the key or update the key policy to grant the required permissions."
+)
+
+// Defaults of [Options].
+const (
+	DefaultRegion     = "us-east-1"
+	DefaultPendingFor = 100 * time.Millisecond
+	DefaultRunFor     = 300 * time.Millisecond
+	DefaultSessions   = 5
+	// DefaultMaxResults is the page size of ListBatchEvaluations when the
+	// request sets no maxResults.
+	DefaultMaxResults = 20
+	// MaxEvaluators and MaxInsights are the documented limits per batch
+	// evaluation.
+	MaxEvaluators = 10
+	MaxInsights   = 10
+)
+
+// Operation names, as [Options.Inject] receives them.
+const (
+	OpStart  = "StartBatchEvaluation"
+	OpGet    = "GetBatchEvaluation"
+	OpList   = "ListBatchEvaluations"
+	OpStop   = "StopBatchEvaluation"
+	OpDelete = "DeleteBatchEvaluation"
+)
+
+// Options configures an [Emulator].
+type Options struct {
+	// Region is the Region the emulated endpoint serves. If empty,
+	// DefaultRegion is used.
+	Region string
+	// Now is the emulator's clock. If nil, time.Now is used. Status changes
+	// are computed from it whenever an evaluation is read, so a test can
+	// drive them with a fake clock.
+	Now func() time.Time
+	// PendingFor is how long an evaluation stays PENDING. If zero,
+	// DefaultPendingFor is used; a negative value means no wait.
+	PendingFor time.Duration
+	// RunFor is how long an evaluation stays IN_PROGRESS. If zero,
+	// DefaultRunFor is used; a negative value means no wait.
+	RunFor time.Duration
+	// Sessions is the number of agent sessions each evaluation finds. If
+	// zero, DefaultSessions is used.
+	Sessions int
+	// Latency is added before every response. If zero, none.
+	Latency time.Duration
+	// Inject, if set, is called with the operation name (OpStart, ...)
+	// before the operation runs; a non-nil Fault is returned instead.
+	Inject func(op string) *Fault
+}
+
+// Fault is an error response the emulator returns instead of running an
+// operation.
+type Fault struct {
+	// StatusCode is the HTTP status. If zero, 500.
+	StatusCode int
+	// Code is the error type sent in X-Amzn-Errortype. If empty,
+	// "InternalServerException".
+	Code string
+	// Message is the error message. If empty, a generic one.
+	Message string
+}
+
+// Throttling returns a Fault that the SDK reads as ThrottlingException and
+// retries.
+func Throttling() *Fault {
+	return &Fault{StatusCode: http.StatusTooManyRequests, Code: "ThrottlingException", Message: "Rate exceeded"}
+}
+
+// InternalError returns a Fault that the SDK reads as InternalServerException
+// and retries.
+func InternalError() *Fault {
+	return &Fault{StatusCode: http.StatusInternalServerError, Code: "InternalServerException", Message: "Internal server error (injected)"}
+}
+
+// KMSCall records one KMS call the emulated service made.
+type KMSCall struct {
+	// Operation is the KMS operation, such as "GenerateDataKey".
+	Operation string
+	// Principal is the IAM caller of a forward access session, or empty.
+	Principal string
+	// ViaService is the kms:ViaService value of a forward access session.
+	ViaService string
+	// Service is the service principal calling with its own credentials,
+	// or empty.
+	Service string
+	// SourceAccount and SourceArn are the aws:SourceAccount and
+	// aws:SourceArn the service principal sent.
+	SourceAccount, SourceArn string
+	// KeyID is the key the call named.
+	KeyID string
+	// EncryptionContext is the call's encryption context.
+	EncryptionContext map[string]string
+	// DryRun reports whether the call was a dry run.
+	DryRun bool
+	// ErrorCode is the KMS error code, or empty on success (a dry run that
+	// would have succeeded records "DryRunOperationException").
+	ErrorCode string
+}
+
+// caller is who the emulated service calls KMS as.
+type caller struct {
+	principal  string // IAM caller, forward access session
+	viaService string
+	service    string // service principal with its own credentials
+	context    map[string][]string
+}
+
+// Emulator is the emulated batch-evaluation API. It is safe for concurrent
+// use.
+type Emulator struct {
+	opts         Options
+	partition    awspartition.Partition
+	as           func(caller) keyAPI
+	principalFor func(*http.Request) (string, bool)
+	mux          *http.ServeMux
+
+	mu     sync.Mutex
+	evals  map[string]*evaluation
+	seq    int
+	tokens map[string]string // account + "/" + clientToken -> id
+	calls  []KMSCall
+}
+
+type sealed struct {
+	blob, nonce, data []byte
+}
+
+type evaluation struct {
+	seq                        int
+	id, arn, name, account     string
+	description, keyARN, token string
+	evaluators                 []evaluatorJSON
+	insights                   []insightJSON
+	dataSource, output, meta   json.RawMessage
+	tags                       map[string]string
+	status                     string
+	created, updated           time.Time
+	errorDetails               []string
+	objects                    map[string]sealed // encrypted artifacts, by name
+	plain                      map[string][]byte // artifacts without a key
+}
+
+// Status values of the service model.
+const (
+	statusPending    = "PENDING"
+	statusInProgress = "IN_PROGRESS"
+	statusCompleted  = "COMPLETED"
+	statusFailed     = "FAILED"
+	statusStopping   = "STOPPING"
+	statusStopped    = "STOPPED"
+	statusDeleting   = "DELETING"
+)
+
+// newEmulator builds an emulator on the two hooks the KMS emulator provides.
+func newEmulator(as func(caller) keyAPI, principalFor func(*http.Request) (string, bool), optFns ...func(*Options)) *Emulator {
+	var o Options
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	if o.Region == "" {
+		o.Region = DefaultRegion
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.PendingFor == 0 {
+		o.PendingFor = DefaultPendingFor
+	} else if o.PendingFor < 0 {
+		o.PendingFor = 0
+	}
+	if o.RunFor == 0 {
+		o.RunFor = DefaultRunFor
+	} else if o.RunFor < 0 {
+		o.RunFor = 0
+	}
+	if o.Sessions <= 0 {
+		o.Sessions = DefaultSessions
+	}
+	part, ok := awspartition.ForRegion(o.Region)
+	if !ok {
+		part, _ = awspartition.ForRegion(DefaultRegion)
+		o.Region = DefaultRegion
+	}
+	e := &Emulator{
+		opts: o, partition: part, as: as, principalFor: principalFor,
+		evals: map[string]*evaluation{}, tokens: map[string]string{},
+	}
+	const base = "/evaluations/batch-evaluate"
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+base, e.handle(OpStart, e.start))
+	mux.HandleFunc("GET "+base, e.handle(OpList, e.list))
+	mux.HandleFunc("GET "+base+"/{id}", e.handle(OpGet, e.get))
+	mux.HandleFunc("DELETE "+base+"/{id}", e.handle(OpDelete, e.delete))
+	mux.HandleFunc("POST "+base+"/{id}/stop", e.handle(OpStop, e.stop))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, &apiError{status: http.StatusNotFound, Code: "UnknownOperationException",
+			Message: "No batch-evaluation operation at " + r.Method + " " + r.URL.Path})
+	})
+	e.mux = mux
+	return e
+}
+
+// Region reports the Region the emulator serves.
+func (e *Emulator) Region() string { return e.opts.Region }
+
+// ServeHTTP serves the REST-JSON protocol.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { e.mux.ServeHTTP(w, r) }
+
+// NewServer starts a loopback HTTP server for the emulator. Close it when
+// done.
+func (e *Emulator) NewServer() *httptest.Server { return httptest.NewServer(e) }
+
+// KMSCalls returns a copy of the KMS calls the emulated service has made, in
+// order.
+func (e *Emulator) KMSCalls() []KMSCall {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]KMSCall, len(e.calls))
+	copy(out, e.calls)
+	return out
+}
+
+// ARN returns the ARN the emulator gives the batch evaluation id in account.
+func (e *Emulator) ARN(account, id string) string {
+	return "arn:" + e.partition.ID + ":" + keypolicy.ServiceName + ":" + e.opts.Region + ":" + account + ":batch-evaluate/" + id
+}
+
+type handlerFunc func(ctx context.Context, principal string, r *http.Request) (int, any, *apiError)
+
+func (e *Emulator) handle(op string, h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if d := e.opts.Latency; d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+		}
+		if e.opts.Inject != nil {
+			if f := e.opts.Inject(op); f != nil {
+				ae := &apiError{status: f.StatusCode, Code: f.Code, Message: f.Message}
+				if ae.status == 0 {
+					ae.status = http.StatusInternalServerError
+				}
+				if ae.Code == "" {
+					ae.Code = "InternalServerException"
+				}
+				if ae.Message == "" {
+					ae.Message = "injected fault"
+				}
+				writeError(w, ae)
+				return
+			}
+		}
+		principal, ok := e.principalFor(r)
+		if !ok {
+			writeError(w, &apiError{status: http.StatusForbidden, Code: "UnrecognizedClientException",
+				Message: "The security token included in the request is invalid."})
+			return
+		}
+		status, body, aerr := h(r.Context(), principal, r)
+		if aerr != nil {
+			writeError(w, aerr)
+			return
+		}
+		writeJSON(w, status, body)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(body)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amzn-Requestid", requestID())
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	w.Header().Set("X-Amzn-Errortype", e.Code)
+	writeJSON(w, e.status, e)
+}
+
+func requestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+func newID() string {
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	for i := range b {
+		b[i] = idAlphabet[int(b[i])%len(idAlphabet)]
+	}
+	return string(b[:])
+}
+
+var nameRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]{0,47}$`)
+
+// accountOf returns the account of an IAM principal ARN.
+func accountOf(principal string) string {
+	if a, err := arn.Parse(principal); err == nil {
+		return a.AccountID
+	}
+	return ""
+}
+
+func (e *Emulator) start(ctx context.Context, principal string, r *http.Request) (int, any, *apiError) {
+	var in startRequest
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(&in); err != nil {
+		return 0, nil, &apiError{status: http.StatusBadRequest, Code: "ValidationException",
+			Message: "Could not parse request body: " + err.Error(), Reason: "CannotParse"}
+	}
+	if aerr := validateStart(&in); aerr != nil {
+		return 0, nil, aerr
+	}
+	account := accountOf(principal)
+	now := e.opts.Now()
+
+	e.mu.Lock()
+	if in.ClientToken != nil && *in.ClientToken != "" {
+		if id, ok := e.tokens[account+"/"+*in.ClientToken]; ok {
+			if ev, ok := e.evals[id]; ok {
+				defer e.mu.Unlock()
+				if ev.name != *in.BatchEvaluationName || ev.keyARN != deref(in.KmsKeyArn) {
+					return 0, nil, &apiError{status: http.StatusBadRequest, Code: "ValidationException",
+						Message: "The client token was already used with different parameters.", Reason: "IdempotentParameterMismatchException"}
+				}
+				return http.StatusAccepted, startOutput(ev), nil
+			}
+		}
+	}
+	for _, ev := range e.evals {
+		if ev.account == account && ev.name == *in.BatchEvaluationName {
+			e.mu.Unlock()
+			return 0, nil, conflict("A batch evaluation named " + ev.name + " already exists.")
+		}
+	}
+	e.seq++
+	seq := e.seq
+	e.mu.Unlock()
+
+	id := *in.BatchEvaluationName + "-" + newID()
+	ev := &evaluation{
+		seq: seq, id: id, arn: e.ARN(account, id), name: *in.BatchEvaluationName, account: account,
+		description: deref(in.Description), keyARN: deref(in.KmsKeyArn), token: deref(in.ClientToken),
+		evaluators: in.Evaluators, insights: in.Insights,
+		dataSource: in.DataSourceConfig, output: in.OutputConfig, meta: in.EvaluationMetadata,
+		tags: in.Tags, status: statusPending, created: now, updated: now,
+		objects: map[string]sealed{}, plain: map[string][]byte{},
+	}
+	if ev.keyARN != "" {
+		if aerr := e.validateKey(ctx, principal, ev); aerr != nil {
+			return 0, nil, aerr
+		}
+	}
+	// The first artifact: the data-source configuration, written as the
+	// service principal. With a key this is the documented check that the
+	// service can call GenerateDataKey with its own credentials.
+	if err := e.write(ctx, ev, "data-source-config", ev.dataSource, false); err != nil {
+		return 0, nil, classifyKMS(err)
+	}
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, other := range e.evals {
+		if other.account == account && other.name == ev.name {
+			return 0, nil, conflict("A batch evaluation named " + ev.name + " already exists.")
+		}
+	}
+	e.evals[id] = ev
+	if ev.token != "" {
+		e.tokens[account+"/"+ev.token] = id
+	}
+	return http.StatusAccepted, startOutput(ev), nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func validateStart(in *startRequest) *apiError {
+	var problems []string
+	switch {
+	case in.BatchEvaluationName == nil:
+		problems = append(problems, "Value null at 'batchEvaluationName' failed to satisfy constraint: Member must not be null")
+	case !nameRE.MatchString(*in.BatchEvaluationName):
+		problems = append(problems, fmt.Sprintf("Value %q at 'batchEvaluationName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][a-zA-Z0-9_]{0,47}", *in.BatchEvaluationName))
+	}
+	if len(in.Evaluators) > MaxEvaluators {
+		problems = append(problems, fmt.Sprintf("Value at 'evaluators' failed to satisfy constraint: Member must have length less than or equal to %d", MaxEvaluators))
+	}
+	for i, ev := range in.Evaluators {
+		if ev.EvaluatorID == nil || *ev.EvaluatorID == "" {
+			problems = append(problems, fmt.Sprintf("Value null at 'evaluators.%d.member.evaluatorId' failed to satisfy constraint: Member must not be null", i+1))
+		}
+	}
+	if len(in.Insights) > MaxInsights {
+		problems = append(problems, fmt.Sprintf("Value at 'insights' failed to satisfy constraint: Member must have length less than or equal to %d", MaxInsights))
+	}
+	for i, in := range in.Insights {
+		if in.InsightID == nil || *in.InsightID == "" {
+			problems = append(problems, fmt.Sprintf("Value null at 'insights.%d.member.insightId' failed to satisfy constraint: Member must not be null", i+1))
+		}
+	}
+	if !isUnion(in.DataSourceConfig) {
+		problems = append(problems, "Value at 'dataSourceConfig' failed to satisfy constraint: Member must be an object with exactly one member set")
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("%d validation error", len(problems))
+	if len(problems) > 1 {
+		msg += "s"
+	}
+	return validation(msg + " detected: " + strings.Join(problems, "; "))
+}
+
+// isUnion reports whether raw is a JSON object with exactly one non-null
+// member, the wire form of a union.
+func isUnion(raw json.RawMessage) bool {
+	var m map[string]json.RawMessage
+	if len(raw) == 0 || json.Unmarshal(raw, &m) != nil {
+		return false
+	}
+	n := 0
+	for _, v := range m {
+		if string(v) != "null" {
+			n++
+		}
+	}
+	return n == 1
+}
+
+func startOutput(ev *evaluation) startResponse {
+	return startResponse{
+		BatchEvaluationID: ev.id, BatchEvaluationArn: ev.arn, BatchEvaluationName: ev.name,
+		Evaluators: ev.evaluators, Insights: ev.insights, Status: statusPending,
+		CreatedAt: timestamp(ev.created), OutputConfig: ev.output, Tags: ev.tags,
+		KmsKeyArn: ev.keyARN, Description: ev.description,
+	}
+}
+
+// lookup returns the evaluation id of account after advancing its status.
+// The caller holds e.mu.
+func (e *Emulator) lookup(ctx context.Context, account, id string) (*evaluation, *apiError) {
+	ev, ok := e.evals[id]
+	if !ok || ev.account != account {
+		return nil, notFound(id)
+	}
+	e.advance(ctx, ev)
+	return ev, nil
+}
+
+// advance moves ev along PENDING, IN_PROGRESS, COMPLETED by the clock,
+// writing the artifacts of each step. The caller holds e.mu.
+func (e *Emulator) advance(ctx context.Context, ev *evaluation) {
+	now := e.opts.Now()
+	started := ev.created.Add(e.opts.PendingFor)
+	done := started.Add(e.opts.RunFor)
+	if ev.status == statusPending && !now.Before(started) {
+		ev.status, ev.updated = statusInProgress, started
+		meta, _ := json.Marshal(map[string]any{"sessions": e.opts.Sessions, "evaluationMetadata": ev.meta})
+		if err := e.write(ctx, ev, "session-metadata", meta, true); err != nil {
+			e.fail(ev, started, "Failed to write encrypted session metadata", err)
+			return
+		}
+	}
+	if ev.status == statusInProgress && !now.Before(done) {
+		res, _ := json.Marshal(e.results(ev))
+		if err := e.write(ctx, ev, "results", res, true); err != nil {
+			e.fail(ev, done, "Failed to write encrypted evaluation results", err)
+			return
+		}
+		ev.status, ev.updated = statusCompleted, done
+	}
+	if ev.status == statusStopping {
+		ev.status, ev.updated = statusStopped, now
+	}
+}
+
+func (e *Emulator) fail(ev *evaluation, at time.Time, what string, err error) {
+	ev.status, ev.updated = statusFailed, at
+	ev.errorDetails = append(ev.errorDetails, what+": "+kmsReason(err)+". "+RestoreAccessAdvice)
+}
+
+// results makes up deterministic results for ev.
+func (e *Emulator) results(ev *evaluation) storedResults {
+	n := int32(e.opts.Sessions)
+	r := storedResults{EvaluationResults: resultsJSON{
+		EvaluatorSummaries:        []evaluatorSummaryJSON{},
+		NumberOfSessionsCompleted: n, TotalNumberOfSessions: n,
+	}, WithInsights: len(ev.insights) > 0}
+	for i, x := range ev.evaluators {
+		score := 0.9 - 0.05*float64(i%10)
+		r.EvaluationResults.EvaluatorSummaries = append(r.EvaluationResults.EvaluatorSummaries, evaluatorSummaryJSON{
+			EvaluatorID: *x.EvaluatorID, Statistics: &statisticsJSON{AverageScore: &score},
+			TotalEvaluated: n,
+		})
+	}
+	if r.WithInsights {
+		r.InsightResults = []json.RawMessage{}
+	}
+	return r
+}
+
+func (e *Emulator) get(ctx context.Context, principal string, r *http.Request) (int, any, *apiError) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ev, aerr := e.lookup(ctx, accountOf(principal), r.PathValue("id"))
+	if aerr != nil {
+		return 0, nil, aerr
+	}
+	out := getResponse{
+		BatchEvaluationID: ev.id, BatchEvaluationArn: ev.arn, BatchEvaluationName: ev.name,
+		Status: ev.status, CreatedAt: timestamp(ev.created), Evaluators: ev.evaluators, Insights: ev.insights,
+		DataSourceConfig: ev.dataSource, OutputConfig: ev.output, Description: ev.description,
+		UpdatedAt: timestamp(ev.updated), KmsKeyArn: ev.keyARN,
+		ErrorDetails: append([]string(nil), ev.errorDetails...),
+	}
+	if ev.status == statusCompleted {
+		raw, err := e.readLocked(ctx, ev, "results")
+		var res storedResults
+		switch {
+		case err != nil:
+			out.ErrorDetails = append(out.ErrorDetails, ResultsUnavailablePrefix+": "+kmsReason(err)+". "+RestoreAccessAdvice)
+		case json.Unmarshal(raw, &res) != nil:
+			return 0, nil, internal("stored results are corrupt")
+		default:
+			out.EvaluationResults = &res.EvaluationResults
+			if res.WithInsights {
+				// An empty list means no failures were found; it must be
+				// sent, not omitted, so it goes through a non-nil slice.
+				out.InsightResults = res.InsightResults
+			}
+		}
+	}
+	return http.StatusOK, out, nil
+}
+
+func (e *Emulator) list(ctx context.Context, principal string, r *http.Request) (int, any, *apiError) {
+	q := r.URL.Query()
+	max := DefaultMaxResults
+	if s := q.Get("maxResults"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100 {
+			return 0, nil, validation(fmt.Sprintf("Value %q at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 100", s))
+		}
+		max = n
+	}
+	from := 0
+	if tok := q.Get("nextToken"); tok != "" {
+		b, err := base64.RawURLEncoding.DecodeString(tok)
+		n, cerr := strconv.Atoi(strings.TrimPrefix(string(b), "seq:"))
+		if err != nil || cerr != nil || !strings.HasPrefix(string(b), "seq:") {
+			return 0, nil, validation("The nextToken is not valid.")
+		}
+		from = n
+	}
+	account := accountOf(principal)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var evs []*evaluation
+	for _, ev := range e.evals {
+		if ev.account == account && ev.seq >= from {
+			evs = append(evs, ev)
+		}
+	}
+	sort.Slice(evs, func(i, j int) bool { return evs[i].seq < evs[j].seq })
+	out := listResponse{BatchEvaluations: []summaryJSON{}}
+	for i, ev := range evs {
+		if i == max {
+			out.NextToken = base64.RawURLEncoding.EncodeToString([]byte("seq:" + strconv.Itoa(ev.seq)))
+			break
+		}
+		// The status moves on as the service's workers would have moved
+		// it; their KMS calls may fail, the listing itself needs none.
+		e.advance(ctx, ev)
+		out.BatchEvaluations = append(out.BatchEvaluations, summaryJSON{
+			BatchEvaluationID: ev.id, BatchEvaluationArn: ev.arn, BatchEvaluationName: ev.name,
+			Status: ev.status, CreatedAt: timestamp(ev.created), Description: ev.description,
+			Evaluators: ev.evaluators, Insights: ev.insights, ErrorDetails: ev.errorDetails,
+			KmsKeyArn: ev.keyARN, UpdatedAt: timestamp(ev.updated),
+		})
+	}
+	return http.StatusOK, out, nil
+}
+
+func (e *Emulator) stop(ctx context.Context, principal string, r *http.Request) (int, any, *apiError) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ev, ok := e.evals[r.PathValue("id")]
+	if !ok || ev.account != accountOf(principal) {
+		return 0, nil, notFound(r.PathValue("id"))
+	}
+	switch ev.status {
+	case statusPending, statusInProgress:
+		ev.status, ev.updated = statusStopping, e.opts.Now()
+	case statusStopping, statusStopped:
+	default:
+		return 0, nil, conflict("Batch evaluation " + ev.id + " has already ended with status " + ev.status + ".")
+	}
+	return http.StatusAccepted, stateResponse{BatchEvaluationID: ev.id, BatchEvaluationArn: ev.arn,
+		Status: ev.status, Description: ev.description}, nil
+}
+
+func (e *Emulator) delete(ctx context.Context, principal string, r *http.Request) (int, any, *apiError) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ev, ok := e.evals[r.PathValue("id")]
+	if !ok || ev.account != accountOf(principal) {
+		return 0, nil, notFound(r.PathValue("id"))
+	}
+	// Deleting S3 objects needs no KMS call, so this works with any key.
+	delete(e.evals, ev.id)
+	if ev.token != "" {
+		delete(e.tokens, ev.account+"/"+ev.token)
+	}
+	return http.StatusAccepted, stateResponse{BatchEvaluationID: ev.id, BatchEvaluationArn: ev.arn, Status: statusDeleting}, nil
+}
