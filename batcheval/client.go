@@ -1,0 +1,404 @@
+package batcheval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/agentcorekms/agentcorekms/internal/awspartition"
+	"github.com/agentcorekms/agentcorekms/keypolicy"
+	"github.com/agentcorekms/agentcorekms/kmscheck"
+)
+
+// EncryptionContextKey is the encryption-context key AgentCore Evaluations
+// sets, in every KMS call, to the batch evaluation's ARN.
+const EncryptionContextKey = keypolicy.BatchEvaluationContextKey
+
+// Documented limits of StartBatchEvaluation.
+const (
+	MaxEvaluators = 10
+	MaxInsights   = 10
+)
+
+// Defaults of [Options].
+const (
+	DefaultWaitMinDelay = time.Second
+	DefaultWaitMaxDelay = 20 * time.Second
+)
+
+// EncryptionContext returns the encryption context AgentCore uses for the
+// batch evaluation evaluationARN:
+// {"aws:bedrock-agentcore:batchEvaluationArn": evaluationARN}.
+func EncryptionContext(evaluationARN string) map[string]string {
+	return map[string]string{EncryptionContextKey: evaluationARN}
+}
+
+// Progress is what [Client.Wait] reports after each poll.
+type Progress struct {
+	ID      string
+	Status  types.BatchEvaluationStatus
+	Attempt int           // 1 for the first poll
+	Elapsed time.Duration // since Wait was called
+	// Evaluation is the GetBatchEvaluation output of this poll.
+	Evaluation *bedrockagentcore.GetBatchEvaluationOutput
+}
+
+// Options configures a [Client]. Per-call option functions change a copy.
+type Options struct {
+	// Region is the Region of the batch evaluations; the key must be in it.
+	// If empty, the Region of the API client is used when it is a
+	// *bedrockagentcore.Client (anything with an Options() method returning
+	// bedrockagentcore.Options).
+	Region string
+	// Principal is the ARN of the IAM role or user that starts the
+	// evaluations. The preflight uses it to analyse the key policy; if empty,
+	// that analysis covers the service principal only.
+	Principal string
+	// SkipPreflight turns off the KMS preflight of Start; the input is still
+	// validated.
+	SkipPreflight bool
+	// Preflight are options for [kmscheck.Check].
+	Preflight []func(*kmscheck.Options)
+	// WaitMinDelay is the first delay between polls of Wait. If zero,
+	// DefaultWaitMinDelay is used.
+	WaitMinDelay time.Duration
+	// WaitMaxDelay caps the doubling delay between polls. If zero,
+	// DefaultWaitMaxDelay is used.
+	WaitMaxDelay time.Duration
+	// OnProgress, if set, is called by Wait after every poll.
+	OnProgress func(Progress)
+	// APIOptions are passed to every data-plane call.
+	APIOptions []func(*bedrockagentcore.Options)
+}
+
+// Client starts and manages batch evaluations encrypted with a customer
+// managed KMS key. It is safe for concurrent use.
+type Client struct {
+	api  API
+	kms  kmscheck.KMS
+	opts Options
+}
+
+// New returns a Client calling api (usually a *bedrockagentcore.Client) and
+// keys (usually a *kms.Client) for the preflight and diagnoses.
+func New(api API, keys kmscheck.KMS, optFns ...func(*Options)) *Client {
+	c := &Client{api: api, kms: keys}
+	if r, ok := api.(interface {
+		Options() bedrockagentcore.Options
+	}); ok {
+		c.opts.Region = r.Options().Region
+	}
+	for _, fn := range optFns {
+		fn(&c.opts)
+	}
+	return c
+}
+
+func (c *Client) options(optFns []func(*Options)) Options {
+	o := c.opts
+	o.Preflight = append([]func(*kmscheck.Options)(nil), o.Preflight...)
+	o.APIOptions = append([]func(*bedrockagentcore.Options)(nil), o.APIOptions...)
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	if o.WaitMinDelay <= 0 {
+		o.WaitMinDelay = DefaultWaitMinDelay
+	}
+	if o.WaitMaxDelay <= 0 {
+		o.WaitMaxDelay = DefaultWaitMaxDelay
+	}
+	if o.WaitMaxDelay < o.WaitMinDelay {
+		o.WaitMaxDelay = o.WaitMinDelay
+	}
+	return o
+}
+
+// nameRE is the name pattern AgentCore uses for its resource names.
+var nameRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]{0,47}$`)
+
+// Validate checks in as Start does before any call, and returns every
+// problem at once (errors.Join of [*InputError]).
+func (c *Client) Validate(in *bedrockagentcore.StartBatchEvaluationInput, optFns ...func(*Options)) error {
+	return validate(in, c.options(optFns).Region)
+}
+
+func validate(in *bedrockagentcore.StartBatchEvaluationInput, region string) error {
+	if in == nil {
+		return &InputError{Field: "input", Reason: "is nil"}
+	}
+	var errs []error
+	bad := func(field, value, reason string) {
+		errs = append(errs, &InputError{Field: field, Value: value, Reason: reason})
+	}
+	switch name := aws.ToString(in.BatchEvaluationName); {
+	case name == "":
+		bad("BatchEvaluationName", "", "is required")
+	case !nameRE.MatchString(name):
+		bad("BatchEvaluationName", name, "must start with a letter and have at most 48 letters, digits and underscores")
+	}
+	if n := len(in.Evaluators); n > MaxEvaluators {
+		bad("Evaluators", fmt.Sprint(n), fmt.Sprintf("has more than %d evaluators", MaxEvaluators))
+	}
+	for i, e := range in.Evaluators {
+		if aws.ToString(e.EvaluatorId) == "" {
+			bad(fmt.Sprintf("Evaluators[%d].EvaluatorId", i), "", "is required")
+		}
+	}
+	if n := len(in.Insights); n > MaxInsights {
+		bad("Insights", fmt.Sprint(n), fmt.Sprintf("has more than %d insights", MaxInsights))
+	}
+	for i, e := range in.Insights {
+		if aws.ToString(e.InsightId) == "" {
+			bad(fmt.Sprintf("Insights[%d].InsightId", i), "", "is required")
+		}
+	}
+	switch ds := in.DataSourceConfig.(type) {
+	case nil:
+		bad("DataSourceConfig", "", "is required")
+	case *types.DataSourceConfigMemberCloudWatchLogs:
+		if len(ds.Value.ServiceNames) == 0 {
+			bad("DataSourceConfig.CloudWatchLogs.ServiceNames", "", "is required")
+		}
+		if len(ds.Value.LogGroupNames) == 0 && len(ds.Value.LogGroupNamePrefixes) == 0 {
+			bad("DataSourceConfig.CloudWatchLogs", "", "needs LogGroupNames or LogGroupNamePrefixes")
+		}
+	}
+	if err := validateKeyARN(aws.ToString(in.KmsKeyArn), region); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// validateKeyARN checks that key is the ARN of a KMS key (not an alias) in
+// region.
+func validateKeyARN(key, region string) error {
+	bad := func(reason string) error { return &InputError{Field: "KmsKeyArn", Value: key, Reason: reason} }
+	if key == "" {
+		return bad("is required: this client starts evaluations encrypted with a customer managed key")
+	}
+	a, err := arn.Parse(key)
+	if err != nil {
+		if strings.HasPrefix(key, "alias/") {
+			return bad("is an alias name; give the key ARN (DescribeKey resolves an alias to it)")
+		}
+		return bad("is not an ARN; give the key ARN, such as arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+	}
+	switch {
+	case a.Service != "kms":
+		return bad("is not a KMS ARN")
+	case strings.HasPrefix(a.Resource, "alias/"):
+		return bad("is an alias ARN; give the key ARN (DescribeKey resolves an alias to it)")
+	case !strings.HasPrefix(a.Resource, "key/") || len(a.Resource) == len("key/"):
+		return bad("is not the ARN of a KMS key")
+	case region == "":
+		return bad("cannot be checked: the client has no Region; set Options.Region")
+	case a.Region != region:
+		return bad("is in Region " + a.Region + "; the key must be in the same Region as the batch evaluation (" + region + ")")
+	}
+	if p, ok := awspartition.ForRegion(region); ok && p.ID != a.Partition {
+		return bad("is in partition " + a.Partition + ", not " + p.ID)
+	}
+	return nil
+}
+
+// Start validates in, runs the KMS preflight for batch evaluations (unless
+// Options.SkipPreflight), then calls StartBatchEvaluation.
+//
+// Invalid input returns errors unwrapping to [ErrInvalidInput] before any
+// call. A key the preflight or the service finds unusable returns an error
+// unwrapping to [kmscheck.ErrKeyNotUsable]; missing permissions to
+// [kmscheck.ErrAccessDenied]. Service errors stay reachable with errors.As.
+func (c *Client) Start(ctx context.Context, in *bedrockagentcore.StartBatchEvaluationInput, optFns ...func(*Options)) (*bedrockagentcore.StartBatchEvaluationOutput, error) {
+	o := c.options(optFns)
+	if err := validate(in, o.Region); err != nil {
+		return nil, err
+	}
+	key := aws.ToString(in.KmsKeyArn)
+	if !o.SkipPreflight {
+		if err := c.preflight(ctx, o, key); err != nil {
+			return nil, err
+		}
+	}
+	out, err := c.api.StartBatchEvaluation(ctx, in, o.APIOptions...)
+	if err != nil {
+		return nil, classify("starting batch evaluation", aws.ToString(in.BatchEvaluationName), key, err)
+	}
+	return out, nil
+}
+
+func checkID(id string) error {
+	if id == "" {
+		return &InputError{Field: "id", Reason: "is required"}
+	}
+	return nil
+}
+
+// Get returns the batch evaluation id. Its metadata comes back whatever the
+// state of its key. When the evaluation completed but its results cannot be
+// read (the service returned no evaluationResults for an evaluation with a
+// kmsKeyArn), Get returns the output and a [*ResultsUnavailableError] that
+// says, from a DescribeKey with the caller's credentials, why and how to
+// restore access:
+//
+//	out, err := c.Get(ctx, id)
+//	if errors.Is(err, batcheval.ErrResultsUnavailable) {
+//		fmt.Println(out.Status, err) // metadata is still there
+//	}
+func (c *Client) Get(ctx context.Context, id string, optFns ...func(*Options)) (*bedrockagentcore.GetBatchEvaluationOutput, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	o := c.options(optFns)
+	out, err := c.api.GetBatchEvaluation(ctx, &bedrockagentcore.GetBatchEvaluationInput{BatchEvaluationId: aws.String(id)}, o.APIOptions...)
+	if err != nil {
+		return nil, classify("getting batch evaluation", id, "", err)
+	}
+	if aws.ToString(out.KmsKeyArn) != "" && out.EvaluationResults == nil &&
+		(out.Status == types.BatchEvaluationStatusCompleted || out.Status == types.BatchEvaluationStatusCompletedWithErrors) {
+		return out, c.diagnose(ctx, out)
+	}
+	return out, nil
+}
+
+// diagnose explains why the results of out cannot be read.
+func (c *Client) diagnose(ctx context.Context, out *bedrockagentcore.GetBatchEvaluationOutput) error {
+	e := &ResultsUnavailableError{
+		ID: aws.ToString(out.BatchEvaluationId), ARN: aws.ToString(out.BatchEvaluationArn),
+		KeyARN: aws.ToString(out.KmsKeyArn), Status: out.Status, Details: out.ErrorDetails,
+	}
+	if c.kms == nil {
+		e.Reason = "the service could not decrypt them with key " + e.KeyARN
+		return e
+	}
+	d, err := c.kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(e.KeyARN)})
+	switch {
+	case err != nil && errorCode(err) == "AccessDeniedException":
+		e.Reason = "the caller may not even describe key " + e.KeyARN + ", so the key policy no longer grants the documented permissions"
+		e.Cause = kmscheck.ErrAccessDenied
+	case err != nil && errorCode(err) == "NotFoundException":
+		e.Reason = "key " + e.KeyARN + " no longer exists"
+		e.Cause = kmscheck.ErrKeyNotUsable
+	case err != nil:
+		e.Reason = "the service could not decrypt them with key " + e.KeyARN + ", and describing the key failed: " + err.Error()
+		e.Cause = err
+	case d.KeyMetadata != nil && d.KeyMetadata.KeyState != kmstypes.KeyStateEnabled:
+		e.Reason = fmt.Sprintf("key %s is %s", e.KeyARN, d.KeyMetadata.KeyState)
+		e.Cause = kmscheck.ErrKeyNotUsable
+	default:
+		e.Reason = "key " + e.KeyARN + " is enabled, so its key policy no longer lets the AgentCore service principal decrypt (statement " + keypolicy.SidBatchServicePrincipalAccess + ")"
+		e.Cause = kmscheck.ErrAccessDenied
+	}
+	return e
+}
+
+// List returns every batch evaluation, following NextToken with the SDK's
+// paginator. It makes no KMS call and works whatever the state of the keys.
+func (c *Client) List(ctx context.Context, optFns ...func(*bedrockagentcore.ListBatchEvaluationsPaginatorOptions)) ([]types.BatchEvaluationSummary, error) {
+	p := bedrockagentcore.NewListBatchEvaluationsPaginator(c.api, &bedrockagentcore.ListBatchEvaluationsInput{}, optFns...)
+	var all []types.BatchEvaluationSummary
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx, c.opts.APIOptions...)
+		if err != nil {
+			return all, classify("listing batch evaluations", "", "", err)
+		}
+		all = append(all, page.BatchEvaluations...)
+	}
+	return all, nil
+}
+
+// Stop stops the batch evaluation id. It needs no KMS call.
+func (c *Client) Stop(ctx context.Context, id string, optFns ...func(*Options)) (*bedrockagentcore.StopBatchEvaluationOutput, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	out, err := c.api.StopBatchEvaluation(ctx, &bedrockagentcore.StopBatchEvaluationInput{BatchEvaluationId: aws.String(id)}, c.options(optFns).APIOptions...)
+	if err != nil {
+		return nil, classify("stopping batch evaluation", id, "", err)
+	}
+	return out, nil
+}
+
+// Delete deletes the batch evaluation id and its output. It needs no KMS
+// call.
+func (c *Client) Delete(ctx context.Context, id string, optFns ...func(*Options)) (*bedrockagentcore.DeleteBatchEvaluationOutput, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	out, err := c.api.DeleteBatchEvaluation(ctx, &bedrockagentcore.DeleteBatchEvaluationInput{BatchEvaluationId: aws.String(id)}, c.options(optFns).APIOptions...)
+	if err != nil {
+		return nil, classify("deleting batch evaluation", id, "", err)
+	}
+	return out, nil
+}
+
+// Terminal reports whether status is one Wait stops at: COMPLETED,
+// COMPLETED_WITH_ERRORS, FAILED or STOPPED.
+func Terminal(status types.BatchEvaluationStatus) bool {
+	switch status {
+	case types.BatchEvaluationStatusCompleted, types.BatchEvaluationStatusCompletedWithErrors,
+		types.BatchEvaluationStatusFailed, types.BatchEvaluationStatusStopped:
+		return true
+	}
+	return false
+}
+
+// Wait polls the batch evaluation id until its status is terminal, doubling
+// the delay between polls from WaitMinDelay up to WaitMaxDelay and calling
+// OnProgress after each poll. Bound it with ctx.
+//
+// It returns the last output and: nil for COMPLETED, COMPLETED_WITH_ERRORS
+// and STOPPED; a [*FailedError] for FAILED; a [*ResultsUnavailableError]
+// when the results cannot be read; ctx's error, wrapped, on cancellation.
+func (c *Client) Wait(ctx context.Context, id string, optFns ...func(*Options)) (*bedrockagentcore.GetBatchEvaluationOutput, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	o := c.options(optFns)
+	begin := time.Now()
+	delay := o.WaitMinDelay
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for attempt := 1; ; attempt++ {
+		out, err := c.Get(ctx, id, optFns...)
+		if err != nil && !errors.Is(err, ErrResultsUnavailable) {
+			if ctx.Err() != nil {
+				return out, fmt.Errorf("waiting for batch evaluation %q: %w", id, ctx.Err())
+			}
+			return out, err
+		}
+		if o.OnProgress != nil {
+			o.OnProgress(Progress{ID: id, Status: out.Status, Attempt: attempt, Elapsed: time.Since(begin), Evaluation: out})
+		}
+		if Terminal(out.Status) {
+			if out.Status == types.BatchEvaluationStatusFailed {
+				return out, &FailedError{ID: id, ARN: aws.ToString(out.BatchEvaluationArn), Details: out.ErrorDetails}
+			}
+			return out, err
+		}
+		if timer == nil {
+			timer = time.NewTimer(delay)
+		} else {
+			timer.Reset(delay)
+		}
+		select {
+		case <-ctx.Done():
+			return out, fmt.Errorf("waiting for batch evaluation %q: %w", id, ctx.Err())
+		case <-timer.C:
+		}
+		delay = min(2*delay, o.WaitMaxDelay)
+	}
+}
