@@ -591,7 +591,8 @@ func (e *Emulator) get(ctx context.Context, principal string, r *http.Request) (
 			if res.WithInsights {
 				// An empty list means no failures were found; it must be
 				// sent, not omitted, so it goes through a non-nil slice.
-				out.InsightResults = res.InsightResults
+				list := append([]json.RawMessage{}, res.InsightResults...)
+				out.InsightResults = &list
 			}
 		}
 	}
@@ -649,9 +650,9 @@ func (e *Emulator) list(ctx context.Context, principal string, r *http.Request) 
 func (e *Emulator) stop(ctx context.Context, principal string, r *http.Request) (int, any, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	ev, ok := e.evals[r.PathValue("id")]
-	if !ok || ev.account != accountOf(principal) {
-		return 0, nil, notFound(r.PathValue("id"))
+	ev, aerr := e.lookup(ctx, accountOf(principal), r.PathValue("id"))
+	if aerr != nil {
+		return 0, nil, aerr
 	}
 	switch ev.status {
 	case statusPending, statusInProgress:

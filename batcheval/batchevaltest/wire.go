@@ -71,26 +71,26 @@ type resultsJSON struct {
 // evaluation completes.
 type storedResults struct {
 	EvaluationResults resultsJSON       `json:"evaluationResults"`
-	InsightResults    []json.RawMessage `json:"insightResults,omitempty"`
+	InsightResults    []json.RawMessage `json:"insightResults"`
 	WithInsights      bool              `json:"withInsights"`
 }
 
 type getResponse struct {
-	BatchEvaluationID   string            `json:"batchEvaluationId"`
-	BatchEvaluationArn  string            `json:"batchEvaluationArn"`
-	BatchEvaluationName string            `json:"batchEvaluationName"`
-	Status              string            `json:"status"`
-	CreatedAt           string            `json:"createdAt"`
-	Evaluators          []evaluatorJSON   `json:"evaluators,omitempty"`
-	Insights            []insightJSON     `json:"insights,omitempty"`
-	DataSourceConfig    json.RawMessage   `json:"dataSourceConfig,omitempty"`
-	OutputConfig        json.RawMessage   `json:"outputConfig,omitempty"`
-	EvaluationResults   *resultsJSON      `json:"evaluationResults,omitempty"`
-	InsightResults      []json.RawMessage `json:"insightResults,omitempty"`
-	ErrorDetails        []string          `json:"errorDetails,omitempty"`
-	Description         string            `json:"description,omitempty"`
-	UpdatedAt           string            `json:"updatedAt,omitempty"`
-	KmsKeyArn           string            `json:"kmsKeyArn,omitempty"`
+	BatchEvaluationID   string             `json:"batchEvaluationId"`
+	BatchEvaluationArn  string             `json:"batchEvaluationArn"`
+	BatchEvaluationName string             `json:"batchEvaluationName"`
+	Status              string             `json:"status"`
+	CreatedAt           string             `json:"createdAt"`
+	Evaluators          []evaluatorJSON    `json:"evaluators,omitempty"`
+	Insights            []insightJSON      `json:"insights,omitempty"`
+	DataSourceConfig    json.RawMessage    `json:"dataSourceConfig,omitempty"`
+	OutputConfig        json.RawMessage    `json:"outputConfig,omitempty"`
+	EvaluationResults   *resultsJSON       `json:"evaluationResults,omitempty"`
+	InsightResults      *[]json.RawMessage `json:"insightResults,omitempty"`
+	ErrorDetails        []string           `json:"errorDetails,omitempty"`
+	Description         string             `json:"description,omitempty"`
+	UpdatedAt           string             `json:"updatedAt,omitempty"`
+	KmsKeyArn           string             `json:"kmsKeyArn,omitempty"`
 }
 
 type summaryJSON struct {
