@@ -104,7 +104,7 @@ func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Header.Set(headerSSEKeyID, obj.keyARN)
 		rec := &statusRecorder{ResponseWriter: w}
 		s.inner.ServeHTTP(rec, r)
-		if rec.status/100 == 2 {
+		if rec.status == 0 || rec.status/100 == 2 { // nothing written means 200
 			s.mu.Lock()
 			s.objects[name] = obj
 			s.mu.Unlock()
