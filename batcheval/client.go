@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -106,8 +107,8 @@ func New(api API, keys kmscheck.KMS, optFns ...func(*Options)) *Client {
 
 func (c *Client) options(optFns []func(*Options)) Options {
 	o := c.opts
-	o.Preflight = append([]func(*kmscheck.Options)(nil), o.Preflight...)
-	o.APIOptions = append([]func(*bedrockagentcore.Options)(nil), o.APIOptions...)
+	o.Preflight = slices.Clone(o.Preflight)
+	o.APIOptions = slices.Clone(o.APIOptions)
 	for _, fn := range optFns {
 		fn(&o)
 	}
