@@ -46,7 +46,10 @@ const (
 // and for a GetObject of such an object calls Decrypt the same way. The
 // object bytes themselves are stored in the clear: the front models the KMS
 // authorization, not the cryptography. Multipart uploads are passed through
-// without these checks.
+// without these checks. The front also corrects one gofakes3 behaviour that
+// would hide a downgrade: gofakes3 merges an object's old metadata into its
+// replacement, so a plain PutObject over an SSE-KMS object would still report
+// aws:kms; S3 replaces all metadata, and so does the front.
 //
 // S3 is safe for concurrent use.
 type S3 struct {
@@ -91,6 +94,9 @@ func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := bucket + "/" + key
 	switch r.Method {
 	case http.MethodPut:
+		if r.Header.Get("X-Amz-Copy-Source") == "" {
+			s.dropInner(r)
+		}
 		if r.Header.Get("X-Amz-Copy-Source") != "" || r.Header.Get(headerSSE) != "aws:kms" {
 			s.forget(name)
 			s.inner.ServeHTTP(w, r)
@@ -126,6 +132,15 @@ func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.inner.ServeHTTP(w, r)
 	}
+}
+
+// dropInner deletes the object r names from gofakes3 before r replaces it:
+// gofakes3 merges the old object's metadata into the new one, so a plain
+// PutObject over an SSE-KMS object would keep reporting aws:kms, where S3
+// replaces all metadata.
+func (s *S3) dropInner(r *http.Request) {
+	del := httptest.NewRequest(http.MethodDelete, r.URL.Path, nil)
+	s.inner.ServeHTTP(httptest.NewRecorder(), del)
 }
 
 func (s *S3) forget(name string) {

@@ -53,6 +53,15 @@ func TestGofakes3AloneDoesNotEnforceSSEKMS(t *testing.T) {
 	if head.ServerSideEncryption != s3types.ServerSideEncryptionAwsKms || aws.ToString(head.SSEKMSKeyId) != "no-such-key" {
 		t.Errorf("gofakes3 head = %s %q; if this changed, revisit batchevaltest.S3", head.ServerSideEncryption, aws.ToString(head.SSEKMSKeyId))
 	}
+	// And it merges old metadata into a replacement: a plain overwrite still
+	// says aws:kms.
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("archive"), Key: aws.String("a.json"), Body: strings.NewReader("{}")}); err != nil {
+		t.Fatal(err)
+	}
+	head, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("archive"), Key: aws.String("a.json")})
+	if err != nil || head.ServerSideEncryption != s3types.ServerSideEncryptionAwsKms {
+		t.Errorf("gofakes3 head after a plain overwrite = %v, %v; if this changed, revisit batchevaltest.S3.dropInner", head, err)
+	}
 }
 
 func TestS3EnforcesSSEKMS(t *testing.T) {
@@ -131,6 +140,14 @@ func TestS3EnforcesSSEKMS(t *testing.T) {
 	// HeadObject needs no KMS call.
 	if _, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("archive"), Key: aws.String("a.json")}); err != nil {
 		t.Errorf("head with a disabled key: %v", err)
+	}
+	// A plain overwrite of an SSE-KMS object is plain, as in S3.
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("archive"), Key: aws.String("a.json"), Body: strings.NewReader("{}")}); err != nil {
+		t.Fatal(err)
+	}
+	head, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("archive"), Key: aws.String("a.json")})
+	if err != nil || head.ServerSideEncryption != "" || head.SSEKMSKeyId != nil {
+		t.Errorf("head after a plain overwrite = %v, %v", head, err)
 	}
 	// Objects without SSE-KMS pass through untouched.
 	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("archive"), Key: aws.String("plain.json"), Body: strings.NewReader("{}")}); err != nil {

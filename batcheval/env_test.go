@@ -1,0 +1,146 @@
+package batcheval_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/agentcorekms/agentcorekms/batcheval"
+	"github.com/agentcorekms/agentcorekms/batcheval/batchevaltest"
+	"github.com/agentcorekms/agentcorekms/keypolicy"
+	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
+)
+
+const (
+	account   = "111122223333"
+	role      = "arn:aws:iam::111122223333:role/MyBatchEvaluationRole"
+	accessKey = "AKIDBATCHEVAL"
+)
+
+// clock is a fake clock for the emulator, moved by the tests (often from
+// Wait's progress callback, which makes Wait deterministic).
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// countingAPI counts the data-plane calls that reach the real client.
+type countingAPI struct {
+	batcheval.API
+	starts atomic.Int32
+}
+
+func (c *countingAPI) StartBatchEvaluation(ctx context.Context, in *bedrockagentcore.StartBatchEvaluationInput, optFns ...func(*bedrockagentcore.Options)) (*bedrockagentcore.StartBatchEvaluationOutput, error) {
+	c.starts.Add(1)
+	return c.API.StartBatchEvaluation(ctx, in, optFns...)
+}
+
+type env struct {
+	kms    *kmstest.KMS
+	em     *batchevaltest.Emulator
+	api    *countingAPI
+	sdk    *bedrockagentcore.Client
+	kmsc   *kms.Client
+	s3c    *s3.Client
+	c      *batcheval.Client
+	clock  *clock
+	keyARN string
+	keyID  string
+}
+
+type envConfig struct {
+	admin bool                        // add the default "Enable IAM User Permissions" statement
+	edit  func(d *keypolicy.Document) // change the documented policy
+}
+
+// newEnv wires the real SDK clients for AgentCore, KMS and S3 to the
+// emulators, with one key whose policy is the documented batch-evaluation
+// key policy for role.
+func newEnv(t testing.TB, cfg envConfig, optFns ...func(*batcheval.Options)) *env {
+	t.Helper()
+	clk := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	k := kmstest.New()
+	k.MapAccessKey(accessKey, role)
+	doc, err := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{Account: account, Region: "us-east-1", Principal: role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.admin {
+		doc.Statement = append(doc.Statement, keypolicy.Statement{
+			Sid: "Enable IAM User Permissions", Effect: "Allow",
+			Principal: keypolicy.AWSPrincipal("arn:aws:iam::" + account + ":root"),
+			Action:    keypolicy.One("kms:*"), Resource: keypolicy.One("*"),
+		})
+	}
+	if cfg.edit != nil {
+		cfg.edit(doc)
+	}
+	policy, err := doc.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := k.CreateTestKey(t, &kms.CreateKeyInput{Policy: aws.String(string(policy))})
+	em := batchevaltest.New(k, func(o *batchevaltest.Options) {
+		o.Now = clk.Now
+		o.PendingFor = time.Second
+		o.RunFor = 10 * time.Second
+	})
+	emSrv := em.NewServer()
+	kmsSrv := k.NewServer()
+	s3Srv := batchevaltest.NewS3(k).NewServer()
+	t.Cleanup(func() { emSrv.Close(); kmsSrv.Close(); s3Srv.Close() })
+
+	sdk := batchevaltest.NewSDKClient(emSrv.URL, accessKey)
+	api := &countingAPI{API: sdk}
+	kmsc := kmstest.NewSDKClient(kmsSrv.URL, accessKey)
+	c := batcheval.New(api, kmsc, append([]func(*batcheval.Options){func(o *batcheval.Options) {
+		o.Region = "us-east-1"
+		o.Principal = role
+		o.WaitMinDelay = time.Millisecond
+		o.WaitMaxDelay = 4 * time.Millisecond
+	}}, optFns...)...)
+	return &env{
+		kms: k, em: em, api: api, sdk: sdk, kmsc: kmsc, s3c: batchevaltest.NewS3SDKClient(s3Srv.URL, accessKey),
+		c: c, clock: clk, keyARN: aws.ToString(md.Arn), keyID: aws.ToString(md.KeyId),
+	}
+}
+
+func startInput(name, key string) *bedrockagentcore.StartBatchEvaluationInput {
+	return &bedrockagentcore.StartBatchEvaluationInput{
+		BatchEvaluationName: aws.String(name),
+		Evaluators:          []types.Evaluator{{EvaluatorId: aws.String("Builtin.Helpfulness")}, {EvaluatorId: aws.String("Builtin.Correctness")}},
+		Insights:            []types.Insight{{InsightId: aws.String("Builtin.FailureAnalysis")}},
+		DataSourceConfig: &types.DataSourceConfigMemberCloudWatchLogs{Value: types.CloudWatchLogsSource{
+			ServiceNames:  []string{"my_agent.DEFAULT"},
+			LogGroupNames: []string{"/aws/bedrock-agentcore/runtimes/my_agent-abc-DEFAULT"},
+		}},
+		KmsKeyArn: aws.String(key),
+	}
+}
+
+// advanceOnProgress moves the emulator's clock by d after each poll of Wait.
+func (e *env) advanceOnProgress(d time.Duration, seen *[]types.BatchEvaluationStatus) func(*batcheval.Options) {
+	return func(o *batcheval.Options) {
+		o.OnProgress = func(p batcheval.Progress) {
+			if seen != nil {
+				*seen = append(*seen, p.Status)
+			}
+			e.clock.Add(d)
+		}
+	}
+}
