@@ -166,6 +166,7 @@ type Emulator struct {
 	evals  map[string]*evaluation
 	seq    int
 	tokens map[string]string // account + "/" + clientToken -> id
+	names  map[string]string // account + "/" + name -> id
 	calls  []KMSCall
 }
 
@@ -231,7 +232,7 @@ func newEmulator(as func(caller) keyAPI, principalFor func(*http.Request) (strin
 	}
 	e := &Emulator{
 		opts: o, partition: part, as: as, principalFor: principalFor,
-		evals: map[string]*evaluation{}, tokens: map[string]string{},
+		evals: map[string]*evaluation{}, tokens: map[string]string{}, names: map[string]string{},
 	}
 	const base = "/evaluations/batch-evaluate"
 	mux := http.NewServeMux()
@@ -387,11 +388,9 @@ func (e *Emulator) start(ctx context.Context, principal string, r *http.Request)
 			}
 		}
 	}
-	for _, ev := range e.evals {
-		if ev.account == account && ev.name == *in.BatchEvaluationName {
-			e.mu.Unlock()
-			return 0, nil, conflict("A batch evaluation named " + ev.name + " already exists.")
-		}
+	if _, taken := e.names[account+"/"+*in.BatchEvaluationName]; taken {
+		e.mu.Unlock()
+		return 0, nil, conflict("A batch evaluation named " + *in.BatchEvaluationName + " already exists.")
 	}
 	e.seq++
 	seq := e.seq
@@ -420,12 +419,11 @@ func (e *Emulator) start(ctx context.Context, principal string, r *http.Request)
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, other := range e.evals {
-		if other.account == account && other.name == ev.name {
-			return 0, nil, conflict("A batch evaluation named " + ev.name + " already exists.")
-		}
+	if _, taken := e.names[account+"/"+ev.name]; taken {
+		return 0, nil, conflict("A batch evaluation named " + ev.name + " already exists.")
 	}
 	e.evals[id] = ev
+	e.names[account+"/"+ev.name] = id
 	if ev.token != "" {
 		e.tokens[account+"/"+ev.token] = id
 	}
@@ -674,6 +672,7 @@ func (e *Emulator) delete(ctx context.Context, principal string, r *http.Request
 	}
 	// Deleting S3 objects needs no KMS call, so this works with any key.
 	delete(e.evals, ev.id)
+	delete(e.names, ev.account+"/"+ev.name)
 	if ev.token != "" {
 		delete(e.tokens, ev.account+"/"+ev.token)
 	}

@@ -171,10 +171,7 @@ func TestLifecycleThroughSDK(t *testing.T) {
 
 	// Who called KMS, as what, with which context.
 	ec := map[string]string{keypolicy.BatchEvaluationContextKey: wantARN}
-	var got []batchevaltest.KMSCall
-	for _, c := range e.em.KMSCalls() {
-		got = append(got, c)
-	}
+	got := e.em.KMSCalls()
 	want := []batchevaltest.KMSCall{
 		{Operation: "DescribeKey", Principal: role, ViaService: "bedrock-agentcore.us-east-1.amazonaws.com", KeyID: e.keyARN},
 		{Operation: "GenerateDataKey", Principal: role, ViaService: "bedrock-agentcore.us-east-1.amazonaws.com", KeyID: e.keyARN, EncryptionContext: ec, DryRun: true, ErrorCode: "DryRunOperationException"},
