@@ -62,8 +62,9 @@ type Options struct {
 	// bedrockagentcore.Options).
 	Region string
 	// Principal is the ARN of the IAM role or user that starts the
-	// evaluations. The preflight uses it to analyse the key policy; if empty,
-	// that analysis covers the service principal only.
+	// evaluations, for the preflight's key-policy analysis; an STS
+	// assumed-role session ARN (as sts GetCallerIdentity returns) stands for
+	// its role. Required unless SkipPreflight is set.
 	Principal string
 	// SkipPreflight turns off the KMS preflight of Start; the input is still
 	// validated.

@@ -608,3 +608,12 @@ func TestArchiveRefusalsAndVerifyFailures(t *testing.T) {
 		t.Errorf("archive with a disabled key: %v", err)
 	}
 }
+
+func TestPreflightAcceptsAssumedRoleSession(t *testing.T) {
+	e := newEnv(t, envConfig{}, func(o *batcheval.Options) {
+		o.Principal = "arn:aws:sts::111122223333:assumed-role/MyBatchEvaluationRole/ci-session"
+	})
+	if _, err := e.c.Start(context.Background(), startInput("nightly", e.keyARN)); err != nil {
+		t.Errorf("start with a session principal: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package batcheval
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
@@ -33,7 +34,8 @@ func (c *Client) preflight(ctx context.Context, o Options, key string) error {
 	if o.Principal == "" {
 		return &InputError{Field: "Options.Principal", Reason: "is required for the KMS preflight (the key policy is analysed for that role or user); set it, or set SkipPreflight"}
 	}
-	p, err := arn.Parse(o.Principal)
+	principal := roleOfSession(o.Principal)
+	p, err := arn.Parse(principal)
 	if err != nil {
 		return &InputError{Field: "Options.Principal", Value: o.Principal, Reason: "is not an IAM ARN"}
 	}
@@ -41,7 +43,7 @@ func (c *Client) preflight(ctx context.Context, o Options, key string) error {
 		return &InputError{Field: "kms", Reason: "is nil; New needs a KMS client for the preflight, or set SkipPreflight"}
 	}
 	target := kmscheck.BatchEvaluation(keypolicy.BatchEvaluationParams{
-		Account: p.AccountID, Region: o.Region, Partition: p.Partition, Principal: o.Principal,
+		Account: p.AccountID, Region: o.Region, Partition: p.Partition, Principal: principal,
 	})
 	rep, err := kmscheck.Check(ctx, c.kms, key, target, o.Preflight...)
 	if err != nil {
@@ -51,4 +53,22 @@ func (c *Client) preflight(ctx context.Context, o Options, key string) error {
 		return &PreflightError{KeyARN: key, Report: rep}
 	}
 	return nil
+}
+
+// roleOfSession turns an STS assumed-role session ARN
+// (arn:P:sts::ACCOUNT:assumed-role/ROLE/SESSION, what GetCallerIdentity
+// returns) into the role's ARN arn:P:iam::ACCOUNT:role/ROLE, which key
+// policies name. A role path is not part of the session ARN and is lost.
+// Other values come back unchanged.
+func roleOfSession(principal string) string {
+	a, err := arn.Parse(principal)
+	if err != nil || a.Service != "sts" {
+		return principal
+	}
+	rest, ok := strings.CutPrefix(a.Resource, "assumed-role/")
+	if !ok {
+		return principal
+	}
+	role, _, _ := strings.Cut(rest, "/")
+	return "arn:" + a.Partition + ":iam::" + a.AccountID + ":role/" + role
 }
