@@ -1,0 +1,300 @@
+// Command batcheval starts an Amazon Bedrock AgentCore batch evaluation
+// encrypted with a customer managed KMS key, waits for it, archives its
+// results to S3 with SSE-KMS under the same key, and verifies the archive.
+//
+// By default it runs in a sandbox: an in-memory KMS with a key under the
+// documented key policy, the AgentCore batch-evaluation emulator and an
+// in-memory S3 (gofakes3 behind an SSE-KMS front), all on loopback. With
+// -aws it uses real AWS through the default configuration chain (AWS_PROFILE,
+// AWS_REGION, ...), and then -key and -bucket are required.
+//
+//	go run ./examples/batcheval
+//	go run ./examples/batcheval -aws -region us-east-1 \
+//	    -key arn:aws:kms:us-east-1:111122223333:key/... -bucket my-archive \
+//	    -service-names my_agent.DEFAULT -log-groups /aws/bedrock-agentcore/runtimes/my_agent-abc-DEFAULT
+//
+// Exit status: 0 when the evaluation completed and its archive verified, 1
+// when something failed (preflight, evaluation, archive), 2 for bad flags or
+// input.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/agentcorekms/agentcorekms/batcheval"
+	"github.com/agentcorekms/agentcorekms/batcheval/batchevaltest"
+	"github.com/agentcorekms/agentcorekms/internal/awspartition"
+	"github.com/agentcorekms/agentcorekms/keypolicy"
+	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+type flags struct {
+	useAWS        bool
+	region        string
+	key           string
+	principal     string
+	bucket        string
+	prefix        string
+	name          string
+	evaluators    string
+	serviceNames  string
+	logGroups     string
+	skipPreflight bool
+	timeout       time.Duration
+	disableKey    bool
+}
+
+// clients are what the program talks to, real or emulated.
+type clients struct {
+	api    *bedrockagentcore.Client
+	kms    *kms.Client
+	s3     *s3.Client
+	region string
+	close  func()
+}
+
+const (
+	sandboxAccount   = "111122223333"
+	sandboxPrincipal = "arn:aws:iam::111122223333:role/MyBatchEvaluationRole"
+	sandboxAccessKey = "AKIDSANDBOX"
+)
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("batcheval", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f flags
+	fs.BoolVar(&f.useAWS, "aws", false, "use real AWS (default configuration chain) instead of the sandbox")
+	fs.StringVar(&f.region, "region", "us-east-1", "AWS Region of the evaluation, the key and the bucket")
+	fs.StringVar(&f.key, "key", "", "KMS key ARN (required with -aws; the sandbox creates one)")
+	fs.StringVar(&f.principal, "principal", "", "IAM role or user ARN that starts evaluations, for the preflight (with -aws: default from sts GetCallerIdentity)")
+	fs.StringVar(&f.bucket, "bucket", "", "S3 bucket for the archive (required with -aws; sandbox default batcheval-archive)")
+	fs.StringVar(&f.prefix, "prefix", "batch-evaluations", "S3 key prefix for the archive")
+	fs.StringVar(&f.name, "name", "", "batch evaluation name (default nightly_YYYYMMDDhhmmss)")
+	fs.StringVar(&f.evaluators, "evaluators", "Builtin.Helpfulness,Builtin.Correctness", "comma-separated evaluator ids (at most 10)")
+	fs.StringVar(&f.serviceNames, "service-names", "my_agent.DEFAULT", "comma-separated agent service names in the traces")
+	fs.StringVar(&f.logGroups, "log-groups", "/aws/bedrock-agentcore/runtimes/my_agent-abc-DEFAULT", "comma-separated CloudWatch log groups with the traces")
+	fs.BoolVar(&f.skipPreflight, "skip-preflight", false, "do not run the KMS preflight before starting")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Minute, "give up waiting after this long")
+	fs.BoolVar(&f.disableKey, "sandbox-disable-key", false, "sandbox only: disable the key first, to see the preflight refuse it")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "batcheval: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	if _, ok := awspartition.ForRegion(f.region); !ok {
+		fmt.Fprintf(stderr, "batcheval: -region %q is not an AWS Region\n", f.region)
+		return 2
+	}
+	if f.name == "" {
+		f.name = "nightly_" + time.Now().UTC().Format("20060102150405")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
+	defer cancel()
+
+	var cl *clients
+	var err error
+	if f.useAWS {
+		if f.key == "" || f.bucket == "" {
+			fmt.Fprintln(stderr, "batcheval: -aws needs -key and -bucket")
+			return 2
+		}
+		if f.disableKey {
+			fmt.Fprintln(stderr, "batcheval: -sandbox-disable-key is for the sandbox only")
+			return 2
+		}
+		cl, err = awsClients(ctx, &f)
+	} else {
+		cl, err = sandbox(&f, stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "batcheval:", err)
+		return 1
+	}
+	defer cl.close()
+	return story(ctx, &f, cl, stdout, stderr)
+}
+
+func awsClients(ctx context.Context, f *flags) (*clients, error) {
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(f.region))
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if f.principal == "" && !f.skipPreflight {
+		id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return nil, fmt.Errorf("finding the caller for the preflight (or pass -principal): %w", err)
+		}
+		f.principal = aws.ToString(id.Arn)
+	}
+	return &clients{
+		api: bedrockagentcore.NewFromConfig(cfg), kms: kms.NewFromConfig(cfg), s3: s3.NewFromConfig(cfg),
+		region: f.region, close: func() {},
+	}, nil
+}
+
+// sandbox starts the three emulators and creates a key under the documented
+// key policy for the sandbox principal.
+func sandbox(f *flags, w io.Writer) (*clients, error) {
+	k := kmstest.New(func(o *kmstest.Options) { o.Region = f.region; o.Account = sandboxAccount })
+	k.MapAccessKey(sandboxAccessKey, sandboxPrincipal)
+	if f.principal == "" {
+		f.principal = sandboxPrincipal
+	}
+	if f.bucket == "" {
+		f.bucket = "batcheval-archive"
+	}
+	kmsSrv := k.NewServer()
+	em := batchevaltest.New(k)
+	emSrv := em.NewServer()
+	s3Srv := batchevaltest.NewS3(k).NewServer()
+	cl := &clients{
+		api:    batchevaltest.NewSDKClient(emSrv.URL, sandboxAccessKey, func(o *bedrockagentcore.Options) { o.Region = f.region }),
+		kms:    kmstest.NewSDKClient(kmsSrv.URL, sandboxAccessKey, func(o *kms.Options) { o.Region = f.region }),
+		s3:     batchevaltest.NewS3SDKClient(s3Srv.URL, sandboxAccessKey, func(o *s3.Options) { o.Region = f.region }),
+		region: f.region,
+		close:  func() { emSrv.Close(); kmsSrv.Close(); s3Srv.Close() },
+	}
+	fmt.Fprintln(w, "sandbox: in-memory KMS, AgentCore batch-evaluation emulator and S3 on loopback")
+	if f.key == "" {
+		doc, err := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{
+			Account: sandboxAccount, Region: f.region, Principal: sandboxPrincipal,
+		})
+		if err != nil {
+			cl.close()
+			return nil, err
+		}
+		// The documented statements, plus the default key policy's
+		// administration statement, without which nobody could manage the
+		// key (or read its policy for the preflight's analysis).
+		doc.Statement = append(doc.Statement, keypolicy.Statement{
+			Sid: "Enable IAM User Permissions", Effect: "Allow",
+			Principal: keypolicy.AWSPrincipal("arn:aws:iam::" + sandboxAccount + ":root"),
+			Action:    keypolicy.One("kms:*"), Resource: keypolicy.One("*"),
+		})
+		policy, err := doc.JSON()
+		if err != nil {
+			cl.close()
+			return nil, err
+		}
+		out, err := k.Client().CreateKey(context.Background(), &kms.CreateKeyInput{
+			Policy: aws.String(string(policy)), Description: aws.String("batch evaluations (sandbox)"),
+		})
+		if err != nil {
+			cl.close()
+			return nil, fmt.Errorf("creating the sandbox key: %w", err)
+		}
+		f.key = aws.ToString(out.KeyMetadata.Arn)
+		fmt.Fprintf(w, "key: %s, under the documented batch-evaluation key policy for %s (plus account-root administration)\n", f.key, sandboxPrincipal)
+		if f.disableKey {
+			if err := k.SetKeyState(aws.ToString(out.KeyMetadata.KeyId), kmstypes.KeyStateDisabled); err != nil {
+				cl.close()
+				return nil, err
+			}
+			fmt.Fprintln(w, "key disabled, as asked")
+		}
+	}
+	return cl, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// story starts, waits, archives and verifies.
+func story(ctx context.Context, f *flags, cl *clients, stdout, stderr io.Writer) int {
+	c := batcheval.New(cl.api, cl.kms, func(o *batcheval.Options) {
+		o.Region = cl.region
+		o.Principal = f.principal
+		o.SkipPreflight = f.skipPreflight
+		if !f.useAWS {
+			o.WaitMinDelay = 50 * time.Millisecond
+		}
+		o.OnProgress = func(p batcheval.Progress) {
+			fmt.Fprintf(stdout, "  %-12s poll %d after %s\n", p.Status, p.Attempt, p.Elapsed.Round(time.Millisecond))
+		}
+	})
+	in := &bedrockagentcore.StartBatchEvaluationInput{
+		BatchEvaluationName: aws.String(f.name),
+		DataSourceConfig: &types.DataSourceConfigMemberCloudWatchLogs{Value: types.CloudWatchLogsSource{
+			ServiceNames: splitList(f.serviceNames), LogGroupNames: splitList(f.logGroups),
+		}},
+		KmsKeyArn: aws.String(f.key),
+	}
+	for _, id := range splitList(f.evaluators) {
+		in.Evaluators = append(in.Evaluators, types.Evaluator{EvaluatorId: aws.String(id)})
+	}
+	if err := c.Validate(in); err != nil {
+		fmt.Fprintln(stderr, "batcheval: invalid input:")
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	start, err := c.Start(ctx, in)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		var pe *batcheval.PreflightError
+		if errors.As(err, &pe) {
+			for _, fd := range pe.Report.Findings {
+				fmt.Fprintln(stderr, "  ", fd)
+			}
+		}
+		if errors.Is(err, batcheval.ErrInvalidInput) {
+			return 2
+		}
+		return 1
+	}
+	id := aws.ToString(start.BatchEvaluationId)
+	fmt.Fprintf(stdout, "started %s (%s), encrypted with %s\n", id, start.Status, f.key)
+	out, err := c.Wait(ctx, id)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: %d sessions\n", out.Status, aws.ToInt32(out.EvaluationResults.TotalNumberOfSessions))
+	for _, s := range out.EvaluationResults.EvaluatorSummaries {
+		score := "n/a"
+		if s.Statistics != nil && s.Statistics.AverageScore != nil {
+			score = fmt.Sprintf("%.2f", *s.Statistics.AverageScore)
+		}
+		fmt.Fprintf(stdout, "  %-24s average %s over %d sessions\n", aws.ToString(s.EvaluatorId), score, aws.ToInt32(s.TotalEvaluated))
+	}
+	a, err := c.Archive(ctx, cl.s3, f.bucket, f.prefix, out)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	for _, k := range a.Keys {
+		fmt.Fprintf(stdout, "archived s3://%s/%s (SSE-KMS)\n", a.Bucket, k)
+	}
+	if err := c.VerifyArchive(ctx, cl.s3, a); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "verified: %d objects are aws:kms with key %s\n", len(a.Keys), a.KeyARN)
+	return 0
+}

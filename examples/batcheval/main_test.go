@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestRun(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStdout []string
+		wantStderr []string
+	}{
+		{name: "sandbox story", wantCode: 0, wantStdout: []string{
+			"sandbox: in-memory KMS", "started nightly_", "COMPLETED: 5 sessions",
+			"Builtin.Helpfulness      average 0.90", "/metadata.json (SSE-KMS)", "/results.json (SSE-KMS)",
+			"verified: 2 objects are aws:kms with key arn:aws:kms:us-east-1:111122223333:key/",
+		}},
+		{name: "custom name, prefix and Region", args: []string{"-name", "weekly", "-prefix", "p", "-region", "eu-west-1"}, wantCode: 0, wantStdout: []string{
+			"started weekly-", "archived s3://batcheval-archive/p/weekly-", "key arn:aws:kms:eu-west-1:",
+		}},
+		{name: "disabled key stops at the preflight", args: []string{"-sandbox-disable-key"}, wantCode: 1,
+			wantStderr: []string{"The specified KMS key is not in a usable state. Verify the key is enabled and not pending deletion.", "fail    key.state"}},
+		{name: "disabled key without preflight: the service refuses", args: []string{"-sandbox-disable-key", "-skip-preflight"}, wantCode: 1,
+			wantStderr: []string{"ValidationException", "The specified KMS key is not in a usable state."}},
+		{name: "unknown flag", args: []string{"-nope"}, wantCode: 2},
+		{name: "stray argument", args: []string{"extra"}, wantCode: 2, wantStderr: []string{"unexpected arguments"}},
+		{name: "bad Region", args: []string{"-region", "mars-1"}, wantCode: 2, wantStderr: []string{"not an AWS Region"}},
+		{name: "real AWS without key and bucket", args: []string{"-aws"}, wantCode: 2, wantStderr: []string{"-aws needs -key and -bucket"}},
+		{name: "sandbox flag with real AWS", args: []string{"-aws", "-key", "k", "-bucket", "b", "-sandbox-disable-key"}, wantCode: 2},
+		{name: "invalid name", args: []string{"-name", "bad-name"}, wantCode: 2, wantStderr: []string{"BatchEvaluationName"}},
+		{name: "alias instead of a key ARN", args: []string{"-key", "alias/batch"}, wantCode: 2, wantStderr: []string{"KmsKeyArn", "alias"}},
+		{name: "too many evaluators", args: []string{"-evaluators", strings.Repeat("a,", 11)}, wantCode: 2, wantStderr: []string{"more than 10 evaluators"}},
+		{name: "no log groups", args: []string{"-log-groups", ""}, wantCode: 2, wantStderr: []string{"LogGroupNames"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(tt.args, &stdout, &stderr); code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, &stdout, &stderr)
+			}
+			for _, w := range tt.wantStdout {
+				if !strings.Contains(stdout.String(), w) {
+					t.Errorf("stdout lacks %q:\n%s", w, &stdout)
+				}
+			}
+			for _, w := range tt.wantStderr {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, &stderr)
+				}
+			}
+		})
+	}
+}
