@@ -220,6 +220,7 @@ func validateKeyARN(key, region string) error {
 // call. A key the preflight or the service finds unusable returns an error
 // unwrapping to [kmscheck.ErrKeyNotUsable]; missing permissions to
 // [kmscheck.ErrAccessDenied]. Service errors stay reachable with errors.As.
+// Start does not modify in.
 func (c *Client) Start(ctx context.Context, in *bedrockagentcore.StartBatchEvaluationInput, optFns ...func(*Options)) (*bedrockagentcore.StartBatchEvaluationOutput, error) {
 	o := c.options(optFns)
 	if err := validate(in, o.Region); err != nil {
@@ -231,7 +232,10 @@ func (c *Client) Start(ctx context.Context, in *bedrockagentcore.StartBatchEvalu
 			return nil, err
 		}
 	}
-	out, err := c.api.StartBatchEvaluation(ctx, in, o.APIOptions...)
+	// The SDK writes a generated ClientToken into its input; a copy keeps
+	// in reusable for another Start.
+	cp := *in
+	out, err := c.api.StartBatchEvaluation(ctx, &cp, o.APIOptions...)
 	if err != nil {
 		return nil, classify("starting batch evaluation", aws.ToString(in.BatchEvaluationName), key, err)
 	}

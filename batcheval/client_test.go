@@ -617,3 +617,19 @@ func TestPreflightAcceptsAssumedRoleSession(t *testing.T) {
 		t.Errorf("start with a session principal: %v", err)
 	}
 }
+
+func TestStartLeavesInputReusable(t *testing.T) {
+	e := newEnv(t, envConfig{})
+	ctx := context.Background()
+	in := startInput("first", e.keyARN)
+	if _, err := e.c.Start(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if in.ClientToken != nil {
+		t.Errorf("Start wrote ClientToken %q into its input", *in.ClientToken)
+	}
+	in.BatchEvaluationName = aws.String("second")
+	if _, err := e.c.Start(ctx, in); err != nil {
+		t.Errorf("second Start with the same input: %v", err)
+	}
+}

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -48,6 +49,9 @@ func run() error {
 			return err
 		}
 		fmt.Printf("# %s\n%s\n", step.title, out)
+	}
+	if err := batchEvaluationStory(context.Background(), os.Stdout); err != nil {
+		return fmt.Errorf("batch evaluation story: %w", err)
 	}
 	return nil
 }
