@@ -13,7 +13,7 @@ func TestBatchEvaluationStory(t *testing.T) {
 		t.Fatalf("story failed: %v\n%s", err, &out)
 	}
 	for _, want := range []string{
-		"preflight: 17 findings pass",
+		"findings pass (key state and spec",
 		"statuses [PENDING IN_PROGRESS COMPLETED]",
 		`{"aws:bedrock-agentcore:batchEvaluationArn":"arn:aws:bedrock-agentcore:us-east-1:111122223333:batch-evaluate/nightly-`,
 		"archived 2 objects to s3://eval-archive/runs/",
