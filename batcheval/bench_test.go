@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore"
 
@@ -47,6 +48,33 @@ func BenchmarkStart(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkStartInterleaved alternates the raw SDK call and Client.Start
+// without the preflight against one emulator, timing each, and reports the
+// ratio of their total times ("client/raw"): interleaving cancels most of
+// the drift that other processes on the machine cause between the
+// sub-benchmarks of BenchmarkStart.
+func BenchmarkStartInterleaved(b *testing.B) {
+	ctx := context.Background()
+	e := newEnv(b, envConfig{})
+	c := batcheval.New(e.sdk, e.kmsc, func(o *batcheval.Options) { o.SkipPreflight = true })
+	var raw, client time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if _, err := e.sdk.StartBatchEvaluation(ctx, startInput("raw_"+strconv.Itoa(i), e.keyARN)); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, err := c.Start(ctx, startInput("client_"+strconv.Itoa(i), e.keyARN)); err != nil {
+			b.Fatal(err)
+		}
+		raw += t1.Sub(t0)
+		client += time.Since(t1)
+	}
+	b.ReportMetric(float64(client)/float64(raw), "client/raw")
 }
 
 // stubAPI answers StartBatchEvaluation at once, to isolate the client's own
