@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/agentcorekms/agentcorekms/batcheval"
+	"github.com/agentcorekms/agentcorekms/batcheval/batchevaltest"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
 )
@@ -631,5 +632,30 @@ func TestStartLeavesInputReusable(t *testing.T) {
 	in.BatchEvaluationName = aws.String("second")
 	if _, err := e.c.Start(ctx, in); err != nil {
 		t.Errorf("second Start with the same input: %v", err)
+	}
+}
+
+func TestCompletedWithErrors(t *testing.T) {
+	e := newEnv(t, envConfig{em: func(o *batchevaltest.Options) { o.Sessions, o.FailedSessions = 5, 2 }})
+	ctx := context.Background()
+	start, err := e.c.Start(ctx, startInput("nightly", e.keyARN))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(start.BatchEvaluationId)
+	out, err := e.c.Wait(ctx, id, e.advanceOnProgress(6*time.Second, nil))
+	if err != nil || out.Status != types.BatchEvaluationStatusCompletedWithErrors {
+		t.Fatalf("wait = %v, %v; want COMPLETED_WITH_ERRORS and no error", out, err)
+	}
+	r := out.EvaluationResults
+	if r == nil || aws.ToInt32(r.NumberOfSessionsFailed) != 2 || aws.ToInt32(r.NumberOfSessionsCompleted) != 3 || len(out.ErrorDetails) != 1 {
+		t.Errorf("results = %+v, details %q", r, out.ErrorDetails)
+	}
+	if _, err := e.c.Archive(ctx, e.s3c, "b", "", out); err != nil {
+		t.Errorf("archive: %v", err)
+	}
+	_ = e.kms.SetKeyState(e.keyID, kmstypes.KeyStatePendingDeletion)
+	if _, err := e.c.Get(ctx, id); !errors.Is(err, batcheval.ErrResultsUnavailable) || !errors.Is(err, kmscheck.ErrKeyNotUsable) || !strings.Contains(err.Error(), "PendingDeletion") {
+		t.Errorf("get with the key pending deletion: %v", err)
 	}
 }

@@ -66,6 +66,7 @@ type env struct {
 type envConfig struct {
 	admin bool                        // add the default "Enable IAM User Permissions" statement
 	edit  func(d *keypolicy.Document) // change the documented policy
+	em    func(*batchevaltest.Options) // change the emulator's options
 }
 
 // newEnv wires the real SDK clients for AgentCore, KMS and S3 to the
@@ -99,6 +100,9 @@ func newEnv(t testing.TB, cfg envConfig, optFns ...func(*batcheval.Options)) *en
 		o.Now = clk.Now
 		o.PendingFor = time.Second
 		o.RunFor = 10 * time.Second
+		if cfg.em != nil {
+			cfg.em(o)
+		}
 	})
 	emSrv := em.NewServer()
 	kmsSrv := k.NewServer()

@@ -42,6 +42,7 @@ type InputError struct {
 	Reason string // what is wrong, as a sentence fragment
 }
 
+// Error returns the field, the value and the reason.
 func (e *InputError) Error() string {
 	if e.Value == "" {
 		return fmt.Sprintf("batcheval: %s %s", e.Field, e.Reason)
@@ -65,6 +66,7 @@ type KeyError struct {
 	Err    error
 }
 
+// Error returns the key and the service error.
 func (e *KeyError) Error() string {
 	return fmt.Sprintf("batcheval: starting batch evaluation with key %s: %v", e.KeyARN, e.Err)
 }
@@ -89,6 +91,7 @@ type ResultsUnavailableError struct {
 	Cause error
 }
 
+// Error returns why the results cannot be read and how to restore access.
 func (e *ResultsUnavailableError) Error() string {
 	return fmt.Sprintf("batcheval: results of batch evaluation %s (%s) cannot be read: %s. %s",
 		e.ID, e.Status, e.Reason, RestoreAccessAdvice)
@@ -110,6 +113,7 @@ type FailedError struct {
 	Details []string
 }
 
+// Error returns the evaluation and the service's error details.
 func (e *FailedError) Error() string {
 	if len(e.Details) == 0 {
 		return fmt.Sprintf("batcheval: batch evaluation %s failed", e.ID)
@@ -127,6 +131,7 @@ type ArchiveError struct {
 	Problem     string
 }
 
+// Error returns the object and what is wrong with its encryption.
 func (e *ArchiveError) Error() string {
 	return fmt.Sprintf("batcheval: s3://%s/%s: %s", e.Bucket, e.Key, e.Problem)
 }

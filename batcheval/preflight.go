@@ -21,6 +21,7 @@ type PreflightError struct {
 	Report *kmscheck.Report
 }
 
+// Error returns the key and the failed findings.
 func (e *PreflightError) Error() string {
 	return fmt.Sprintf("batcheval: preflight of key %s for batch evaluations failed: %v", e.KeyARN, e.Report.Err())
 }

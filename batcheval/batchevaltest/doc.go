@@ -25,8 +25,11 @@
 //     AccessDeniedException and "Access denied for the specified KMS key.
 //     Verify the key policy grants the required permissions."; a key in
 //     another Region fails with ValidationException.
-//   - Evaluations move PENDING, IN_PROGRESS, then COMPLETED on the clock in
-//     [Options]. Entering IN_PROGRESS writes the session metadata and
+//   - Evaluations move PENDING, IN_PROGRESS, then COMPLETED (or
+//     COMPLETED_WITH_ERRORS, see Options.FailedSessions) on the clock in
+//     [Options]. The emulator has no background workers: an evaluation
+//     catches up with the clock, making the KMS calls of each step, whenever
+//     a request reads it. Entering IN_PROGRESS writes the session metadata and
 //     completing writes the results, each encrypted under a data key from
 //     GenerateDataKey made as the service principal with the encryption
 //     context {"aws:bedrock-agentcore:batchEvaluationArn": ARN}. If the key

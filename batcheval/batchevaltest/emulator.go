@@ -89,6 +89,10 @@ type Options struct {
 	// Sessions is the number of agent sessions each evaluation finds. If
 	// zero, DefaultSessions is used.
 	Sessions int
+	// FailedSessions is how many of those sessions fail evaluation. If it
+	// is positive, evaluations end COMPLETED_WITH_ERRORS instead of
+	// COMPLETED.
+	FailedSessions int
 	// Latency is added before every response. If zero, none.
 	Latency time.Duration
 	// Inject, if set, is called with the operation name (OpStart, ...)
@@ -194,6 +198,7 @@ const (
 	statusPending    = "PENDING"
 	statusInProgress = "IN_PROGRESS"
 	statusCompleted  = "COMPLETED"
+	statusPartial    = "COMPLETED_WITH_ERRORS"
 	statusFailed     = "FAILED"
 	statusStopping   = "STOPPING"
 	statusStopped    = "STOPPED"
@@ -531,6 +536,10 @@ func (e *Emulator) advance(ctx context.Context, ev *evaluation) {
 			return
 		}
 		ev.status, ev.updated = statusCompleted, done
+		if e.opts.FailedSessions > 0 {
+			ev.status = statusPartial
+			ev.errorDetails = append(ev.errorDetails, fmt.Sprintf("%d of %d sessions could not be evaluated.", e.failed(), e.opts.Sessions))
+		}
 	}
 	if ev.status == statusStopping {
 		ev.status, ev.updated = statusStopped, now
@@ -542,18 +551,21 @@ func (e *Emulator) fail(ev *evaluation, at time.Time, what string, err error) {
 	ev.errorDetails = append(ev.errorDetails, what+": "+kmsReason(err)+". "+RestoreAccessAdvice)
 }
 
+// failed is the number of sessions that fail evaluation.
+func (e *Emulator) failed() int { return min(max(e.opts.FailedSessions, 0), e.opts.Sessions) }
+
 // results makes up deterministic results for ev.
 func (e *Emulator) results(ev *evaluation) storedResults {
-	n := int32(e.opts.Sessions)
+	n, failed := int32(e.opts.Sessions), int32(e.failed())
 	r := storedResults{EvaluationResults: resultsJSON{
 		EvaluatorSummaries:        []evaluatorSummaryJSON{},
-		NumberOfSessionsCompleted: n, TotalNumberOfSessions: n,
+		NumberOfSessionsCompleted: n - failed, NumberOfSessionsFailed: failed, TotalNumberOfSessions: n,
 	}, WithInsights: len(ev.insights) > 0}
 	for i, x := range ev.evaluators {
 		score := 0.9 - 0.05*float64(i%10)
 		r.EvaluationResults.EvaluatorSummaries = append(r.EvaluationResults.EvaluatorSummaries, evaluatorSummaryJSON{
 			EvaluatorID: *x.EvaluatorID, Statistics: &statisticsJSON{AverageScore: &score},
-			TotalEvaluated: n,
+			TotalEvaluated: n - failed, TotalFailed: failed,
 		})
 	}
 	if r.WithInsights {
@@ -576,7 +588,7 @@ func (e *Emulator) get(ctx context.Context, principal string, r *http.Request) (
 		UpdatedAt: timestamp(ev.updated), KmsKeyArn: ev.keyARN,
 		ErrorDetails: append([]string(nil), ev.errorDetails...),
 	}
-	if ev.status == statusCompleted {
+	if ev.status == statusCompleted || ev.status == statusPartial {
 		raw, err := e.readLocked(ctx, ev, "results")
 		var res storedResults
 		switch {
