@@ -64,8 +64,8 @@ type env struct {
 }
 
 type envConfig struct {
-	admin bool                        // add the default "Enable IAM User Permissions" statement
-	edit  func(d *keypolicy.Document) // change the documented policy
+	admin bool                         // add the default "Enable IAM User Permissions" statement
+	edit  func(d *keypolicy.Document)  // change the documented policy
 	em    func(*batchevaltest.Options) // change the emulator's options
 }
 
