@@ -426,7 +426,7 @@ func TestKeyPolicyFindings(t *testing.T) {
 		}
 	}
 	f := finding(t, r, "policy.create-grant-management")
-	if !strings.Contains(f.Message, "kms:CreateGrant") || f.Remedy == "" {
+	if !strings.Contains(f.Message, "kms:CreateGrant") || !strings.Contains(f.Remedy, `Add the documented statement "Allow Policy to create grants"`) {
 		t.Errorf("CreateGrant finding %v, want the action and a remedy", f)
 	}
 	if err := r.Err(); !errors.Is(err, kmscheck.ErrAccessDenied) || err.Error() == "" ||
