@@ -670,3 +670,15 @@ func TestStatusText(t *testing.T) {
 		t.Error("UnmarshalText(maybe) succeeded")
 	}
 }
+
+func TestSentinelTexts(t *testing.T) {
+	t.Parallel()
+	for err, want := range map[error]string{
+		kmscheck.ErrAccessDenied: "Access denied for the specified KMS key. Verify the key policy grants the required permissions.",
+		kmscheck.ErrKeyNotUsable: "The specified KMS key is not in a usable state. Verify the key is enabled and not pending deletion.",
+	} {
+		if err.Error() != want {
+			t.Errorf("got %q, want the documented %q", err.Error(), want)
+		}
+	}
+}
