@@ -426,7 +426,7 @@ func TestKeyPolicyFindings(t *testing.T) {
 		}
 	}
 	f := finding(t, r, "policy.create-grant-management")
-	if !strings.Contains(f.Message, "kms:CreateGrant") || f.Remedy == "" {
+	if !strings.Contains(f.Message, "kms:CreateGrant") || !strings.Contains(f.Remedy, `Add the documented statement "Allow Policy to create grants"`) {
 		t.Errorf("CreateGrant finding %v, want the action and a remedy", f)
 	}
 	if err := r.Err(); !errors.Is(err, kmscheck.ErrAccessDenied) || err.Error() == "" ||
@@ -668,5 +668,17 @@ func TestStatusText(t *testing.T) {
 	var s kmscheck.Status
 	if err := s.UnmarshalText([]byte("maybe")); err == nil {
 		t.Error("UnmarshalText(maybe) succeeded")
+	}
+}
+
+func TestSentinelTexts(t *testing.T) {
+	t.Parallel()
+	for err, want := range map[error]string{
+		kmscheck.ErrAccessDenied: "Access denied for the specified KMS key. Verify the key policy grants the required permissions.",
+		kmscheck.ErrKeyNotUsable: "The specified KMS key is not in a usable state. Verify the key is enabled and not pending deletion.",
+	} {
+		if err.Error() != want {
+			t.Errorf("got %q, want the documented %q", err.Error(), want)
+		}
 	}
 }

@@ -50,6 +50,9 @@ func run() error {
 		}
 		fmt.Printf("# %s\n%s\n", step.title, out)
 	}
+	if err := preflightStory(context.Background(), os.Stdout); err != nil {
+		return err
+	}
 	if err := batchEvaluationStory(context.Background(), os.Stdout); err != nil {
 		return fmt.Errorf("batch evaluation story: %w", err)
 	}
