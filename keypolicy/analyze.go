@@ -175,7 +175,9 @@ func explainDenial(doc *Document, req Requirement) (reason, fix string) {
 		}
 	}
 	if target < 0 {
-		best := stagePrincipal // the principal must at least match
+		// Another Allow is the one meant only if it covers the principal
+		// and the action; else the statement is missing.
+		best := stageAction
 		for i, r := range results {
 			if r.Effect == EffectAllow && r.stage > best {
 				target, best = i, r.stage
