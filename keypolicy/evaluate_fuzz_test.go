@@ -1,0 +1,55 @@
+package keypolicy
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzEvaluate checks that no policy and no request make Evaluate, Explain,
+// Analyze or Lint panic, and that decisions are consistent.
+func FuzzEvaluate(f *testing.F) {
+	names, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
+	for _, n := range names {
+		if raw, err := os.ReadFile(n); err == nil {
+			f.Add(raw, "arn:aws:iam::111122223333:role/ExampleRole", "", "kms:CreateGrant", "kms:GrantOperations", "Decrypt")
+		}
+	}
+	for _, c := range loadCorpus(f) {
+		f.Add([]byte(c.Policy), "arn:aws:sts::111122223333:assumed-role/AppRole/s", "bedrock-agentcore.amazonaws.com", "kms:Decrypt", "aws:SourceArn", "arn:aws:bedrock-agentcore:us-east-1:111122223333:batch-evaluate/b")
+	}
+	f.Add([]byte(`{"Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"*"},"NotAction":"*","NotResource":"?","Condition":{"ForAnyValue:DateLessThanIfExists":{"k":[1,true,"2020-01-01"]}}}}`), "111122223333", "", "*", "K", "")
+	f.Fuzz(func(t *testing.T, policy []byte, principal, service, action, key, value string) {
+		doc, err := Parse(policy)
+		if err != nil {
+			return
+		}
+		req := Request{Principal: principal, Service: service, Action: action, Context: map[string][]string{key: {value, value + "x"}}}
+		d := Evaluate(doc, req)
+		for _, i := range d.Statements {
+			if i < 0 || i >= len(doc.Statement) {
+				t.Fatalf("statement index %d out of range", i)
+			}
+			if isDeny := doc.Statement[i].Effect == EffectDeny; isDeny != (d.Verdict == ExplicitDeny) {
+				t.Fatalf("verdict %v decided by statement %d with effect %q", d.Verdict, i, doc.Statement[i].Effect)
+			}
+		}
+		if (d.Verdict == ImplicitDeny) != (len(d.Statements) == 0) {
+			t.Fatalf("verdict %v with statements %v", d.Verdict, d.Statements)
+		}
+		results := Explain(doc, req)
+		for _, i := range d.Statements {
+			if !results[i].Applies {
+				t.Fatalf("Evaluate used statement %d, Explain says: %s", i, results[i].Reason)
+			}
+		}
+		a := Analyze(doc, []Requirement{{ID: "fuzz", Action: action, Request: req}})
+		if a.Results[0].OK() != d.Allowed() {
+			t.Fatalf("Analyze and Evaluate disagree")
+		}
+		_ = a.String()
+		for _, f := range Lint(doc) {
+			_ = f.String()
+		}
+	})
+}
