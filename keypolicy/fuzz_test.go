@@ -62,8 +62,13 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("JSON: %v", err)
 		}
-		if !json.Valid(first) {
-			t.Fatalf("invalid JSON written: %s", first)
+		var std bytes.Buffer
+		if err := json.Indent(&std, doc.Compact(), "", "  "); err != nil {
+			t.Fatalf("invalid JSON written: %v\n%s", err, doc.Compact())
+		}
+		std.WriteByte('\n')
+		if !bytes.Equal(first, std.Bytes()) {
+			t.Fatalf("JSON differs from json.Indent:\n%s\n%s", first, std.Bytes())
 		}
 		again, err := Parse(first)
 		if err != nil {

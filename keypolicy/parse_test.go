@@ -360,3 +360,39 @@ func TestMarshalBuiltDocument(t *testing.T) {
 		t.Errorf("nil document Compact() = %s, want null", got)
 	}
 }
+
+// TestJSONExtraValues checks Extra values set in code: white space is
+// removed, and invalid JSON is an error rather than invalid output.
+func TestJSONExtraValues(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		in      string
+		want    string
+		wantErr bool
+	}{
+		{"spaced object", "{ \"a\" : [ 1 , 2 ] }", "{\n  \"X\": {\n    \"a\": [\n      1,\n      2\n    ]\n  }\n}\n", false},
+		{"string with braces", `"{[,:]}"`, "{\n  \"X\": \"{[,:]}\"\n}\n", false},
+		{"empty", "", "", true},
+		{"truncated", `{"a":`, "", true},
+		{"two values", `1 2`, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := &Document{Extra: []Field{{Name: "X", Value: []byte(tt.in)}}}
+			got, err := d.JSON()
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("JSON() error = %v, wantErr %v (output %s)", err, tt.wantErr, got)
+			}
+			if diff := cmp.Diff(tt.want, string(got)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			// Statement-level extras are checked the same way.
+			s := &Document{Statement: []Statement{{Extra: d.Extra}}}
+			if _, err := s.JSON(); (err != nil) != tt.wantErr {
+				t.Errorf("statement extra: error = %v, wantErr %v", err, tt.wantErr)
+			}
+		})
+	}
+}
