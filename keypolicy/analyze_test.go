@@ -108,14 +108,14 @@ func TestAnalyzeFixes(t *testing.T) {
 			fix:    `set the Resource of statement "Allow Policy for KMS validation" (#2) to "*"`,
 		},
 		{
-			name: "the Sid renamed: the statement that covers principal and action is explained",
+			name: "the Sid renamed: the closest statement is explained, and the fix adds the documented one",
 			edit: func(d *Document) {
 				d.Statement[2].Sid = "Describe"
 				d.Statement[2].Condition[0].Keys[0].Values = One("s3.us-east-1.amazonaws.com")
 			},
 			failing: []string{"describe-key"}, verdict: ImplicitDeny,
-			reason: `statement "Describe" (#2) does not apply`,
-			fix:    `make the condition StringEquals on kms:ViaService in statement "Describe" (#2)`,
+			reason: `no statement allows kms:DescribeKey for arn:aws:iam::111122223333:role/ExampleRole; the closest, "Describe" (#2), does not apply: condition StringEquals kms:ViaService`,
+			fix:    `add statement "Allow Policy for KMS validation" as keypolicy.ForPolicyEngine writes it`,
 		},
 	}
 	for _, tt := range tests {

@@ -17,6 +17,19 @@
 //	  keypolicy -feature both -account 111122223333 -region us-east-1 \
 //	    -principal arn:aws:iam::111122223333:role/AgentCoreAdmin -merge -
 //
+//	# will the key's current policy work for policy engines called by this role?
+//	aws kms get-key-policy --key-id alias/agentcore --query Policy --output text |
+//	  keypolicy -account 111122223333 -region us-east-1 \
+//	    -principal arn:aws:iam::111122223333:role/AgentCoreAdmin -check -
+//
+//	# security and correctness findings in a key policy
+//	keypolicy -lint policy.json
+//
+// -check prints one line per KMS request the feature makes (allowed or
+// denied, by which statement, and the fix) and exits with status 1 if the
+// policy denies any. -lint prints the findings and exits with status 1 if
+// any is an error; it needs no other flag.
+//
 // The policy goes to standard output. Bad input (flags, parameters, a
 // malformed policy to merge into, or a Sid it already uses for a different
 // statement) writes one line to standard error and exits with status 2.
@@ -63,6 +76,8 @@ type options struct {
 	batchARN      string
 	merge         string
 	compact       bool
+	check         string
+	lint          string
 }
 
 // flagNames maps generator parameter fields to the flags that set them, so
@@ -90,6 +105,8 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.batchARN, "batch-evaluation-arn", "", "narrow the policy to the batch evaluation with this `ARN` (batch-evaluation)")
 	fs.StringVar(&o.merge, "merge", "", "add the statements to the key policy in `file` (- reads standard input)")
 	fs.BoolVar(&o.compact, "compact", false, "write compact JSON instead of indented JSON")
+	fs.StringVar(&o.check, "check", "", "check the key policy in `file` (- reads standard input) against the requests the feature makes, instead of writing a policy")
+	fs.StringVar(&o.lint, "lint", "", "report security and correctness findings in the key policy in `file` (- reads standard input)")
 	return fs
 }
 
@@ -120,6 +137,12 @@ func parseArgs(args []string) (*options, error) {
 	case featurePolicyEngine, featureBatchEvaluation, featureBoth:
 	default:
 		return nil, badInput("-feature %q: must be %s, %s or %s", o.feature, featurePolicyEngine, featureBatchEvaluation, featureBoth)
+	}
+	if err := checkArgs(o); err != nil {
+		return nil, err
+	}
+	if o.lint != "" && o.check == "" {
+		return o, nil // linting needs no account or Region
 	}
 	if o.account == "" {
 		return nil, badInput("-account is required: the 12-digit account that owns the key")
@@ -152,6 +175,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Writes the KMS key policy AgentCore documents to standard output.")
 		fs.PrintDefaults()
 		return exitOK
+	}
+	if err == nil && (o.check != "" || o.lint != "") {
+		return checkAndLint(o, stdin, stdout, stderr)
 	}
 	if err == nil {
 		var doc *keypolicy.Document
