@@ -139,7 +139,7 @@ func (c *caller) listedLayers(p *Principal) uint8 {
 		case PrincipalService:
 			if c.layers == layerService {
 				for _, v := range e.Values.Values {
-					if v == c.id.raw || v == "*" {
+					if v == c.id.raw {
 						listed |= layerService
 					}
 				}
