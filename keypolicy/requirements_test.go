@@ -316,33 +316,38 @@ func TestDefaultKeyPolicyAlone(t *testing.T) {
 			t.Fatal(err)
 		}
 		part := strings.Split(pe[0].Request.Principal, ":")[1]
-		doc := defaultKeyPolicy(t, part, "111122223333")
-		a := Analyze(doc, append(pe, be...))
-		services := 0
-		for _, r := range a.Results {
-			switch r.Requirement.Caller {
-			case CallerPrincipal:
-				if r.Decision.Verdict != AllowIfIAMAllows {
-					t.Errorf("%s %s: %v, want allow if IAM allows", region, r.Requirement, r.Decision.Verdict)
-				}
-				if !strings.Contains(r.Reason, "IAM policies") {
-					t.Errorf("%s %s: reason %q does not mention IAM", region, r.Requirement, r.Reason)
-				}
-			case CallerService:
-				services++
-				if r.Decision.Verdict != ImplicitDeny {
-					t.Errorf("%s %s: %v, want implicit deny", region, r.Requirement, r.Decision.Verdict)
-				}
-				if !strings.Contains(r.Fix, `add statement "AllowServicePrincipalAccess"`) {
-					t.Errorf("%s %s: fix %q", region, r.Requirement, r.Fix)
+		generated, err := DefaultKeyPolicy("111122223333", part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, doc := range []*Document{defaultKeyPolicy(t, part, "111122223333"), generated} {
+			a := Analyze(doc, append(pe, be...))
+			services := 0
+			for _, r := range a.Results {
+				switch r.Requirement.Caller {
+				case CallerPrincipal:
+					if r.Decision.Verdict != AllowIfIAMAllows {
+						t.Errorf("%s %s: %v, want allow if IAM allows", region, r.Requirement, r.Decision.Verdict)
+					}
+					if !strings.Contains(r.Reason, "IAM policies") {
+						t.Errorf("%s %s: reason %q does not mention IAM", region, r.Requirement, r.Reason)
+					}
+				case CallerService:
+					services++
+					if r.Decision.Verdict != ImplicitDeny {
+						t.Errorf("%s %s: %v, want implicit deny", region, r.Requirement, r.Decision.Verdict)
+					}
+					if !strings.Contains(r.Fix, `add statement "AllowServicePrincipalAccess"`) {
+						t.Errorf("%s %s: fix %q", region, r.Requirement, r.Fix)
+					}
 				}
 			}
-		}
-		if services != 2 {
-			t.Errorf("%d service-principal requirements, want 2", services)
-		}
-		if a.OK() || len(a.Failed()) != 2 || len(a.NeedsIAM()) != 8 {
-			t.Errorf("%s: OK=%v failed=%d needsIAM=%d, want false, 2, 8", region, a.OK(), len(a.Failed()), len(a.NeedsIAM()))
+			if services != 2 {
+				t.Errorf("%d service-principal requirements, want 2", services)
+			}
+			if a.OK() || len(a.Failed()) != 2 || len(a.NeedsIAM()) != 8 {
+				t.Errorf("%s: OK=%v failed=%d needsIAM=%d, want false, 2, 8", region, a.OK(), len(a.Failed()), len(a.NeedsIAM()))
+			}
 		}
 	}
 }
