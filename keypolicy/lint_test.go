@@ -1,6 +1,8 @@
 package keypolicy
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -218,5 +220,30 @@ func TestFindingString(t *testing.T) {
 	}
 	if SeverityWarning.String() != "warning" || SeverityInfo.String() != "info" || Severity(7).String() != "Severity(7)" {
 		t.Error("Severity.String")
+	}
+}
+
+// TestLintGoldenFiles: every generated policy in testdata/golden, merged
+// ones included, has no finding above info.
+func TestLintGoldenFiles(t *testing.T) {
+	t.Parallel()
+	names, err := filepath.Glob(filepath.Join("testdata", "golden", "*.json"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no golden files: %v", err)
+	}
+	for _, name := range names {
+		raw, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := Parse(raw)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, f := range Lint(doc) {
+			if f.Severity > SeverityInfo {
+				t.Errorf("%s: %s", name, f)
+			}
+		}
 	}
 }

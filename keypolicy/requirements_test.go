@@ -351,3 +351,45 @@ func TestDefaultKeyPolicyAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestMergedIntoDefaultPolicy: both features' statements merged into the
+// default key policy satisfy both features, each through its own
+// statement naming the role, not through the root delegation. (The
+// caller's DescribeKey of the batch evaluation statements, which has no
+// condition, also allows the policy engine's DescribeKey.)
+func TestMergedIntoDefaultPolicy(t *testing.T) {
+	t.Parallel()
+	const role = "arn:aws:iam::111122223333:role/AgentCoreAdmin"
+	doc, err := DefaultKeyPolicy("111122223333", "aws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pe, err := ForPolicyEngine(PolicyEngineParams{Account: "111122223333", Region: "us-east-1", Principal: role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	be, err := ForBatchEvaluation(BatchEvaluationParams{Account: "111122223333", Region: "us-east-1", Principal: role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, add := range []*Document{pe, be} {
+		if doc, err = Merge(doc, add); err != nil {
+			t.Fatal(err)
+		}
+	}
+	peReqs, _ := PolicyEngineRequirements(PolicyEngineParams{Account: "111122223333", Region: "us-east-1", Principal: role})
+	beReqs, _ := BatchEvaluationRequirements(BatchEvaluationParams{Account: "111122223333", Region: "us-east-1", Principal: role})
+	a := Analyze(doc, append(peReqs, beReqs...))
+	for _, r := range a.Results {
+		own := false
+		for _, s := range r.Deciding {
+			own = own || s.Sid == r.Requirement.Statement
+			if s.Sid == SidDefaultIAMUserPermissions {
+				t.Errorf("%s: the root delegation is among the deciding statements of a plain allow", r)
+			}
+		}
+		if r.Decision.Verdict != Allow || !own {
+			t.Errorf("%s: want allow by %q", r, r.Requirement.Statement)
+		}
+	}
+}
