@@ -60,20 +60,31 @@ const (
 	LintUnknownOperator = "unknown-operator"
 	// LintUnknownEffect: an Effect other than "Allow" or "Deny". Error.
 	LintUnknownEffect = "unknown-effect"
+	// LintNoStatement: the policy has no statement, so it allows nothing
+	// (often a file that is not a key policy at all). Error.
+	LintNoStatement = "no-statement"
+	// LintUnknownField: a field that is not part of the policy language,
+	// which KMS rejects as a malformed policy. Error.
+	LintUnknownField = "unknown-field"
 )
 
 // Finding is one problem [Lint] found in a key policy.
 type Finding struct {
 	ID        string // one of the Lint* constants
 	Severity  Severity
-	Statement int    // index into Document.Statement
+	Statement int    // index into Document.Statement, or -1 for the whole policy
 	Sid       string // the statement's Sid, possibly empty
 	Message   string
 }
 
-// String returns "severity id statement: message".
+// String returns "severity id statement: message", where statement is
+// "policy" for a finding about the whole policy.
 func (f Finding) String() string {
-	return f.Severity.String() + " " + f.ID + " " + StatementRef{Index: f.Statement, Sid: f.Sid}.String() + ": " + f.Message
+	where := "policy"
+	if f.Statement >= 0 {
+		where = StatementRef{Index: f.Statement, Sid: f.Sid}.String()
+	}
+	return f.Severity.String() + " " + f.ID + " " + where + ": " + f.Message
 }
 
 // Lint checks doc for security and correctness problems: wildcard
@@ -81,14 +92,23 @@ func (f Finding) String() string {
 // aws:SourceAccount and aws:SourceArn (confused deputy), ForAllValues: on a
 // single-valued key or on kms:EncryptionContext:KEY, "kms:*" and "*"
 // actions, caller statements for a service integration without
-// kms:ViaService, duplicate Sids, unknown condition operators and effects.
-// Findings come in statement order. The policies [ForPolicyEngine] and
+// kms:ViaService, duplicate Sids, unknown condition operators and effects,
+// unknown fields and a policy without statements. Findings about the whole
+// policy come first, then the others in statement order. The policies [ForPolicyEngine] and
 // [ForBatchEvaluation] write have none.
 func Lint(doc *Document) []Finding {
 	if doc == nil {
 		return nil
 	}
 	var out []Finding
+	for _, f := range doc.Extra {
+		out = append(out, Finding{ID: LintUnknownField, Severity: SeverityError, Statement: -1,
+			Message: "field " + strconv.Quote(f.Name) + " is not part of a key policy; KMS rejects it"})
+	}
+	if len(doc.Statement) == 0 {
+		out = append(out, Finding{ID: LintNoStatement, Severity: SeverityError, Statement: -1,
+			Message: "the policy has no statement, so it allows nothing, not even key administration"})
+	}
 	add := func(i int, id string, sev Severity, msg string) {
 		out = append(out, Finding{ID: id, Severity: sev, Statement: i, Sid: doc.Statement[i].Sid, Message: msg})
 	}
@@ -101,6 +121,9 @@ func Lint(doc *Document) []Finding {
 			} else {
 				seen[s.Sid] = i
 			}
+		}
+		for _, f := range s.Extra {
+			add(i, LintUnknownField, SeverityError, "field "+strconv.Quote(f.Name)+" is not part of a statement; KMS rejects it")
 		}
 		if s.Effect != EffectAllow && s.Effect != EffectDeny {
 			add(i, LintUnknownEffect, SeverityError, "Effect "+strconv.Quote(s.Effect)+" is neither \"Allow\" nor \"Deny\"")

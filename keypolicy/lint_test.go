@@ -162,6 +162,17 @@ func TestLint(t *testing.T) {
 			reason: "the statement never matches",
 		},
 		{
+			name:   "unknown statement field",
+			stmts:  []string{`{"Sid":"A","Effect":"Allow","Principal":` + role + `,"Action":"kms:Decrypt","Resource":"*","Conditions":{}}`},
+			want:   []f{{LintUnknownField, SeverityError, 0}},
+			reason: "Conditions is a typo of Condition; KMS rejects the policy",
+		},
+		{
+			name:   "no statement",
+			want:   []f{{LintNoStatement, SeverityError, -1}},
+			reason: "an empty policy locks everyone out",
+		},
+		{
 			name:   "unknown effect",
 			stmts:  []string{stmt("A", "Permit", role, `"kms:Decrypt"`, "")},
 			want:   []f{{LintUnknownEffect, SeverityError, 0}},
@@ -185,6 +196,9 @@ func TestLint(t *testing.T) {
 			var got []f
 			for _, x := range Lint(doc) {
 				got = append(got, f{x.ID, x.Severity, x.Statement})
+				if x.Statement < 0 {
+					continue
+				}
 				if x.Sid != doc.Statement[x.Statement].Sid || x.Message == "" {
 					t.Errorf("finding %+v: wrong Sid or no message", x)
 				}
@@ -210,12 +224,28 @@ func TestLintSpecPoliciesClean(t *testing.T) {
 	if Lint(nil) != nil {
 		t.Error("Lint(nil) is not nil")
 	}
+	// A file that is JSON but not a key policy, such as a corpus file.
+	doc, err := Parse([]byte(`{"description":"x","policy":{"Statement":[]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, f := range Lint(doc) {
+		ids = append(ids, f.ID)
+	}
+	if diff := cmp.Diff([]string{LintUnknownField, LintUnknownField, LintNoStatement}, ids); diff != "" {
+		t.Errorf("Lint of a non-policy (-want +got):\n%s", diff)
+	}
 }
 
 func TestFindingString(t *testing.T) {
 	t.Parallel()
 	got := Finding{ID: LintDuplicateSid, Severity: SeverityError, Statement: 2, Sid: "S", Message: "m"}.String()
 	if want := `error duplicate-sid "S" (#2): m`; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+	got = Finding{ID: LintNoStatement, Severity: SeverityError, Statement: -1, Message: "m"}.String()
+	if want := `error no-statement policy: m`; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 	if SeverityWarning.String() != "warning" || SeverityInfo.String() != "info" || Severity(7).String() != "Severity(7)" {
