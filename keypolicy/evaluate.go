@@ -125,8 +125,10 @@ const (
 // an account id or account root ARN delegates to the IAM policies of that
 // account for every caller in it, and allows the root user itself
 // outright. A NotPrincipal statement applies unless every identity of the
-// caller is listed: its account, its role and its session (or its user),
-// as AWS requires.
+// caller is listed: its account, its role and its session (or its user).
+// AWS says it may check each of these in turn and recommends listing them
+// all; this is the strict reading, so a NotPrincipal Deny that lists only
+// a role also denies that role's sessions.
 //
 // Actions and NotActions match with the wildcards * and ?, ignoring case;
 // Resources and NotResources match the same way, respecting case.
