@@ -157,8 +157,17 @@ func (c *caller) awsLayers(v string) uint8 {
 	if c.layers&(layerService|layerAnonymous) != 0 {
 		return 0
 	}
-	p := parseIdentity(v)
 	me := &c.id
+	if v == me.raw { // the common case: the policy names the caller itself
+		switch me.kind {
+		case idRoot:
+			return layerAccount
+		case idRole:
+			return layerRole
+		}
+		return layerLeaf
+	}
+	p := parseIdentity(v)
 	samePartition := p.partition == "" || me.partition == "" || p.partition == me.partition
 	switch p.kind {
 	case idRoot:
