@@ -3,7 +3,10 @@ package keypolicy
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzEvaluate checks that no policy and no request make Evaluate, Explain,
@@ -52,4 +55,50 @@ func FuzzEvaluate(f *testing.F) {
 			_ = f.String()
 		}
 	})
+}
+
+// FuzzGlob checks the hand-written matcher against regexp, which is
+// correct but too slow to compile per request.
+func FuzzGlob(f *testing.F) {
+	f.Add("kms:*", "kms:Decrypt", false)
+	f.Add("a*b?c*", "aXbYcZ", true)
+	f.Add("*a*a*a*b", "aaaaaaaaaaaa", false)
+	f.Add("arn:aws*:bedrock-agentcore:*:*:policy-engine/*", "arn:aws-cn:bedrock-agentcore:cn-north-1:111122223333:policy-engine/e", false)
+	f.Fuzz(func(t *testing.T, pattern, s string, fold bool) {
+		if !utf8.ValidString(pattern) || !utf8.ValidString(s) {
+			return
+		}
+		if fold && (!isASCII(pattern) || !isASCII(s)) {
+			return // glob folds ASCII only; (?i) folds Unicode
+		}
+		var re strings.Builder
+		re.WriteString("(?s)^")
+		if fold {
+			re.WriteString("(?i)")
+		}
+		for _, r := range pattern {
+			switch r {
+			case '*':
+				re.WriteString(".*")
+			case '?':
+				re.WriteString(".")
+			default:
+				re.WriteString(regexp.QuoteMeta(string(r)))
+			}
+		}
+		re.WriteString("$")
+		want := regexp.MustCompile(re.String()).MatchString(s)
+		if got := glob(pattern, s, fold); got != want {
+			t.Fatalf("glob(%q, %q, %v) = %v, regexp %s says %v", pattern, s, fold, got, re.String(), want)
+		}
+	})
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
