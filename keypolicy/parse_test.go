@@ -1,7 +1,10 @@
 package keypolicy
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -394,5 +397,25 @@ func TestJSONExtraValues(t *testing.T) {
 				t.Errorf("statement extra: error = %v, wantErr %v", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestJSONMatchesIndent compares JSON with json.Indent on deep nesting,
+// beyond the indentation the fast path holds.
+func TestJSONMatchesIndent(t *testing.T) {
+	t.Parallel()
+	deep := strings.Repeat(`{"a":[`, 40) + `"x",{},[]` + strings.Repeat(`]}`, 40)
+	d := &Document{Version: Version2012, Extra: []Field{{Name: "Deep", Value: []byte(deep)}}}
+	got, err := d.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	if err := json.Indent(&want, d.Compact(), "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	want.WriteByte('\n')
+	if diff := cmp.Diff(want.String(), string(got)); diff != "" {
+		t.Errorf("(-json.Indent +JSON):\n%s", diff)
 	}
 }
