@@ -166,6 +166,18 @@ func ExampleForBatchEvaluation() {
 	// }
 }
 
+// The policy a key gets when it is created without one, here in the China
+// partition.
+func ExampleDefaultKeyPolicy() {
+	doc, err := keypolicy.DefaultKeyPolicy("111122223333", "aws-cn")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%s\n", doc.Compact())
+	// Output:
+	// {"Version":"2012-10-17","Id":"key-default-1","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws-cn:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}
+}
+
 // Adding the policy-engine statements to the default key policy a new key
 // gets. Merging is idempotent, so running it on every deploy is safe.
 func ExampleMerge() {

@@ -43,13 +43,14 @@ func (d *Document) hasExtra() bool {
 // having no white space outside strings, which is why it is not used on
 // input from elsewhere.
 func appendIndented(dst, src []byte) []byte {
-	const indent = "                                                                "
+	const indent = "\n                                                                "
 	newline := func(dst []byte, depth int) []byte {
+		if n := 1 + 2*depth; n <= len(indent) {
+			return append(dst, indent[:n]...)
+		}
 		dst = append(dst, '\n')
-		for n := 2 * depth; n > 0; {
-			k := min(n, len(indent))
-			dst = append(dst, indent[:k]...)
-			n -= k
+		for range depth {
+			dst = append(dst, ' ', ' ')
 		}
 		return dst
 	}
