@@ -176,6 +176,9 @@ func explainDenial(doc *Document, req Requirement) (reason, fix string) {
 		}
 	}
 	addFix := "add statement " + strconv.Quote(req.Statement) + generatorHint(req.Feature)
+	if req.Statement == "" {
+		addFix = "add a statement that allows " + req.Action + " for " + callerName(req.Request)
+	}
 	if target < 0 {
 		// No statement is meant for this request. The Allow statement that
 		// got furthest (past principal and action) is named in the reason,

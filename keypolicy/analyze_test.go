@@ -191,3 +191,22 @@ func TestAnalyzeUnsupportedInReason(t *testing.T) {
 		t.Errorf("describe-key: %s", r)
 	}
 }
+
+func TestAnalyzeHandWrittenRequirement(t *testing.T) {
+	t.Parallel()
+	doc, _ := documentedPolicyEngine(t)
+	req := Requirement{ID: "encrypt", Action: "kms:Encrypt", Request: Request{
+		Principal: "arn:aws:iam::111122223333:role/ExampleRole", Action: "kms:Encrypt",
+	}}
+	a := Analyze(doc, []Requirement{req})
+	r := a.Results[0]
+	if r.OK() || r.Fix != "add a statement that allows kms:Encrypt for arn:aws:iam::111122223333:role/ExampleRole" {
+		t.Errorf("hand-written requirement: %s", r)
+	}
+	if got := Analyze(doc, nil); !got.OK() || len(got.Results) != 0 {
+		t.Errorf("Analyze with no requirements = %+v, want OK and empty", got)
+	}
+	if got := Analyze(nil, []Requirement{req}); got.OK() {
+		t.Errorf("Analyze(nil) = %s, want a failure", got)
+	}
+}
