@@ -88,3 +88,28 @@ func ExampleLint() {
 	// Output:
 	// error confused-deputy AllowAgentCore
 }
+
+func ExampleExplain() {
+	doc, err := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{
+		Account: "111122223333", Region: "us-east-1",
+		Principal: "arn:aws:iam::111122223333:role/MyBatchEvaluationRole",
+	})
+	if err != nil {
+		panic(err)
+	}
+	// The service principal, for another account's batch evaluation.
+	for _, r := range keypolicy.Explain(doc, keypolicy.Request{
+		Service: keypolicy.ServicePrincipalName,
+		Action:  "kms:GenerateDataKey",
+		Context: map[string][]string{
+			"aws:SourceAccount": {"444455556666"},
+			"aws:SourceArn":     {"arn:aws:bedrock-agentcore:us-east-1:444455556666:batch-evaluate/b-1"},
+		},
+	}) {
+		fmt.Printf("%s: applies=%v %s\n", r.Sid, r.Applies, r.Reason)
+	}
+	// Output:
+	// AllowCallerAccess: applies=false Principal does not name service principal bedrock-agentcore.amazonaws.com
+	// AllowCallerCryptoOps: applies=false Principal does not name service principal bedrock-agentcore.amazonaws.com
+	// AllowServicePrincipalAccess: applies=false condition StringEquals aws:SourceAccount ["111122223333"] is false for the request's ["444455556666"]
+}
