@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -45,6 +46,23 @@ func FuzzEvaluate(f *testing.F) {
 			if !results[i].Applies {
 				t.Fatalf("Evaluate used statement %d, Explain says: %s", i, results[i].Reason)
 			}
+		}
+		// The verdict does not depend on statement order, on the spelling
+		// of the context key, or on a marshal/parse round trip.
+		rev := doc.Clone()
+		slices.Reverse(rev.Statement)
+		if got := Evaluate(rev, req).Verdict; got != d.Verdict {
+			t.Fatalf("reversed statements: %v, want %v", got, d.Verdict)
+		}
+		upper := req
+		upper.Context = map[string][]string{asciiUpper(key): req.Context[key]}
+		if got := Evaluate(doc, upper).Verdict; got != d.Verdict {
+			t.Fatalf("context key %q upper-cased: %v, want %v", key, got, d.Verdict)
+		}
+		if again, err := Parse(doc.Compact()); err != nil {
+			t.Fatalf("re-parsing: %v", err)
+		} else if got := Evaluate(again, req).Verdict; got != d.Verdict {
+			t.Fatalf("after a round trip: %v, want %v", got, d.Verdict)
 		}
 		a := Analyze(doc, []Requirement{{ID: "fuzz", Action: action, Request: req}})
 		if a.Results[0].OK() != d.Allowed() {
@@ -101,4 +119,16 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// asciiUpper upper-cases ASCII letters only, as condition keys are
+// compared.
+func asciiUpper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - ('a' - 'A')
+		}
+	}
+	return string(b)
 }
