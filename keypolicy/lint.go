@@ -63,6 +63,10 @@ const (
 	// LintNoStatement: the policy has no statement, so it allows nothing
 	// (often a file that is not a key policy at all). Error.
 	LintNoStatement = "no-statement"
+	// LintInvalidPrincipal: an AWS principal that is not "*", an account
+	// id or an ARN, or a principal with a wildcard inside it, which AWS
+	// does not accept: it never matches. Error.
+	LintInvalidPrincipal = "invalid-principal"
 	// LintUnknownField: a field that is not part of the policy language,
 	// which KMS rejects as a malformed policy. Error.
 	LintUnknownField = "unknown-field"
@@ -93,6 +97,7 @@ func (f Finding) String() string {
 // single-valued key or on kms:EncryptionContext:KEY, "kms:*" and "*"
 // actions, caller statements for a service integration without
 // kms:ViaService, duplicate Sids, unknown condition operators and effects,
+// principals AWS does not accept,
 // unknown fields and a policy without statements. Findings about the whole
 // policy come first, then the others in statement order. The policies [ForPolicyEngine] and
 // [ForBatchEvaluation] write have none.
@@ -124,6 +129,11 @@ func Lint(doc *Document) []Finding {
 		}
 		for _, f := range s.Extra {
 			add(i, LintUnknownField, SeverityError, "field "+strconv.Quote(f.Name)+" is not part of a statement; KMS rejects it")
+		}
+		for _, p := range []*Principal{s.Principal, s.NotPrincipal} {
+			if msg := invalidPrincipal(p); msg != "" {
+				add(i, LintInvalidPrincipal, SeverityError, msg)
+			}
 		}
 		if s.Effect != EffectAllow && s.Effect != EffectDeny {
 			add(i, LintUnknownEffect, SeverityError, "Effect "+strconv.Quote(s.Effect)+" is neither \"Allow\" nor \"Deny\"")
@@ -200,6 +210,35 @@ func lintAllow(s *Statement, add func(id string, sev Severity, msg string)) {
 	if len(s.Principal.Values(PrincipalAWS)) > 0 && serviceIntegration(s.Condition) && !positiveCondition(s.Condition, "kms:ViaService") {
 		add(LintMissingViaService, SeverityWarning, "conditions are for requests made through an AWS service but kms:ViaService is not required, so the caller can also use the key directly")
 	}
+}
+
+// invalidPrincipal describes the first principal value of p that AWS does
+// not accept, or returns "".
+func invalidPrincipal(p *Principal) string {
+	if p == nil {
+		return ""
+	}
+	for _, e := range p.Entries {
+		for _, v := range e.Values.Values {
+			switch e.Type {
+			case PrincipalAWS:
+				if v == "*" || isAccountID(v) {
+					continue
+				}
+				if !strings.HasPrefix(v, "arn:") || strings.Count(v, ":") < 5 {
+					return "AWS principal " + strconv.Quote(v) + " is neither \"*\", an account id nor an ARN; it matches nobody"
+				}
+				if strings.ContainsAny(v, "*?") {
+					return "AWS principal " + strconv.Quote(v) + " has a wildcard; principals take only the whole \"*\", so it matches nobody"
+				}
+			case PrincipalService:
+				if strings.ContainsAny(v, "*?") {
+					return "service principal " + strconv.Quote(v) + " has a wildcard; name the service, such as " + ServicePrincipalName
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // narrowsCaller reports whether c limits who the caller is.

@@ -168,6 +168,24 @@ func TestLint(t *testing.T) {
 			reason: "Conditions is a typo of Condition; KMS rejects the policy",
 		},
 		{
+			name:   "a wildcard inside an AWS principal",
+			stmts:  []string{stmt("W", "Deny", `{"AWS":"arn:aws:iam::111122223333:role/*"}`, `"kms:*"`, "")},
+			want:   []f{{LintInvalidPrincipal, SeverityError, 0}},
+			reason: "principals take no partial wildcards, so this Deny denies nobody",
+		},
+		{
+			name:   "a role name instead of an ARN",
+			stmts:  []string{stmt("N", "Allow", `{"AWS":["111122223333","ExampleRole"]}`, `"kms:Decrypt"`, "")},
+			want:   []f{{LintInvalidPrincipal, SeverityError, 0}},
+			reason: "a bare name is not a principal",
+		},
+		{
+			name:   "a wildcard in a service principal",
+			stmts:  []string{`{"Sid":"S","Effect":"Deny","NotPrincipal":{"Service":"*.amazonaws.com"},"Action":"kms:*","Resource":"*"}`},
+			want:   []f{{LintInvalidPrincipal, SeverityError, 0}},
+			reason: "service principals are named exactly",
+		},
+		{
 			name:   "no statement",
 			want:   []f{{LintNoStatement, SeverityError, -1}},
 			reason: "an empty policy locks everyone out",
