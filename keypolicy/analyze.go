@@ -170,7 +170,7 @@ func explainDenial(doc *Document, req Requirement) (reason, fix string) {
 	results := Explain(doc, req.Request)
 	target := -1
 	for i, r := range results {
-		if r.Sid == req.Statement && r.Sid != "" {
+		if r.Sid == req.Statement && r.Sid != "" && r.Effect != EffectDeny {
 			target = i
 			break
 		}
