@@ -292,8 +292,9 @@ func (c *Client) diagnose(ctx context.Context, out *bedrockagentcore.GetBatchEva
 		e.Reason = "the caller may not even describe key " + e.KeyARN + ", so the key policy no longer grants the documented permissions"
 		e.Cause = kmscheck.ErrAccessDenied
 	case err != nil && errorCode(err) == "NotFoundException":
+		// AWS reports a key that no longer exists as access denied.
 		e.Reason = "key " + e.KeyARN + " no longer exists"
-		e.Cause = kmscheck.ErrKeyNotUsable
+		e.Cause = errors.Join(kmscheck.ErrAccessDenied, kmscheck.ErrKeyNotFound)
 	case err != nil:
 		e.Reason = "the service could not decrypt them with key " + e.KeyARN + ", and describing the key failed: " + err.Error()
 		e.Cause = err

@@ -659,3 +659,29 @@ func TestCompletedWithErrors(t *testing.T) {
 		t.Errorf("get with the key pending deletion: %v", err)
 	}
 }
+
+func TestGetDiagnosesAccessDenied(t *testing.T) {
+	e := newEnv(t, envConfig{})
+	ctx := context.Background()
+	start, err := e.c.Start(ctx, startInput("nightly", e.keyARN))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(start.BatchEvaluationId)
+	if _, err := e.c.Wait(ctx, id, e.advanceOnProgress(6*time.Second, nil)); err != nil {
+		t.Fatal(err)
+	}
+	// Only the caller's crypto statement is left: neither the caller's
+	// DescribeKey nor the service principal's Decrypt is allowed.
+	doc, _ := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{Account: account, Region: "us-east-1", Principal: role})
+	doc.Statement = doc.Statement[1:2]
+	p, _ := doc.JSON()
+	if err := e.kms.SetKeyPolicy(e.keyID, string(p)); err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.c.Get(ctx, id)
+	var ru *batcheval.ResultsUnavailableError
+	if !errors.As(err, &ru) || !errors.Is(err, kmscheck.ErrAccessDenied) || !strings.Contains(ru.Reason, "may not even describe") || out == nil {
+		t.Errorf("get = %v, %v", out, err)
+	}
+}

@@ -23,8 +23,9 @@
 //     key is enabled and not pending deletion."; a key policy that does not
 //     allow the caller or the service principal fails with
 //     AccessDeniedException and "Access denied for the specified KMS key.
-//     Verify the key policy grants the required permissions."; a key in
-//     another Region fails with ValidationException.
+//     Verify the key policy grants the required permissions." (so does a key
+//     that does not exist, as AWS documents for Policy in AgentCore); a key
+//     in another Region fails with ValidationException.
 //   - Evaluations move PENDING, IN_PROGRESS, then COMPLETED (or
 //     COMPLETED_WITH_ERRORS, see Options.FailedSessions) on the clock in
 //     [Options]. The emulator has no background workers: an evaluation

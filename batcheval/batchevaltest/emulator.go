@@ -34,9 +34,6 @@ const (
 	// MessageWrongRegion is the ValidationException message for a key in
 	// another Region than the batch evaluation.
 	MessageWrongRegion = "The KMS key must be in the same AWS Region as the batch evaluation."
-	// MessageKeyNotFound is the ValidationException message for a key ARN
-	// that names no key.
-	MessageKeyNotFound = "The specified KMS key was not found. Verify the key ARN."
 	// MessageNotAKeyARN is the ValidationException message for a kmsKeyArn
 	// that is not the ARN of a KMS key (an alias ARN, a key id, ...).
 	MessageNotAKeyARN = "kmsKeyArn must be the ARN of a KMS key, such as arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab."

@@ -227,7 +227,7 @@ func TestStartKeyChecks(t *testing.T) {
 		}, wantCode: "ValidationException", wantMsg: batchevaltest.MessageNotAKeyARN},
 		{name: "no such key", key: func(e *env) string {
 			return "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000"
-		}, wantCode: "ValidationException", wantMsg: batchevaltest.MessageKeyNotFound},
+		}, wantCode: "AccessDeniedException", wantMsg: batchevaltest.MessageAccessDenied},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -117,10 +117,11 @@ func classifyKMS(err error) *apiError {
 	case "DisabledException", "KMSInvalidStateException", "KeyUnavailableException",
 		"InvalidKeyUsageException", "UnsupportedOperationException", "IncorrectKeyException":
 		return validation(MessageKeyNotUsable)
-	case "AccessDeniedException", "AccessDenied", "KMSAccessDeniedException":
+	case "AccessDeniedException", "AccessDenied", "KMSAccessDeniedException",
+		// AWS documents a key that "does not exist or no longer exists"
+		// under the access-denied message.
+		"NotFoundException", "InvalidArnException":
 		return accessDenied(MessageAccessDenied)
-	case "NotFoundException", "InvalidArnException":
-		return validation(MessageKeyNotFound)
 	}
 	return internal(fmt.Sprintf("calling AWS KMS: %v", err))
 }
