@@ -366,6 +366,8 @@ func Terminal(status types.BatchEvaluationStatus) bool {
 // It returns the last output and: nil for COMPLETED, COMPLETED_WITH_ERRORS
 // and STOPPED; a [*FailedError] for FAILED; a [*ResultsUnavailableError]
 // when the results cannot be read; ctx's error, wrapped, on cancellation.
+// Any other error of a poll ends the wait: the SDK's retryer has already
+// retried throttling and server errors by then.
 func (c *Client) Wait(ctx context.Context, id string, optFns ...func(*Options)) (*bedrockagentcore.GetBatchEvaluationOutput, error) {
 	if err := checkID(id); err != nil {
 		return nil, err

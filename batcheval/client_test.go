@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -683,5 +684,39 @@ func TestGetDiagnosesAccessDenied(t *testing.T) {
 	var ru *batcheval.ResultsUnavailableError
 	if !errors.As(err, &ru) || !errors.Is(err, kmscheck.ErrAccessDenied) || !strings.Contains(ru.Reason, "may not even describe") || out == nil {
 		t.Errorf("get = %v, %v", out, err)
+	}
+}
+
+func TestFaultsThroughTheClient(t *testing.T) {
+	var gets, starts atomic.Int32
+	e := newEnv(t, envConfig{em: func(o *batchevaltest.Options) {
+		o.Inject = func(op string) *batchevaltest.Fault {
+			switch {
+			case op == batchevaltest.OpGet && gets.Add(1) <= 2:
+				return batchevaltest.Throttling()
+			case op == batchevaltest.OpStart && starts.Add(1) > 1:
+				return batchevaltest.InternalError()
+			}
+			return nil
+		}
+	}})
+	ctx := context.Background()
+	start, err := e.c.Start(ctx, startInput("nightly", e.keyARN))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two throttled polls are retried by the SDK; Wait goes on.
+	out, err := e.c.Wait(ctx, aws.ToString(start.BatchEvaluationId), e.advanceOnProgress(6*time.Second, nil))
+	if err != nil || out.Status != types.BatchEvaluationStatusCompleted {
+		t.Fatalf("wait through throttling = %v, %v", out, err)
+	}
+	// A server error that outlasts the retries is the SDK's, not a key error.
+	_, err = e.c.Start(ctx, startInput("second", e.keyARN))
+	var ise *types.InternalServerException
+	if !errors.As(err, &ise) || errors.Is(err, kmscheck.ErrKeyNotUsable) || errors.Is(err, kmscheck.ErrAccessDenied) {
+		t.Errorf("start during an outage: %v", err)
+	}
+	if n := starts.Load(); n != 4 {
+		t.Errorf("StartBatchEvaluation attempts = %d, want 1 + 3 (the SDK's attempts)", n)
 	}
 }
