@@ -14,7 +14,10 @@ func TestBatchEvaluationStory(t *testing.T) {
 	}
 	for _, want := range []string{
 		"findings pass (key state and spec",
-		"statuses [PENDING IN_PROGRESS COMPLETED]",
+		// The emulator runs on the wall clock: a slow poll may skip
+		// IN_PROGRESS, so only the ends are certain.
+		"statuses [PENDING ",
+		" COMPLETED]; 5 sessions evaluated",
 		`{"aws:bedrock-agentcore:batchEvaluationArn":"arn:aws:bedrock-agentcore:us-east-1:111122223333:batch-evaluate/nightly-`,
 		"archived 2 objects to s3://eval-archive/runs/",
 		`ValidationException "The specified KMS key is not in a usable state. Verify the key is enabled and not pending deletion."`,
