@@ -222,6 +222,9 @@ func validateKeyARN(key, region string) error {
 // [kmscheck.ErrAccessDenied]. Service errors stay reachable with errors.As.
 // Start does not modify in.
 func (c *Client) Start(ctx context.Context, in *bedrockagentcore.StartBatchEvaluationInput, optFns ...func(*Options)) (*bedrockagentcore.StartBatchEvaluationOutput, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	o := c.options(optFns)
 	if err := validate(in, o.Region); err != nil {
 		return nil, err
@@ -242,7 +245,18 @@ func (c *Client) Start(ctx context.Context, in *bedrockagentcore.StartBatchEvalu
 	return out, nil
 }
 
-func checkID(id string) error {
+// ready reports a client that cannot make calls.
+func (c *Client) ready() error {
+	if c == nil || c.api == nil {
+		return &InputError{Field: "api", Reason: "is nil; build the Client with New and a data-plane client"}
+	}
+	return nil
+}
+
+func (c *Client) checkID(id string) error {
+	if err := c.ready(); err != nil {
+		return err
+	}
 	if id == "" {
 		return &InputError{Field: "id", Reason: "is required"}
 	}
@@ -261,7 +275,7 @@ func checkID(id string) error {
 //		fmt.Println(out.Status, err) // metadata is still there
 //	}
 func (c *Client) Get(ctx context.Context, id string, optFns ...func(*Options)) (*bedrockagentcore.GetBatchEvaluationOutput, error) {
-	if err := checkID(id); err != nil {
+	if err := c.checkID(id); err != nil {
 		return nil, err
 	}
 	o := c.options(optFns)
@@ -311,6 +325,9 @@ func (c *Client) diagnose(ctx context.Context, out *bedrockagentcore.GetBatchEva
 // List returns every batch evaluation, following NextToken with the SDK's
 // paginator. It makes no KMS call and works whatever the state of the keys.
 func (c *Client) List(ctx context.Context, optFns ...func(*bedrockagentcore.ListBatchEvaluationsPaginatorOptions)) ([]types.BatchEvaluationSummary, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	p := bedrockagentcore.NewListBatchEvaluationsPaginator(c.api, &bedrockagentcore.ListBatchEvaluationsInput{}, optFns...)
 	var all []types.BatchEvaluationSummary
 	for p.HasMorePages() {
@@ -325,7 +342,7 @@ func (c *Client) List(ctx context.Context, optFns ...func(*bedrockagentcore.List
 
 // Stop stops the batch evaluation id. It needs no KMS call.
 func (c *Client) Stop(ctx context.Context, id string, optFns ...func(*Options)) (*bedrockagentcore.StopBatchEvaluationOutput, error) {
-	if err := checkID(id); err != nil {
+	if err := c.checkID(id); err != nil {
 		return nil, err
 	}
 	out, err := c.api.StopBatchEvaluation(ctx, &bedrockagentcore.StopBatchEvaluationInput{BatchEvaluationId: aws.String(id)}, c.options(optFns).APIOptions...)
@@ -338,7 +355,7 @@ func (c *Client) Stop(ctx context.Context, id string, optFns ...func(*Options)) 
 // Delete deletes the batch evaluation id and its output. It needs no KMS
 // call.
 func (c *Client) Delete(ctx context.Context, id string, optFns ...func(*Options)) (*bedrockagentcore.DeleteBatchEvaluationOutput, error) {
-	if err := checkID(id); err != nil {
+	if err := c.checkID(id); err != nil {
 		return nil, err
 	}
 	out, err := c.api.DeleteBatchEvaluation(ctx, &bedrockagentcore.DeleteBatchEvaluationInput{BatchEvaluationId: aws.String(id)}, c.options(optFns).APIOptions...)
@@ -369,7 +386,7 @@ func Terminal(status types.BatchEvaluationStatus) bool {
 // Any other error of a poll ends the wait: the SDK's retryer has already
 // retried throttling and server errors by then.
 func (c *Client) Wait(ctx context.Context, id string, optFns ...func(*Options)) (*bedrockagentcore.GetBatchEvaluationOutput, error) {
-	if err := checkID(id); err != nil {
+	if err := c.checkID(id); err != nil {
 		return nil, err
 	}
 	o := c.options(optFns)

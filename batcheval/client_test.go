@@ -720,3 +720,26 @@ func TestFaultsThroughTheClient(t *testing.T) {
 		t.Errorf("StartBatchEvaluation attempts = %d, want 1 + 3 (the SDK's attempts)", n)
 	}
 }
+
+func TestNilAPI(t *testing.T) {
+	c := batcheval.New(nil, nil, func(o *batcheval.Options) { o.Region = "us-east-1" })
+	ctx := context.Background()
+	for name, call := range map[string]func() error{
+		"Start":  func() error { _, err := c.Start(ctx, startInput("a", "arn:aws:kms:us-east-1:111122223333:key/k")); return err },
+		"Get":    func() error { _, err := c.Get(ctx, "id"); return err },
+		"List":   func() error { _, err := c.List(ctx); return err },
+		"Stop":   func() error { _, err := c.Stop(ctx, "id"); return err },
+		"Delete": func() error { _, err := c.Delete(ctx, "id"); return err },
+		"Wait":   func() error { _, err := c.Wait(ctx, "id"); return err },
+	} {
+		if err := call(); !errors.Is(err, batcheval.ErrInvalidInput) {
+			t.Errorf("%s with a nil API: %v, want ErrInvalidInput", name, err)
+		}
+	}
+	// A nil KMS client fails the preflight with ErrInvalidInput too.
+	e := newEnv(t, envConfig{})
+	c = batcheval.New(e.sdk, nil, func(o *batcheval.Options) { o.Principal = role })
+	if _, err := c.Start(ctx, startInput("a", e.keyARN)); !errors.Is(err, batcheval.ErrInvalidInput) {
+		t.Errorf("preflight without KMS: %v", err)
+	}
+}
