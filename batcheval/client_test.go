@@ -725,7 +725,10 @@ func TestNilAPI(t *testing.T) {
 	c := batcheval.New(nil, nil, func(o *batcheval.Options) { o.Region = "us-east-1" })
 	ctx := context.Background()
 	for name, call := range map[string]func() error{
-		"Start":  func() error { _, err := c.Start(ctx, startInput("a", "arn:aws:kms:us-east-1:111122223333:key/k")); return err },
+		"Start": func() error {
+			_, err := c.Start(ctx, startInput("a", "arn:aws:kms:us-east-1:111122223333:key/k"))
+			return err
+		},
 		"Get":    func() error { _, err := c.Get(ctx, "id"); return err },
 		"List":   func() error { _, err := c.List(ctx); return err },
 		"Stop":   func() error { _, err := c.Stop(ctx, "id"); return err },
