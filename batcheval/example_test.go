@@ -83,3 +83,46 @@ func Example() {
 	// start with the key disabled, not usable: true
 	// get: nightly COMPLETED results unavailable: true
 }
+
+// ExampleClient_Archive copies a completed evaluation to S3 with SSE-KMS
+// under its own key and encryption context, then checks the objects with
+// HeadObject. S3 here is gofakes3 behind batchevaltest's SSE-KMS front.
+func ExampleClient_Archive() {
+	const role = "arn:aws:iam::111122223333:role/MyBatchEvaluationRole"
+	ctx := context.Background()
+	k := kmstest.New()
+	k.MapAccessKey("AKIDEXAMPLE", role)
+	doc, _ := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{Account: "111122223333", Region: "us-east-1", Principal: role})
+	policy, _ := doc.JSON()
+	key, _ := k.Client().CreateKey(ctx, &kms.CreateKeyInput{Policy: aws.String(string(policy))})
+	s3Srv := batchevaltest.NewS3(k).NewServer()
+	defer s3Srv.Close()
+	s3c := batchevaltest.NewS3SDKClient(s3Srv.URL, "AKIDEXAMPLE")
+
+	// A completed evaluation, as Client.Wait returns it.
+	evARN := "arn:aws:bedrock-agentcore:us-east-1:111122223333:batch-evaluate/nightly-0123456789"
+	done := &bedrockagentcore.GetBatchEvaluationOutput{
+		BatchEvaluationId: aws.String("nightly-0123456789"), BatchEvaluationArn: aws.String(evARN),
+		BatchEvaluationName: aws.String("nightly"), Status: types.BatchEvaluationStatusCompleted,
+		KmsKeyArn:         key.KeyMetadata.Arn,
+		EvaluationResults: &types.EvaluationJobResults{TotalNumberOfSessions: aws.Int32(5)},
+	}
+	c := batcheval.New(nil, nil) // Archive and VerifyArchive need only S3
+	a, err := c.Archive(ctx, s3c, "eval-archive", "runs", done)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(a.Keys)
+	fmt.Println(a.EncryptionContext)
+	fmt.Println("verified:", c.VerifyArchive(ctx, s3c, a) == nil)
+
+	done.KmsKeyArn = nil
+	_, err = c.Archive(ctx, s3c, "eval-archive", "runs", done)
+	fmt.Println("without a key:", errors.Is(err, batcheval.ErrNoKey))
+	// Output:
+	// [runs/nightly-0123456789/metadata.json runs/nightly-0123456789/results.json]
+	// map[aws:bedrock-agentcore:batchEvaluationArn:arn:aws:bedrock-agentcore:us-east-1:111122223333:batch-evaluate/nightly-0123456789]
+	// verified: true
+	// without a key: true
+}
