@@ -2,6 +2,7 @@ package kmscheck_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -680,5 +681,23 @@ func TestSentinelTexts(t *testing.T) {
 		if err.Error() != want {
 			t.Errorf("got %q, want the documented %q", err.Error(), want)
 		}
+	}
+}
+
+func TestFindingJSON(t *testing.T) {
+	t.Parallel()
+	f := kmscheck.Finding{ID: "key.state", Status: kmscheck.StatusFail, Message: "The key is Disabled.", Remedy: "Enable it.",
+		Err: &kmscheck.FindingError{ID: "key.state", Message: "The key is Disabled.", Kinds: []error{kmscheck.ErrKeyNotUsable}}}
+	b, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"id":"key.state","status":"fail","message":"The key is Disabled.","remedy":"Enable it.","error":"kmscheck: key.state: The key is Disabled: The specified KMS key is not in a usable state. Verify the key is enabled and not pending deletion."}`
+	if diff := cmp.Diff(want, string(b)); diff != "" {
+		t.Errorf("JSON (-want +got):\n%s", diff)
+	}
+	b, _ = json.Marshal(kmscheck.Finding{ID: "key.spec", Status: kmscheck.StatusPass, Message: "ok"})
+	if diff := cmp.Diff(`{"id":"key.spec","status":"pass","message":"ok"}`, string(b)); diff != "" {
+		t.Errorf("JSON of a pass (-want +got):\n%s", diff)
 	}
 }
