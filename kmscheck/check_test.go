@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -216,6 +217,9 @@ func TestKeyFindings(t *testing.T) {
 		wantIs   []error
 		// otherFailures: findings not listed fail too (so Err is not nil).
 		otherFailures bool
+		// focus is the finding wantText and wantIs are about; if empty, the
+		// first listed finding that does not pass, by id.
+		focus string
 	}{
 		{
 			name: "RSA key: not symmetric", in: kms.CreateKeyInput{KeySpec: types.KeySpecRsa2048, KeyUsage: types.KeyUsageTypeEncryptDecrypt},
@@ -230,7 +234,7 @@ func TestKeyFindings(t *testing.T) {
 		{
 			name: "disabled", update: func(m *types.KeyMetadata) { m.KeyState = types.KeyStateDisabled },
 			wantStatus: map[string]kmscheck.Status{kmscheck.IDKeyState: kmscheck.StatusFail, kmscheck.IDDryRunGenerateDataKey: kmscheck.StatusUnknown},
-			wantText:   []string{"Disabled", "enable-key"}, wantIs: []error{kmscheck.ErrKeyNotUsable},
+			wantText:   []string{"Disabled", "enable-key"}, wantIs: []error{kmscheck.ErrKeyNotUsable}, focus: kmscheck.IDKeyState,
 		},
 		{
 			name: "pending deletion names the date",
@@ -327,14 +331,18 @@ func TestKeyFindings(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := statuses(r)
-			first := ""
-			for id, want := range tt.wantStatus {
+			first := tt.focus
+			for _, id := range slices.Sorted(maps.Keys(tt.wantStatus)) {
+				want := tt.wantStatus[id]
 				if got[id] != want {
 					t.Errorf("%s = %s, want %s", id, got[id], want)
 				}
-				if first == "" || (want != kmscheck.StatusPass && tt.wantStatus[first] == kmscheck.StatusPass) {
+				if first == "" && want != kmscheck.StatusPass {
 					first = id
 				}
+			}
+			if first == "" {
+				first = slices.Sorted(maps.Keys(tt.wantStatus))[0]
 			}
 			f := finding(t, r, first)
 			for _, s := range tt.wantText {
