@@ -169,4 +169,3 @@ func (f ignoringDryRun) GenerateDataKey(ctx context.Context, in *kms.GenerateDat
 	}
 	return out, err
 }
-
