@@ -89,11 +89,14 @@ func sandbox(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 	// policy is the default key policy (the account root may use the key
 	// through IAM) plus the documented statements, as AWS recommends.
 	policy := func() (string, error) {
-		doc, err := keypolicy.Parse([]byte(k.DefaultKeyPolicy()))
+		base, err := keypolicy.Parse([]byte(k.DefaultKeyPolicy()))
 		if err != nil {
 			return "", err
 		}
-		doc.Statement = append(doc.Statement, generated.Clone().Statement...)
+		doc, err := keypolicy.Merge(base, generated)
+		if err != nil {
+			return "", err
+		}
 		b, err := doc.JSON()
 		return string(b), err
 	}

@@ -32,11 +32,14 @@ func preflightStory(ctx context.Context, w io.Writer) error {
 	}
 	// The documented statements join the default key policy, as AWS
 	// recommends, so the key's administrators keep access.
-	doc, err := keypolicy.Parse([]byte(k.DefaultKeyPolicy()))
+	base, err := keypolicy.Parse([]byte(k.DefaultKeyPolicy()))
 	if err != nil {
 		return err
 	}
-	doc.Statement = append(doc.Statement, generated.Statement...)
+	doc, err := keypolicy.Merge(base, generated)
+	if err != nil {
+		return err
+	}
 	policy, err := doc.JSON()
 	if err != nil {
 		return err
