@@ -746,3 +746,31 @@ func TestNilAPI(t *testing.T) {
 		t.Errorf("preflight without KMS: %v", err)
 	}
 }
+
+func TestConcurrentStarts(t *testing.T) {
+	e := newEnv(t, envConfig{})
+	ctx := context.Background()
+	const n = 8
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := e.c.Start(ctx, startInput("run_"+string(rune('a'+i)), e.keyARN))
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	e.clock.Add(time.Minute)
+	list, err := e.c.List(ctx)
+	if err != nil || len(list) != n {
+		t.Fatalf("list = %d evaluations, %v", len(list), err)
+	}
+	for _, s := range list {
+		if s.Status != types.BatchEvaluationStatusCompleted {
+			t.Errorf("%s: %s", aws.ToString(s.BatchEvaluationId), s.Status)
+		}
+	}
+}
