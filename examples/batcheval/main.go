@@ -6,7 +6,9 @@
 // documented key policy, the AgentCore batch-evaluation emulator and an
 // in-memory S3 (gofakes3 behind an SSE-KMS front), all on loopback. With
 // -aws it uses real AWS through the default configuration chain (AWS_PROFILE,
-// AWS_REGION, ...), and then -key and -bucket are required.
+// AWS_REGION, ...), and then -key and -bucket are required; the bucket must
+// be in the key's Region, as SSE-KMS requires, and the caller needs
+// s3:PutObject and s3:GetObject on it besides the documented key policy.
 //
 //	go run ./examples/batcheval
 //	go run ./examples/batcheval -aws -region us-east-1 \
