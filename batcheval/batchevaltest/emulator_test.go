@@ -533,3 +533,40 @@ func TestUnknownRoute(t *testing.T) {
 		t.Errorf("bad body: %d %s", resp2.StatusCode, resp2.Header)
 	}
 }
+
+func TestResultsUnreadableReasons(t *testing.T) {
+	tests := []struct {
+		name     string
+		breakKey func(e *env) error
+		want     string
+	}{
+		{"pending deletion", func(e *env) error { return e.kms.SetKeyState(e.keyID, kmstypes.KeyStatePendingDeletion) }, "KMSInvalidStateException"},
+		{"service principal statement removed", func(e *env) error {
+			doc, _ := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{Account: account, Region: "us-east-1", Principal: role})
+			doc.Statement = doc.Statement[:2]
+			p, _ := doc.JSON()
+			return e.kms.SetKeyPolicy(e.keyID, string(p))
+		}, "does not allow the AgentCore service principal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			ctx := context.Background()
+			start, err := e.api.StartBatchEvaluation(ctx, startInput("nightly", e.keyARN))
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.clock.Add(time.Minute)
+			if _, err := e.api.GetBatchEvaluation(ctx, &bedrockagentcore.GetBatchEvaluationInput{BatchEvaluationId: start.BatchEvaluationId}); err != nil {
+				t.Fatal(err)
+			}
+			if err := tt.breakKey(e); err != nil {
+				t.Fatal(err)
+			}
+			got, err := e.api.GetBatchEvaluation(ctx, &bedrockagentcore.GetBatchEvaluationInput{BatchEvaluationId: start.BatchEvaluationId})
+			if err != nil || got.EvaluationResults != nil || len(got.ErrorDetails) != 1 || !strings.Contains(got.ErrorDetails[0], tt.want) {
+				t.Errorf("get = %+v, %v; want metadata and a detail naming %q", got, err, tt.want)
+			}
+		})
+	}
+}
