@@ -774,3 +774,34 @@ func TestConcurrentStarts(t *testing.T) {
 		}
 	}
 }
+
+func TestCanceledContext(t *testing.T) {
+	e := newEnv(t, envConfig{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	done := &bedrockagentcore.GetBatchEvaluationOutput{
+		BatchEvaluationId: aws.String("e1"), BatchEvaluationArn: aws.String("arn:aws:bedrock-agentcore:us-east-1:111122223333:batch-evaluate/e1"),
+		Status: types.BatchEvaluationStatusCompleted, KmsKeyArn: aws.String(e.keyARN), EvaluationResults: &types.EvaluationJobResults{},
+	}
+	calls := map[string]func() error{
+		"Start": func() error { _, err := e.c.Start(ctx, startInput("a", e.keyARN)); return err },
+		"StartNoPreflight": func() error {
+			_, err := e.c.Start(ctx, startInput("a", e.keyARN), func(o *batcheval.Options) { o.SkipPreflight = true })
+			return err
+		},
+		"Get":     func() error { _, err := e.c.Get(ctx, "e1"); return err },
+		"List":    func() error { _, err := e.c.List(ctx); return err },
+		"Stop":    func() error { _, err := e.c.Stop(ctx, "e1"); return err },
+		"Delete":  func() error { _, err := e.c.Delete(ctx, "e1"); return err },
+		"Wait":    func() error { _, err := e.c.Wait(ctx, "e1"); return err },
+		"Archive": func() error { _, err := e.c.Archive(ctx, e.s3c, "b", "", done); return err },
+		"VerifyArchive": func() error {
+			return e.c.VerifyArchive(ctx, e.s3c, &batcheval.ArchiveResult{Bucket: "b", Keys: []string{"k"}, KeyARN: e.keyARN})
+		},
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s with a canceled context: %v", name, err)
+		}
+	}
+}
