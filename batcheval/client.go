@@ -125,11 +125,20 @@ func (c *Client) options(optFns []func(*Options)) Options {
 	return o
 }
 
-// nameRE is the name pattern AgentCore uses for its resource names.
-var nameRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]{0,47}$`)
+// Patterns and limits of the service model (AgentCore API reference).
+var (
+	nameRE        = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]{0,47}$`)
+	idRE          = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$`)
+	evaluatorIDRE = regexp.MustCompile(`^(Builtin\.[a-zA-Z0-9_-]+|[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10})$`)
+	tokenRE       = regexp.MustCompile(`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,256}$`)
+)
 
-// Validate checks in as Start does before any call, and returns every
-// problem at once (errors.Join of [*InputError]).
+// MaxDescription is the longest description StartBatchEvaluation accepts.
+const MaxDescription = 200
+
+// Validate checks in as Start does before any call, against the constraints
+// of the service model, and returns every problem at once (errors.Join of
+// [*InputError]).
 func (c *Client) Validate(in *bedrockagentcore.StartBatchEvaluationInput, optFns ...func(*Options)) error {
 	return validate(in, c.options(optFns).Region)
 }
@@ -148,12 +157,23 @@ func validate(in *bedrockagentcore.StartBatchEvaluationInput, region string) err
 	case !nameRE.MatchString(name):
 		bad("BatchEvaluationName", name, "must start with a letter and have at most 48 letters, digits and underscores")
 	}
+	if d := aws.ToString(in.Description); len(d) > MaxDescription {
+		bad("Description", "", fmt.Sprintf("has %d characters, more than %d", len(d), MaxDescription))
+	}
+	if in.ClientToken != nil {
+		if t := *in.ClientToken; len(t) < 33 || len(t) > 256 || !tokenRE.MatchString(t) {
+			bad("ClientToken", t, "must be 33 to 256 letters and digits, optionally separated by dashes")
+		}
+	}
 	if n := len(in.Evaluators); n > MaxEvaluators {
 		bad("Evaluators", fmt.Sprint(n), fmt.Sprintf("has more than %d evaluators", MaxEvaluators))
 	}
 	for i, e := range in.Evaluators {
-		if aws.ToString(e.EvaluatorId) == "" {
+		switch id := aws.ToString(e.EvaluatorId); {
+		case id == "":
 			bad(fmt.Sprintf("Evaluators[%d].EvaluatorId", i), "", "is required")
+		case !evaluatorIDRE.MatchString(id):
+			bad(fmt.Sprintf("Evaluators[%d].EvaluatorId", i), id, "is neither a built-in evaluator (Builtin.NAME) nor a custom evaluator id (NAME-XXXXXXXXXX)")
 		}
 	}
 	if n := len(in.Insights); n > MaxInsights {
@@ -259,6 +279,9 @@ func (c *Client) checkID(id string) error {
 	}
 	if id == "" {
 		return &InputError{Field: "id", Reason: "is required"}
+	}
+	if !idRE.MatchString(id) {
+		return &InputError{Field: "id", Value: id, Reason: "is not a batch evaluation id (NAME-XXXXXXXXXX)"}
 	}
 	return nil
 }

@@ -143,6 +143,16 @@ func TestStartValidation(t *testing.T) {
 				in.Insights[i].InsightId = aws.String("Builtin.FailureAnalysis")
 			}
 		}, wantField: "Insights"},
+		{name: "evaluator id that is neither built-in nor custom", edit: func(in *bedrockagentcore.StartBatchEvaluationInput) {
+			in.Evaluators = []types.Evaluator{{EvaluatorId: aws.String("helpfulness")}}
+		}, wantField: "Evaluators[0].EvaluatorId"},
+		{name: "description of 201 characters", edit: func(in *bedrockagentcore.StartBatchEvaluationInput) {
+			in.Description = aws.String(strings.Repeat("d", 201))
+		}, wantField: "Description"},
+		{name: "client token too short", edit: func(in *bedrockagentcore.StartBatchEvaluationInput) { in.ClientToken = aws.String("token-1") }, wantField: "ClientToken"},
+		{name: "client token with a space", edit: func(in *bedrockagentcore.StartBatchEvaluationInput) {
+			in.ClientToken = aws.String(strings.Repeat("a", 20) + " " + strings.Repeat("b", 20))
+		}, wantField: "ClientToken"},
 		{name: "insight without id", edit: func(in *bedrockagentcore.StartBatchEvaluationInput) { in.Insights = []types.Insight{{}} }, wantField: "Insights[0].InsightId"},
 		{name: "no data source", edit: func(in *bedrockagentcore.StartBatchEvaluationInput) { in.DataSourceConfig = nil }, wantField: "DataSourceConfig"},
 		{name: "CloudWatch source without service names", edit: func(in *bedrockagentcore.StartBatchEvaluationInput) {
@@ -524,6 +534,17 @@ func TestIDsRequired(t *testing.T) {
 			t.Errorf("%s(\"\") = %v, want ErrInvalidInput", c.name, err)
 		}
 	}
+	// An id that does not have the documented form is refused before any
+	// call; a custom evaluator id and a UUID client token are accepted.
+	if _, err := e.c.Get(ctx, "nightly"); !errors.Is(err, batcheval.ErrInvalidInput) {
+		t.Errorf("Get of a malformed id: %v", err)
+	}
+	in := startInput("nightly", e.keyARN)
+	in.Evaluators = append(in.Evaluators, types.Evaluator{EvaluatorId: aws.String("my_evaluator-a1B2c3D4e5")})
+	in.ClientToken = aws.String("3f2504e0-4f89-11d3-9a0c-0305e82c3301")
+	if err := e.c.Validate(in); err != nil {
+		t.Errorf("Validate of valid optional members: %v", err)
+	}
 }
 
 func TestListFollowsPages(t *testing.T) {
@@ -789,11 +810,11 @@ func TestCanceledContext(t *testing.T) {
 			_, err := e.c.Start(ctx, startInput("a", e.keyARN), func(o *batcheval.Options) { o.SkipPreflight = true })
 			return err
 		},
-		"Get":     func() error { _, err := e.c.Get(ctx, "e1"); return err },
+		"Get":     func() error { _, err := e.c.Get(ctx, "nightly-0123456789"); return err },
 		"List":    func() error { _, err := e.c.List(ctx); return err },
-		"Stop":    func() error { _, err := e.c.Stop(ctx, "e1"); return err },
-		"Delete":  func() error { _, err := e.c.Delete(ctx, "e1"); return err },
-		"Wait":    func() error { _, err := e.c.Wait(ctx, "e1"); return err },
+		"Stop":    func() error { _, err := e.c.Stop(ctx, "nightly-0123456789"); return err },
+		"Delete":  func() error { _, err := e.c.Delete(ctx, "nightly-0123456789"); return err },
+		"Wait":    func() error { _, err := e.c.Wait(ctx, "nightly-0123456789"); return err },
 		"Archive": func() error { _, err := e.c.Archive(ctx, e.s3c, "b", "", done); return err },
 		"VerifyArchive": func() error {
 			return e.c.VerifyArchive(ctx, e.s3c, &batcheval.ArchiveResult{Bucket: "b", Keys: []string{"k"}, KeyARN: e.keyARN})

@@ -77,7 +77,7 @@ func TestDiagnoseFallbacks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := batcheval.New(stubGet{}, tt.keys)
-			out, err := c.Get(ctx, "e1")
+			out, err := c.Get(ctx, "nightly-0123456789")
 			var ru *batcheval.ResultsUnavailableError
 			if out == nil || !errors.As(err, &ru) || !strings.Contains(ru.Reason, tt.wantReason) || len(ru.Details) != 1 {
 				t.Fatalf("get = %v, %v", out, err)

@@ -354,7 +354,12 @@ func newID() string {
 	return string(b[:])
 }
 
-var nameRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]{0,47}$`)
+// Patterns of the service model (AgentCore API reference).
+var (
+	nameRE        = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]{0,47}$`)
+	evaluatorIDRE = regexp.MustCompile(`^(Builtin\.[a-zA-Z0-9_-]+|[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10})$`)
+	tokenRE       = regexp.MustCompile(`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,256}$`)
+)
 
 // accountOf returns the account of an IAM principal ARN.
 func accountOf(principal string) string {
@@ -451,9 +456,18 @@ func validateStart(in *startRequest) *apiError {
 		problems = append(problems, fmt.Sprintf("Value at 'evaluators' failed to satisfy constraint: Member must have length less than or equal to %d", MaxEvaluators))
 	}
 	for i, ev := range in.Evaluators {
-		if ev.EvaluatorID == nil || *ev.EvaluatorID == "" {
+		switch {
+		case ev.EvaluatorID == nil || *ev.EvaluatorID == "":
 			problems = append(problems, fmt.Sprintf("Value null at 'evaluators.%d.member.evaluatorId' failed to satisfy constraint: Member must not be null", i+1))
+		case !evaluatorIDRE.MatchString(*ev.EvaluatorID):
+			problems = append(problems, fmt.Sprintf("Value %q at 'evaluators.%d.member.evaluatorId' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", *ev.EvaluatorID, i+1, evaluatorIDRE.String()))
 		}
+	}
+	if in.Description != nil && len(*in.Description) > 200 {
+		problems = append(problems, "Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 200")
+	}
+	if t := in.ClientToken; t != nil && (len(*t) < 33 || len(*t) > 256 || !tokenRE.MatchString(*t)) {
+		problems = append(problems, "Value at 'clientToken' failed to satisfy constraint: Member must have length between 33 and 256 and satisfy regular expression pattern: [a-zA-Z0-9](-*[a-zA-Z0-9]){0,256}")
 	}
 	if len(in.Insights) > MaxInsights {
 		problems = append(problems, fmt.Sprintf("Value at 'insights' failed to satisfy constraint: Member must have length less than or equal to %d", MaxInsights))

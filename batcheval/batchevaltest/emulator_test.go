@@ -274,6 +274,13 @@ func TestStartValidation(t *testing.T) {
 			in.BatchEvaluationName = aws.String(strings.Repeat("a", 49))
 		}, "batchEvaluationName"},
 		{"eleven evaluators", func(in *bedrockagentcore.StartBatchEvaluationInput) { in.Evaluators = many(11) }, "evaluators"},
+		{"evaluator id of neither form", func(in *bedrockagentcore.StartBatchEvaluationInput) {
+			in.Evaluators = []types.Evaluator{{EvaluatorId: aws.String("helpfulness")}}
+		}, "evaluatorId"},
+		{"description of 201 characters", func(in *bedrockagentcore.StartBatchEvaluationInput) {
+			in.Description = aws.String(strings.Repeat("d", 201))
+		}, "description"},
+		{"short client token", func(in *bedrockagentcore.StartBatchEvaluationInput) { in.ClientToken = aws.String("token-1") }, "clientToken"},
 		{"eleven insights", func(in *bedrockagentcore.StartBatchEvaluationInput) {
 			in.Insights = make([]types.Insight, 11)
 			for i := range in.Insights {
@@ -448,7 +455,7 @@ func TestConflictsAndIdempotency(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	in := startInput("nightly", e.keyARN)
-	in.ClientToken = aws.String("token-1")
+	in.ClientToken = aws.String("3f2504e0-4f89-11d3-9a0c-0305e82c3301")
 	first, err := e.api.StartBatchEvaluation(ctx, in)
 	if err != nil {
 		t.Fatal(err)
@@ -458,7 +465,7 @@ func TestConflictsAndIdempotency(t *testing.T) {
 		t.Errorf("retry with the same token = %v, %v; want the same evaluation", again, err)
 	}
 	other := startInput("other", e.keyARN)
-	other.ClientToken = aws.String("token-1")
+	other.ClientToken = aws.String("3f2504e0-4f89-11d3-9a0c-0305e82c3301")
 	_, err = e.api.StartBatchEvaluation(ctx, other)
 	var ve *types.ValidationException
 	if !errors.As(err, &ve) || ve.Reason != types.ValidationExceptionReasonIdempotentParameterMismatchException {
