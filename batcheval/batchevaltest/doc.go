@@ -47,7 +47,10 @@
 //     emulator's rendering of it; clients should rely on the absence of
 //     evaluationResults on a completed evaluation with a kmsKeyArn.
 //   - ListBatchEvaluations, StopBatchEvaluation and DeleteBatchEvaluation
-//     make no KMS calls and succeed whatever the state of the key.
+//     make no KMS calls and succeed whatever the state of the key. Listing
+//     returns metadata only: the summaries of evaluations encrypted with a
+//     key have no evaluationResults (those without a key have them once
+//     completed, as the API reference describes).
 //
 // [Options] adds latency and injects faults (throttling, 5xx) per operation.
 // [*Emulator.KMSCalls] records every KMS call the emulated service made, so

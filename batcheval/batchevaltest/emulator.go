@@ -658,12 +658,19 @@ func (e *Emulator) list(ctx context.Context, principal string, r *http.Request) 
 		// The status moves on as the service's workers would have moved
 		// it; their KMS calls may fail, the listing itself needs none.
 		e.advance(ctx, ev)
-		out.BatchEvaluations = append(out.BatchEvaluations, summaryJSON{
+		sum := summaryJSON{
 			BatchEvaluationID: ev.id, BatchEvaluationArn: ev.arn, BatchEvaluationName: ev.name,
 			Status: ev.status, CreatedAt: timestamp(ev.created), Description: ev.description,
 			Evaluators: ev.evaluators, Insights: ev.insights, ErrorDetails: ev.errorDetails,
 			KmsKeyArn: ev.keyARN, UpdatedAt: timestamp(ev.updated),
-		})
+		}
+		// A summary carries the aggregate results of a completed evaluation
+		// only when they are stored in the clear: listing makes no KMS call.
+		var res storedResults
+		if raw := ev.plain["results"]; raw != nil && json.Unmarshal(raw, &res) == nil {
+			sum.EvaluationResults = &res.EvaluationResults
+		}
+		out.BatchEvaluations = append(out.BatchEvaluations, sum)
 	}
 	return http.StatusOK, out, nil
 }

@@ -577,3 +577,36 @@ func TestResultsUnreadableReasons(t *testing.T) {
 		})
 	}
 }
+
+func TestListCarriesResultsOnlyWithoutAKey(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	if _, err := e.api.StartBatchEvaluation(ctx, startInput("encrypted", e.keyARN)); err != nil {
+		t.Fatal(err)
+	}
+	plain := startInput("plain", "")
+	plain.KmsKeyArn = nil
+	if _, err := e.api.StartBatchEvaluation(ctx, plain); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(time.Minute)
+	calls := len(e.em.KMSCalls())
+	list, err := e.api.ListBatchEvaluations(ctx, &bedrockagentcore.ListBatchEvaluationsInput{})
+	if err != nil || len(list.BatchEvaluations) != 2 {
+		t.Fatalf("list = %+v, %v", list, err)
+	}
+	enc, pl := list.BatchEvaluations[0], list.BatchEvaluations[1]
+	if enc.Status != types.BatchEvaluationStatusCompleted || enc.EvaluationResults != nil || aws.ToString(enc.KmsKeyArn) != e.keyARN {
+		t.Errorf("encrypted summary = %+v", enc)
+	}
+	if pl.Status != types.BatchEvaluationStatusCompleted || pl.EvaluationResults == nil || pl.KmsKeyArn != nil {
+		t.Errorf("plain summary = %+v", pl)
+	}
+	// The only KMS calls during the listing are the encrypted evaluation's
+	// own writes as it caught up (session metadata, results), never a Decrypt.
+	for _, c := range e.em.KMSCalls()[calls:] {
+		if c.Operation != "GenerateDataKey" || c.Service != keypolicy.ServicePrincipalName {
+			t.Errorf("KMS call during List: %+v", c)
+		}
+	}
+}

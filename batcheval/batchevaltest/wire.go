@@ -102,6 +102,7 @@ type summaryJSON struct {
 	Description         string          `json:"description,omitempty"`
 	Evaluators          []evaluatorJSON `json:"evaluators,omitempty"`
 	Insights            []insightJSON   `json:"insights,omitempty"`
+	EvaluationResults   *resultsJSON    `json:"evaluationResults,omitempty"`
 	ErrorDetails        []string        `json:"errorDetails,omitempty"`
 	KmsKeyArn           string          `json:"kmsKeyArn,omitempty"`
 	UpdatedAt           string          `json:"updatedAt,omitempty"`
