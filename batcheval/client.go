@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -157,8 +158,8 @@ func validate(in *bedrockagentcore.StartBatchEvaluationInput, region string) err
 	case !nameRE.MatchString(name):
 		bad("BatchEvaluationName", name, "must start with a letter and have at most 48 letters, digits and underscores")
 	}
-	if d := aws.ToString(in.Description); len(d) > MaxDescription {
-		bad("Description", "", fmt.Sprintf("has %d characters, more than %d", len(d), MaxDescription))
+	if n := utf8.RuneCountInString(aws.ToString(in.Description)); n > MaxDescription {
+		bad("Description", "", fmt.Sprintf("has %d characters, more than %d", n, MaxDescription))
 	}
 	if in.ClientToken != nil {
 		if t := *in.ClientToken; len(t) < 33 || len(t) > 256 || !tokenRE.MatchString(t) {

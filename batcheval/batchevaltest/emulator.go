@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
@@ -463,7 +464,7 @@ func validateStart(in *startRequest) *apiError {
 			problems = append(problems, fmt.Sprintf("Value %q at 'evaluators.%d.member.evaluatorId' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", *ev.EvaluatorID, i+1, evaluatorIDRE.String()))
 		}
 	}
-	if in.Description != nil && len(*in.Description) > 200 {
+	if in.Description != nil && utf8.RuneCountInString(*in.Description) > 200 {
 		problems = append(problems, "Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 200")
 	}
 	if t := in.ClientToken; t != nil && (len(*t) < 33 || len(*t) > 256 || !tokenRE.MatchString(*t)) {
