@@ -1,0 +1,209 @@
+package kmstest
+
+import (
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	smithy "github.com/aws/smithy-go"
+
+	"github.com/agentcorekms/agentcorekms/keypolicy"
+)
+
+// Caller is who makes a request.
+type Caller struct {
+	// Principal is the IAM caller's ARN: a role, a user, the account root or
+	// an STS assumed-role session (which matches its role). Leave it empty
+	// when Service is set.
+	Principal string
+	// Service is a service principal calling with its own credentials, such
+	// as "bedrock-agentcore.amazonaws.com".
+	Service string
+	// ViaService, if set, is the kms:ViaService value of the request: an AWS
+	// service, such as "bedrock-agentcore.us-east-1.amazonaws.com", calling
+	// with Principal's forwarded identity.
+	ViaService string
+	// Context adds condition keys to every request, such as
+	// aws:SourceAccount and aws:SourceArn.
+	Context map[string][]string
+}
+
+// String returns the caller's principal (or service principal), with the
+// ViaService it comes through.
+func (c Caller) String() string {
+	p := c.Principal
+	if p == "" {
+		p = c.Service
+	}
+	if c.ViaService != "" {
+		p += " via " + c.ViaService
+	}
+	return p
+}
+
+// AccessKeyID returns the access key id that signed r (SigV4 Authorization
+// header or presigned X-Amz-Credential query), or "".
+func AccessKeyID(r *http.Request) string {
+	cred := ""
+	if h := r.Header.Get("Authorization"); h != "" {
+		_, after, ok := strings.Cut(h, "Credential=")
+		if !ok {
+			return ""
+		}
+		cred = after
+	} else {
+		cred = r.URL.Query().Get("X-Amz-Credential")
+	}
+	id, _, _ := strings.Cut(cred, "/")
+	id, _, _ = strings.Cut(id, ",")
+	return strings.TrimSpace(id)
+}
+
+// request is what authorization needs to know about one operation.
+type request struct {
+	action string            // "kms:Decrypt"
+	grantOp types.GrantOperation // "" if grants cannot allow it
+	ec     map[string]string // encryption context, for conditions and grant constraints
+	extra  map[string][]string
+}
+
+// authorizeLocked returns nil if c may perform req on kk, and an
+// AccessDeniedException otherwise.
+func (k *KMS) authorizeLocked(c Caller, kk *key, req request) error {
+	if !k.opts.EnforceKeyPolicy {
+		return nil
+	}
+	ctx := map[string][]string{}
+	maps.Copy(ctx, c.Context)
+	for key, v := range req.extra {
+		ctx[key] = v
+	}
+	if c.ViaService != "" {
+		ctx["kms:ViaService"] = []string{c.ViaService}
+	}
+	if c.Principal != "" {
+		if a, err := arn.Parse(c.Principal); err == nil {
+			ctx["kms:CallerAccount"] = []string{a.AccountID}
+			if _, ok := ctx["aws:PrincipalArn"]; !ok {
+				ctx["aws:PrincipalArn"] = []string{principalIdentity(c.Principal)}
+			}
+		}
+	}
+	for key, v := range req.ec {
+		ctx["kms:EncryptionContext:"+key] = []string{v}
+	}
+	if len(req.ec) > 0 {
+		ctx["kms:EncryptionContextKeys"] = slices.Sorted(maps.Keys(req.ec))
+	}
+	var d keypolicy.Decision
+	if kk.doc != nil {
+		d = keypolicy.Evaluate(kk.doc, keypolicy.Request{
+			Principal: c.Principal, Service: c.Service, Action: req.action,
+			Resource: *kk.meta.Arn, Context: ctx,
+		})
+	}
+	switch d.Verdict {
+	case keypolicy.ExplicitDeny:
+		return k.accessDenied(c, req.action, *kk.meta.Arn, "with an explicit deny in a resource-based policy")
+	case keypolicy.Allow:
+		return nil
+	case keypolicy.AllowIfIAMAllows:
+		if k.opts.RootDelegation {
+			return nil
+		}
+	}
+	if req.grantOp != "" {
+		for _, g := range kk.grants {
+			if granteeMatches(g.entry, c) && slices.Contains(g.entry.Operations, req.grantOp) && constraintsMatch(g.entry.Constraints, req.ec) {
+				return nil
+			}
+		}
+	}
+	return k.accessDenied(c, req.action, *kk.meta.Arn, "because no resource-based policy allows the "+req.action+" action")
+}
+
+func (k *KMS) accessDenied(c Caller, action, resource, why string) error {
+	who := c.Principal
+	if who == "" {
+		who = c.Service
+	}
+	return &smithy.GenericAPIError{
+		Code:    "AccessDeniedException",
+		Message: "User: " + who + " is not authorized to perform: " + action + " on resource: " + resource + " " + why,
+		Fault:   smithy.FaultClient,
+	}
+}
+
+// principalIdentity maps an assumed-role session ARN to its role ARN (without
+// a path, which the session ARN does not carry).
+func principalIdentity(p string) string {
+	a, err := arn.Parse(p)
+	if err != nil || a.Service != "sts" {
+		return p
+	}
+	rest, ok := strings.CutPrefix(a.Resource, "assumed-role/")
+	if !ok {
+		return p
+	}
+	role, _, _ := strings.Cut(rest, "/")
+	return "arn:" + a.Partition + ":iam::" + a.AccountID + ":role/" + role
+}
+
+// samePrincipal reports whether caller principal c is principal p, treating
+// an assumed-role session as its role and ignoring role paths.
+func samePrincipal(p, c string) bool {
+	if p == "" || c == "" {
+		return false
+	}
+	if p == c {
+		return true
+	}
+	pc, cc := principalIdentity(c), principalIdentity(p)
+	if pc == cc {
+		return true
+	}
+	a, err1 := arn.Parse(pc)
+	b, err2 := arn.Parse(cc)
+	if err1 != nil || err2 != nil || a.Partition != b.Partition || a.AccountID != b.AccountID {
+		return false
+	}
+	ra, okA := strings.CutPrefix(a.Resource, "role/")
+	rb, okB := strings.CutPrefix(b.Resource, "role/")
+	if !okA || !okB {
+		return false
+	}
+	return ra[strings.LastIndexByte(ra, '/')+1:] == rb[strings.LastIndexByte(rb, '/')+1:]
+}
+
+func granteeMatches(g types.GrantListEntry, c Caller) bool {
+	if c.Service != "" {
+		return aws.ToString(g.GranteeServicePrincipal) == c.Service || aws.ToString(g.GranteePrincipal) == c.Service
+	}
+	return samePrincipal(aws.ToString(g.GranteePrincipal), c.Principal)
+}
+
+func retirerMatches(g types.GrantListEntry, c Caller) bool {
+	if c.Service != "" {
+		return aws.ToString(g.RetiringServicePrincipal) == c.Service || aws.ToString(g.RetiringPrincipal) == c.Service
+	}
+	return samePrincipal(aws.ToString(g.RetiringPrincipal), c.Principal)
+}
+
+func constraintsMatch(gc *types.GrantConstraints, ec map[string]string) bool {
+	if gc == nil {
+		return true
+	}
+	if gc.EncryptionContextEquals != nil {
+		return maps.Equal(gc.EncryptionContextEquals, ec)
+	}
+	for k, v := range gc.EncryptionContextSubset {
+		if got, ok := ec[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}

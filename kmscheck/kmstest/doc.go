@@ -1,0 +1,38 @@
+// Package kmstest is an in-memory AWS KMS for tests, in two forms over one
+// state: [Client] has the methods of *kms.Client (and satisfies
+// kmscheck.KMS), and [KMS.NewServer] serves the KMS JSON 1.1 protocol on
+// loopback so the real *kms.Client works against it through BaseEndpoint.
+//
+// It keeps keys (symmetric, RSA, ECC and HMAC specs; AWS_KMS and EXTERNAL
+// origins; multi-Region ids), aliases, key policies, grants with
+// encryption-context constraints, and the key states Enabled, Disabled,
+// PendingDeletion, PendingImport and Unavailable. Encrypt, Decrypt,
+// GenerateDataKey, GenerateDataKeyWithoutPlaintext and ReEncrypt use real
+// AES-256-GCM with the encryption context as additional authenticated data,
+// so a wrong context fails with InvalidCiphertextException as in KMS.
+// DryRun is honoured where KMS supports it. Errors carry KMS's exact error
+// codes, so the SDK decodes its typed errors (*types.NotFoundException,
+// *types.DisabledException, ...); an access denial is a smithy.APIError with
+// code "AccessDeniedException".
+//
+// # Authorization
+//
+// Every key operation is authorized as KMS does: the key policy, evaluated
+// with keypolicy.Evaluate, or a grant whose grantee is the caller, whose
+// operations include the operation and whose constraints match. An explicit
+// deny wins. A statement naming the account root delegates to IAM, which
+// kmstest does not model: Options.RootDelegation decides. Operations that
+// only IAM authorizes (CreateKey, ListAliases) are always allowed.
+//
+// A request's [Caller] is a principal ARN or a service principal, with an
+// optional kms:ViaService (an AWS service calling with the caller's
+// forwarded identity) and extra condition keys. Over HTTP the caller is the
+// one mapped to the request's SigV4 access key id with [KMS.MapAccessKey];
+// signatures are not verified.
+//
+// # Faults
+//
+// Options.Latency delays every operation; [KMS.ThrottleNext] and
+// [KMS.FailNext] make the next operations fail with ThrottlingException or
+// a 500 KMSInternalException.
+package kmstest

@@ -1,0 +1,411 @@
+package kmstest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/agentcorekms/agentcorekms/internal/awspartition"
+	"github.com/agentcorekms/agentcorekms/keypolicy"
+)
+
+// Options configures a [KMS]. [New] fills in the defaults documented on each
+// field before applying the caller's option functions.
+type Options struct {
+	// Region is the Region of every key. Default "us-east-1".
+	Region string
+	// Account is the 12-digit account that owns every key. Default
+	// "111122223333".
+	Account string
+	// DefaultPrincipal is the caller of [KMS.Client] and of HTTP requests
+	// whose access key id is not mapped. Default
+	// arn:PARTITION:iam::ACCOUNT:role/kmstest.
+	DefaultPrincipal string
+	// RootDelegation reports whether a key-policy statement that names the
+	// account root (keypolicy.AllowIfIAMAllows) allows the request, as if the
+	// caller's IAM policies allowed it. Default true.
+	RootDelegation bool
+	// EnforceKeyPolicy reports whether key policies and grants are enforced.
+	// If false, every caller may do everything. Default true.
+	EnforceKeyPolicy bool
+	// Now returns the current time. Default time.Now.
+	Now func() time.Time
+	// Latency is added to every operation, in both the Go and the HTTP form.
+	// Zero means none.
+	Latency time.Duration
+}
+
+// KMS is an in-memory AWS KMS: keys, aliases, key policies, grants and
+// symmetric cryptography, in one Region of one account. Use it directly
+// through [KMS.Client] and [KMS.As], or over HTTP through [KMS.NewServer].
+// It is safe for concurrent use.
+type KMS struct {
+	opts      Options
+	partition awspartition.Partition
+
+	mu         sync.Mutex
+	keys       map[string]*key // by key id
+	order      []string        // key ids in creation order
+	aliases    map[string]*alias
+	accessKeys map[string]Caller
+	throttle   int
+	fail       int
+	calls      []Call
+}
+
+type key struct {
+	meta     types.KeyMetadata
+	policy   string
+	doc      *keypolicy.Document
+	material []byte
+	grants   []*grant
+}
+
+type grant struct {
+	entry types.GrantListEntry
+	token string
+}
+
+type alias struct {
+	name    string
+	target  string // key id
+	created time.Time
+	updated time.Time
+}
+
+// Call records one operation a [KMS] served.
+type Call struct {
+	// Operation is the KMS operation name, such as "Decrypt".
+	Operation string
+	// Caller made the call.
+	Caller Caller
+	// KeyID is the KeyId (or SourceKeyId/DestinationKeyId) the call named, as
+	// given.
+	KeyID string
+	// Err is the error the call returned, or nil.
+	Err error
+}
+
+// New returns an empty in-memory KMS.
+func New(optFns ...func(*Options)) *KMS {
+	o := Options{
+		Region:           "us-east-1",
+		Account:          "111122223333",
+		RootDelegation:   true,
+		EnforceKeyPolicy: true,
+		Now:              time.Now,
+	}
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	part, ok := awspartition.ForRegion(o.Region)
+	if !ok {
+		part, _ = awspartition.ByID("aws")
+	}
+	if o.DefaultPrincipal == "" {
+		o.DefaultPrincipal = "arn:" + part.ID + ":iam::" + o.Account + ":role/kmstest"
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &KMS{
+		opts:       o,
+		partition:  part,
+		keys:       map[string]*key{},
+		aliases:    map[string]*alias{},
+		accessKeys: map[string]Caller{},
+	}
+}
+
+// Options returns a copy of the options k was created with.
+func (k *KMS) Options() Options { return k.opts }
+
+// Client returns a client whose calls are made by Options.DefaultPrincipal.
+func (k *KMS) Client() *Client {
+	return k.As(Caller{Principal: k.opts.DefaultPrincipal})
+}
+
+// As returns a client whose calls are made by c.
+func (k *KMS) As(c Caller) *Client {
+	return &Client{kms: k, caller: c}
+}
+
+// ThrottleNext makes the next n operations fail with ThrottlingException,
+// which the SDK's retryer retries.
+func (k *KMS) ThrottleNext(n int) {
+	k.mu.Lock()
+	k.throttle = n
+	k.mu.Unlock()
+}
+
+// FailNext makes the next n operations fail with KMSInternalException (HTTP
+// 500).
+func (k *KMS) FailNext(n int) {
+	k.mu.Lock()
+	k.fail = n
+	k.mu.Unlock()
+}
+
+// Calls returns the operations served so far, oldest first, including those
+// that failed.
+func (k *KMS) Calls() []Call {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]Call(nil), k.calls...)
+}
+
+// CallCount returns how many times operation op (such as "DescribeKey") was
+// served.
+func (k *KMS) CallCount(op string) int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	n := 0
+	for _, c := range k.calls {
+		if c.Operation == op {
+			n++
+		}
+	}
+	return n
+}
+
+// KeyARN returns the ARN of the key with id keyID in k's Region and account.
+func (k *KMS) KeyARN(keyID string) string {
+	return "arn:" + k.partition.ID + ":kms:" + k.opts.Region + ":" + k.opts.Account + ":key/" + keyID
+}
+
+// AliasARN returns the ARN of alias name ("alias/...").
+func (k *KMS) AliasARN(name string) string {
+	return "arn:" + k.partition.ID + ":kms:" + k.opts.Region + ":" + k.opts.Account + ":" + name
+}
+
+// DefaultKeyPolicy returns the key policy AWS gives a key created without
+// one: the account root may do everything ("Enable IAM User Permissions").
+func (k *KMS) DefaultKeyPolicy() string {
+	return `{
+  "Version" : "2012-10-17",
+  "Id" : "key-default-1",
+  "Statement" : [ {
+    "Sid" : "Enable IAM User Permissions",
+    "Effect" : "Allow",
+    "Principal" : {
+      "AWS" : "arn:` + k.partition.ID + `:iam::` + k.opts.Account + `:root"
+    },
+    "Action" : "kms:*",
+    "Resource" : "*"
+  } ]
+}`
+}
+
+// CreateTestKey creates a key as the account's administrator (no
+// authorization) and returns its metadata; it calls tb.Fatal if in is
+// invalid. in may be nil for a symmetric encryption key with the default key
+// policy.
+func (k *KMS) CreateTestKey(tb testing.TB, in *kms.CreateKeyInput) *types.KeyMetadata {
+	tb.Helper()
+	if in == nil {
+		in = &kms.CreateKeyInput{}
+	}
+	out, err := k.admin().CreateKey(context.Background(), in)
+	if err != nil {
+		tb.Fatalf("kmstest: creating key: %v", err)
+	}
+	return out.KeyMetadata
+}
+
+// admin is a client that bypasses key policies and fault injection.
+func (k *KMS) admin() *Client { return &Client{kms: k, admin: true} }
+
+// SetKeyPolicy replaces the key policy of keyID (a key id, key ARN, alias
+// name or alias ARN) without authorization. It returns a
+// *types.MalformedPolicyDocumentException if policy does not parse and a
+// *types.NotFoundException if the key does not exist.
+func (k *KMS) SetKeyPolicy(keyID, policy string) error {
+	_, err := k.admin().PutKeyPolicy(context.Background(), &kms.PutKeyPolicyInput{KeyId: &keyID, Policy: &policy})
+	return err
+}
+
+// SetAlias points alias name ("alias/...") at keyID without authorization
+// or reserved-name checks, creating or moving it; use it to model AWS
+// managed aliases such as "alias/aws/s3".
+func (k *KMS) SetAlias(name, keyID string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	kk, err := k.lookupLocked(keyID, false)
+	if err != nil {
+		return err
+	}
+	now := k.opts.Now()
+	if a, ok := k.aliases[name]; ok {
+		a.target, a.updated = *kk.meta.KeyId, now
+		return nil
+	}
+	k.aliases[name] = &alias{name: name, target: *kk.meta.KeyId, created: now, updated: now}
+	return nil
+}
+
+// UpdateKey changes the metadata of keyID under k's lock, for tests: set
+// KeyState (for example types.KeyStateUnavailable), KeyManager
+// (types.KeyManagerTypeAws for an AWS managed key), ValidTo and
+// ExpirationModel, CustomKeyStoreId, and so on. Changes to KeyId, Arn and
+// AWSAccountId are ignored. Enabled follows KeyState.
+func (k *KMS) UpdateKey(keyID string, fn func(*types.KeyMetadata)) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	kk, err := k.lookupLocked(keyID, false)
+	if err != nil {
+		return err
+	}
+	id, arn, acct := kk.meta.KeyId, kk.meta.Arn, kk.meta.AWSAccountId
+	fn(&kk.meta)
+	kk.meta.KeyId, kk.meta.Arn, kk.meta.AWSAccountId = id, arn, acct
+	kk.meta.Enabled = kk.meta.KeyState == types.KeyStateEnabled
+	if kk.meta.KeyState != types.KeyStatePendingDeletion {
+		kk.meta.DeletionDate, kk.meta.PendingDeletionWindowInDays = nil, nil
+	}
+	return nil
+}
+
+// SetKeyState sets the state of keyID, for tests. PendingDeletion gets a
+// deletion date 30 days from now.
+func (k *KMS) SetKeyState(keyID string, state types.KeyState) error {
+	now := k.opts.Now()
+	return k.UpdateKey(keyID, func(m *types.KeyMetadata) {
+		m.KeyState = state
+		if state == types.KeyStatePendingDeletion {
+			m.DeletionDate = aws.Time(now.AddDate(0, 0, 30))
+			m.PendingDeletionWindowInDays = aws.Int32(30)
+		}
+	})
+}
+
+// Grants returns the grants on keyID, oldest first.
+func (k *KMS) Grants(keyID string) ([]types.GrantListEntry, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	kk, err := k.lookupLocked(keyID, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]types.GrantListEntry, len(kk.grants))
+	for i, g := range kk.grants {
+		out[i] = g.entry
+	}
+	return out, nil
+}
+
+// KeyIDs returns the ids of every key, in creation order.
+func (k *KMS) KeyIDs() []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]string(nil), k.order...)
+}
+
+// MapAccessKey makes HTTP requests signed with accessKeyID come from the
+// IAM principal principalARN.
+func (k *KMS) MapAccessKey(accessKeyID, principalARN string) {
+	k.MapAccessKeyCaller(accessKeyID, Caller{Principal: principalARN})
+}
+
+// MapAccessKeyCaller makes HTTP requests signed with accessKeyID come from c.
+func (k *KMS) MapAccessKeyCaller(accessKeyID string, c Caller) {
+	k.mu.Lock()
+	k.accessKeys[accessKeyID] = c
+	k.mu.Unlock()
+}
+
+// PrincipalForAccessKey returns the principal mapped to accessKeyID, or
+// Options.DefaultPrincipal and false if it is not mapped.
+func (k *KMS) PrincipalForAccessKey(accessKeyID string) (string, bool) {
+	c, ok := k.callerForAccessKey(accessKeyID)
+	if c.Principal == "" {
+		return c.Service, ok
+	}
+	return c.Principal, ok
+}
+
+func (k *KMS) callerForAccessKey(id string) (Caller, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if c, ok := k.accessKeys[id]; ok {
+		return c, true
+	}
+	return Caller{Principal: k.opts.DefaultPrincipal}, false
+}
+
+// lookupLocked finds a key by id, key ARN, alias name or alias ARN. With
+// keyOnly, aliases are not accepted (as for CreateAlias's TargetKeyId).
+func (k *KMS) lookupLocked(ref string, keyOnly bool) (*key, error) {
+	if ref == "" {
+		return nil, validationError("1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null")
+	}
+	id := ref
+	prefix := "arn:" + k.partition.ID + ":kms:" + k.opts.Region + ":" + k.opts.Account + ":"
+	if strings.HasPrefix(ref, "arn:") {
+		rest, ok := strings.CutPrefix(ref, prefix)
+		if !ok {
+			if strings.Count(ref, ":") < 5 {
+				return nil, &types.NotFoundException{Message: aws.String("Invalid arn " + ref)}
+			}
+			return nil, notFound(ref)
+		}
+		id = rest
+		if kid, ok := strings.CutPrefix(rest, "key/"); ok {
+			id = kid
+		} else if !strings.HasPrefix(rest, "alias/") {
+			return nil, notFound(ref)
+		}
+	}
+	if strings.HasPrefix(id, "alias/") {
+		if keyOnly {
+			return nil, validationError("Alias " + ref + " cannot be used as a target key id")
+		}
+		a, ok := k.aliases[id]
+		if !ok {
+			return nil, &types.NotFoundException{Message: aws.String("Alias " + k.AliasARN(id) + " is not found.")}
+		}
+		id = a.target
+	}
+	kk, ok := k.keys[id]
+	if !ok {
+		return nil, notFound(k.KeyARN(id))
+	}
+	return kk, nil
+}
+
+func notFound(arn string) error {
+	return &types.NotFoundException{Message: aws.String("Key '" + arn + "' does not exist")}
+}
+
+func (k *KMS) aliasesForKeyLocked(keyID string) []*alias {
+	var out []*alias
+	for _, a := range k.aliases {
+		if keyID == "" || a.target == keyID {
+			out = append(out, a)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return fmt.Sprintf("%s-%s-%s-%s-%s", h[:8], h[8:12], h[12:16], h[16:20], h[20:])
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
