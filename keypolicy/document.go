@@ -181,9 +181,11 @@ func (d *Document) Clone() *Document {
 		return nil
 	}
 	c := *d
-	c.Statement = make([]Statement, len(d.Statement))
-	for i := range d.Statement {
-		c.Statement[i] = d.Statement[i].Clone()
+	if d.Statement != nil {
+		c.Statement = make([]Statement, len(d.Statement))
+		for i := range d.Statement {
+			c.Statement[i] = d.Statement[i].Clone()
+		}
 	}
 	c.Extra = cloneFields(d.Extra)
 	c.keys = append([]string(nil), d.keys...)

@@ -102,7 +102,12 @@ var (
 	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 	// IAM role and user names, and paths, as IAM's API documents them.
 	iamNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	iamPathRE = regexp.MustCompile(`^/([\x21-\x2E\x30-\x7E]+/)*$`)
+	// Paths may hold any printable ASCII character, except that a key policy
+	// principal cannot hold wildcards, and quotes or backslashes in an ARN are
+	// always a mistake.
+	iamPathRE = regexp.MustCompile(`^/([\x21\x23-\x29\x2B-\x2E\x30-\x3E\x40-\x5B\x5D-\x7E]+/)*$`)
+	// Region names: lower-case words joined by hyphens, ending in a number.
+	regionRE = regexp.MustCompile(`^[a-z]{2,}(-[a-z]+)+-[0-9]{1,3}$`)
 	// Resource ids in AgentCore ARNs.
 	resourceIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$`)
 )
@@ -141,11 +146,11 @@ func newTarget(account, region, partition, principal string) (target, error) {
 		return t, &ParamError{Field: "Account", Value: account, Reason: "must be 12 digits"}
 	}
 	part, ok := awspartition.ForRegion(region)
-	if !ok {
+	if !ok || !regionRE.MatchString(region) {
 		return t, &ParamError{Field: "Region", Value: region, Reason: "is not an AWS Region name such as us-east-1"}
 	}
 	if partition != "" && partition != part.ID {
-		if _, known := awspartition.ByID(partition); !known {
+		if !knownPartition(partition) {
 			return t, &ParamError{Field: "Partition", Value: partition, Reason: "is not an AWS partition"}
 		}
 		return t, &ParamError{Field: "Partition", Value: partition, Reason: "does not contain Region " + region + " (it is in " + part.ID + ")"}
@@ -160,6 +165,11 @@ func newTarget(account, region, partition, principal string) (target, error) {
 	}
 	t.principal = principal
 	return t, nil
+}
+
+func knownPartition(id string) bool {
+	_, ok := awspartition.ByID(id)
+	return ok
 }
 
 // checkPrincipal accepts an IAM role, user, or account root ARN in partition.
@@ -213,7 +223,7 @@ func (t target) checkResource(field, value, typ string) error {
 	}
 	id, ok := strings.CutPrefix(a.Resource, typ+"/")
 	if !ok || !resourceIDRE.MatchString(id) {
-		return bad("must name one " + typ + " resource: " + t.resourceARN(typ)[:len(t.resourceARN(typ))-1] + "ID")
+		return bad("must name one " + typ + " resource: " + strings.TrimSuffix(t.resourceARN(typ), "*") + "ID")
 	}
 	switch {
 	case a.Partition != t.partition.ID:

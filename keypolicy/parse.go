@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Parse parses a key policy. It accepts everything AWS accepts in a key
@@ -317,10 +318,15 @@ func syntaxError(data []byte) error {
 		if err != nil {
 			msg = err.Error()
 		}
-		se = &json.SyntaxError{Offset: int64(len(data))}
-		return newSyntaxError(data, se.Offset, msg)
+		return newSyntaxError(data, int64(len(data)), msg)
 	}
-	return newSyntaxError(data, se.Offset, se.Error())
+	// encoding/json counts the offending byte as read; point at it, except
+	// at the end of the input where there is no byte to point at.
+	offset := se.Offset
+	if offset > 0 && offset <= int64(len(data)) && !strings.HasPrefix(se.Error(), "unexpected end") {
+		offset--
+	}
+	return newSyntaxError(data, offset, se.Error())
 }
 
 func newSyntaxError(data []byte, offset int64, msg string) *SyntaxError {
