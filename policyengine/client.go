@@ -102,7 +102,7 @@ func New(api API, kms KMS, optFns ...func(*Options)) *Client {
 
 func (c *Client) options(optFns []func(*Options)) Options {
 	o := c.opts
-	o.Preflight = append([]func(*kmscheck.Options)(nil), o.Preflight...)
+	o.Preflight = append([]func(*kmscheck.Options) nil, o.Preflight...)
 	for _, fn := range optFns {
 		fn(&o)
 	}

@@ -24,6 +24,7 @@ import (
 
 	"github.com/agentcorekms/agentcorekms/internal/awspartition"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
+	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
 
 // The error messages AgentCore documents for encrypted policy engines.
@@ -343,9 +344,6 @@ func (c *ControlPlane) validateCreate(r *createRequest) *apiError {
 		if err != nil || a.Service != "kms" || !strings.HasPrefix(a.Resource, "key/") {
 			return fieldError("encryptionKeyArn", "encryptionKeyArn must be the ARN of a KMS key")
 		}
-		if a.Region != c.opts.Region {
-			return fieldError("encryptionKeyArn", "the KMS key must be in the Region of the policy engine")
-		}
 	}
 	return nil
 }
@@ -460,7 +458,7 @@ func (c *ControlPlane) encrypt(ctx context.Context, e *engine) *apiError {
 		}
 		e.grantIDs[i] = aws.ToString(out.GrantId)
 	}
-	dk, err := c.keys.as(c.asService(e)).GenerateDataKey(ctx, &kms.GenerateDataKeyInput{
+	dk, err := c.keys.as(c.cryptoOnBehalfOf(e.principal, e)).GenerateDataKey(ctx, &kms.GenerateDataKeyInput{
 		KeyId: aws.String(e.keyARN), KeySpec: kmstypes.DataKeySpecAes256, EncryptionContext: ec,
 	})
 	if err != nil {
@@ -480,6 +478,16 @@ func (c *ControlPlane) encrypt(ctx context.Context, e *engine) *apiError {
 // service (a forward access session).
 func (c *ControlPlane) onBehalfOf(principal string) caller {
 	return caller{principal: principal, viaService: c.ViaService()}
+}
+
+// cryptoOnBehalfOf is a cryptographic request for the engine's data made
+// with the caller's identity through the service: the documented "KMS
+// operations" statement allows it, and it carries the source context that
+// the statement's documented variant checks.
+func (c *ControlPlane) cryptoOnBehalfOf(principal string, e *engine) caller {
+	cl := c.onBehalfOf(principal)
+	cl.context = map[string][]string{"aws:SourceAccount": {e.account}, "aws:SourceArn": {e.arn}}
+	return cl
 }
 
 // asService is a request the service makes with its own identity through
@@ -538,7 +546,7 @@ func (c *ControlPlane) open(ctx context.Context, principal string, e *engine) (s
 	if e.keyARN == "" {
 		return e.description, nil
 	}
-	out, err := c.keys.as(c.onBehalfOf(principal)).Decrypt(ctx, &kms.DecryptInput{
+	out, err := c.keys.as(c.cryptoOnBehalfOf(principal, e)).Decrypt(ctx, &kms.DecryptInput{
 		KeyId: aws.String(e.keyARN), CiphertextBlob: e.dataKey,
 		EncryptionContext: map[string]string{keypolicy.PolicyEngineContextKey: e.arn},
 	})
@@ -566,10 +574,10 @@ func (c *ControlPlane) lookup(principal, id string) (*engine, *apiError) {
 // view is an engine's fields as the API returns them.
 type view struct {
 	ID, Name, ARN, KeyARN string
-	Description          *string
-	Status               types.PolicyEngineStatus
-	Reasons              []string
-	CreatedAt, UpdatedAt time.Time
+	Description           *string
+	Status                types.PolicyEngineStatus
+	Reasons               []string
+	CreatedAt, UpdatedAt  time.Time
 }
 
 func (e *engine) view(desc *string) view {
@@ -721,4 +729,24 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 		return nil, fmt.Errorf("data key: %w", err)
 	}
 	return cipher.NewGCM(block)
+}
+
+// New returns a control plane that keeps its policy engines' data under keys
+// of k and identifies HTTP callers by the access keys mapped in k.
+func New(k *kmstest.KMS, optFns ...func(*Options)) *ControlPlane {
+	return newControlPlane(kmstestKeys{k}, optFns...)
+}
+
+// kmstestKeys adapts a kmstest KMS to keyService.
+type kmstestKeys struct{ k *kmstest.KMS }
+
+func (t kmstestKeys) as(c caller) kmsAPI {
+	return t.k.As(kmstest.Caller{Principal: c.principal, Service: c.service, ViaService: c.viaService, Context: c.context})
+}
+
+func (t kmstestKeys) principalFor(r *http.Request) (string, bool) {
+	// Unmapped access keys are kmstest's default principal, as in kmstest's
+	// own server.
+	p, _ := t.k.PrincipalForAccessKey(kmstest.AccessKeyID(r))
+	return p, p != ""
 }

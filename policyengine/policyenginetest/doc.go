@@ -21,8 +21,10 @@
 //     CreateGrant statement fails with AccessDeniedException "Access denied for
 //     the specified KMS key. Verify the key policy grants the required
 //     permissions.";
-//   - it encrypts the engine's data under a data key generated through the
-//     management grant, and moves the engine from CREATING to ACTIVE after
+//   - it encrypts the engine's data under a data key generated as the caller
+//     through the service (the "KMS operations" statement, with the source
+//     context aws:SourceAccount and aws:SourceArn), and moves the engine from
+//     CREATING to ACTIVE after
 //     [Options.ActivationDelay], once the evaluation grant can decrypt it
 //     (CREATE_FAILED with status reasons otherwise);
 //   - GetPolicyEngine, ListPolicyEngines and DeletePolicyEngine decrypt the
