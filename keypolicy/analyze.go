@@ -1,0 +1,241 @@
+package keypolicy
+
+import (
+	"strconv"
+	"strings"
+)
+
+// StatementRef names one statement of a key policy.
+type StatementRef struct {
+	Index int    // index into Document.Statement
+	Sid   string // possibly empty
+}
+
+// String returns the Sid in quotes and the index, such as
+// `"AllowCallerAccess" (#0)`, or only the index when there is no Sid.
+func (r StatementRef) String() string {
+	if r.Sid == "" {
+		return "#" + strconv.Itoa(r.Index)
+	}
+	return strconv.Quote(r.Sid) + " (#" + strconv.Itoa(r.Index) + ")"
+}
+
+// Result is the verdict of a key policy on one [Requirement].
+type Result struct {
+	Requirement Requirement
+	Decision    Decision
+	// Deciding are the statements that decided (see Decision.Statements).
+	Deciding []StatementRef
+	// Reason says why the request is denied, or for AllowIfIAMAllows what
+	// else must hold; empty for Allow.
+	Reason string
+	// Fix is a one-line change to the key policy that would satisfy the
+	// requirement; empty when it is satisfied.
+	Fix string
+}
+
+// OK reports whether the key policy lets the requirement through: Allow, or
+// AllowIfIAMAllows (the caller's IAM policies must then allow it too).
+func (r Result) OK() bool { return r.Decision.Allowed() }
+
+// String returns one line: "ok" or "FAIL", the requirement, the verdict,
+// the deciding statements, and the reason and fix if any.
+func (r Result) String() string {
+	var b strings.Builder
+	if r.OK() {
+		b.WriteString("ok   ")
+	} else {
+		b.WriteString("FAIL ")
+	}
+	b.WriteString(r.Requirement.String())
+	b.WriteString(" (" + r.Requirement.Action + " by " + r.Requirement.Caller.String() + "): " + r.Decision.Verdict.String())
+	if len(r.Deciding) > 0 {
+		b.WriteString(" by ")
+		for i, s := range r.Deciding {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(s.String())
+		}
+	}
+	if r.Reason != "" {
+		b.WriteString("; " + r.Reason)
+	}
+	if r.Fix != "" {
+		b.WriteString("; fix: " + r.Fix)
+	}
+	return b.String()
+}
+
+// Analysis is the verdict of a key policy on a list of requirements.
+type Analysis struct {
+	Results []Result // one per requirement, in order
+}
+
+// OK reports whether every requirement is allowed (possibly only if IAM
+// allows it too).
+func (a Analysis) OK() bool {
+	for _, r := range a.Results {
+		if !r.OK() {
+			return false
+		}
+	}
+	return true
+}
+
+// Failed returns the results of the requirements that are denied.
+func (a Analysis) Failed() []Result {
+	var out []Result
+	for _, r := range a.Results {
+		if !r.OK() {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// NeedsIAM returns the results that are allowed only if the caller's IAM
+// policies allow the request too ([AllowIfIAMAllows]).
+func (a Analysis) NeedsIAM() []Result {
+	var out []Result
+	for _, r := range a.Results {
+		if r.Decision.Verdict == AllowIfIAMAllows {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// String returns one line per requirement, each ending in a newline.
+func (a Analysis) String() string {
+	var b strings.Builder
+	for _, r := range a.Results {
+		b.WriteString(r.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// Analyze evaluates every requirement's Request against doc with
+// [Evaluate] and, for each one that fails, says why and how to fix it.
+// Requirements come from [PolicyEngineRequirements] or
+// [BatchEvaluationRequirements], or are written by hand.
+func Analyze(doc *Document, reqs []Requirement) Analysis {
+	a := Analysis{Results: make([]Result, len(reqs))}
+	for i, req := range reqs {
+		d := Evaluate(doc, req.Request)
+		r := Result{Requirement: req, Decision: d}
+		if len(d.Statements) > 0 {
+			r.Deciding = make([]StatementRef, len(d.Statements))
+			for j, idx := range d.Statements {
+				r.Deciding[j] = StatementRef{Index: idx, Sid: doc.Statement[idx].Sid}
+			}
+		}
+		switch d.Verdict {
+		case AllowIfIAMAllows:
+			r.Reason = "the key policy delegates to the account's IAM policies, which must allow " + req.Action + " for " + callerName(req.Request)
+		case ExplicitDeny:
+			r.Reason = "a Deny statement matches the request"
+			r.Fix = "narrow or remove Deny statement " + r.Deciding[0].String() + " so that it no longer matches this request"
+		case ImplicitDeny:
+			r.Reason, r.Fix = explainDenial(doc, req)
+		}
+		if len(d.Unsupported) > 0 && r.Reason != "" {
+			r.Reason += "; unsupported condition operators were taken as not matching: " + unsupportedList(d.Unsupported)
+		}
+		a.Results[i] = r
+	}
+	return a
+}
+
+func callerName(req Request) string {
+	if req.Service != "" {
+		return req.Service
+	}
+	return req.Principal
+}
+
+func unsupportedList(us []UnsupportedOperator) string {
+	parts := make([]string, len(us))
+	for i, u := range us {
+		parts[i] = strconv.Quote(u.Operator) + " in " + StatementRef{Index: u.Statement, Sid: u.Sid}.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+// explainDenial finds the Allow statement meant for the requirement (by
+// Sid, else the one that got furthest) and says why it does not apply.
+func explainDenial(doc *Document, req Requirement) (reason, fix string) {
+	results := Explain(doc, req.Request)
+	target := -1
+	for i, r := range results {
+		if r.Sid == req.Statement && r.Sid != "" {
+			target = i
+			break
+		}
+	}
+	if target < 0 {
+		best := stagePrincipal // the principal must at least match
+		for i, r := range results {
+			if r.Effect == EffectAllow && r.stage > best {
+				target, best = i, r.stage
+			}
+		}
+	}
+	if target < 0 {
+		return "no statement allows " + req.Action + " for " + callerName(req.Request),
+			"add statement " + strconv.Quote(req.Statement) + generatorHint(req.Feature)
+	}
+	r := results[target]
+	ref := StatementRef{Index: r.Index, Sid: r.Sid}.String()
+	s := &doc.Statement[target]
+	reason = "statement " + ref + " does not apply: " + r.Reason
+	switch r.stage {
+	case stageEffect:
+		fix = "set the Effect of statement " + ref + ` to "Allow"`
+	case stagePrincipal:
+		if s.Principal != nil {
+			fix = "name " + callerName(req.Request) + " in the Principal of statement " + ref
+		} else {
+			fix = "replace the NotPrincipal of statement " + ref + " with a Principal naming " + callerName(req.Request)
+		}
+	case stageAction:
+		fix = "add " + strconv.Quote(req.Action) + " to the Action of statement " + ref
+	case stageResource:
+		fix = `set the Resource of statement ` + ref + ` to "*"`
+	case stageCondition:
+		fix = conditionFix(s, req.Request, ref)
+	}
+	return reason, fix
+}
+
+// conditionFix names the first condition of s that rejects req.
+func conditionFix(s *Statement, req Request, ref string) string {
+	for _, op := range s.Condition {
+		o, ok := parseOperator(op.Operator)
+		if !ok {
+			return "replace the unsupported condition operator " + strconv.Quote(op.Operator) + " in statement " + ref
+		}
+		for _, k := range op.Keys {
+			vals, present := lookup(req.Context, k.Key)
+			if o.holds(k.Values.Values, vals, present) {
+				continue
+			}
+			if !present {
+				return "remove the condition " + op.Operator + " on " + k.Key + " from statement " + ref + ": the request does not carry " + k.Key
+			}
+			return "make the condition " + op.Operator + " on " + k.Key + " in statement " + ref + " accept " + quoteList(vals)
+		}
+	}
+	return "change the conditions of statement " + ref
+}
+
+func generatorHint(feature string) string {
+	switch feature {
+	case FeaturePolicyEngine:
+		return " as keypolicy.ForPolicyEngine writes it (keypolicy.Merge adds it to an existing policy)"
+	case FeatureBatchEvaluation:
+		return " as keypolicy.ForBatchEvaluation writes it (keypolicy.Merge adds it to an existing policy)"
+	}
+	return " that allows this request"
+}

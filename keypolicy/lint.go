@@ -1,0 +1,247 @@
+package keypolicy
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Severity ranks a [Finding].
+type Severity int
+
+const (
+	// SeverityInfo is worth knowing but usually intended.
+	SeverityInfo Severity = iota
+	// SeverityWarning weakens the policy or is likely a mistake.
+	SeverityWarning
+	// SeverityError exposes the key, is rejected by KMS, or makes a
+	// statement silently ineffective.
+	SeverityError
+)
+
+// String returns "info", "warning" or "error".
+func (s Severity) String() string {
+	switch s {
+	case SeverityInfo:
+		return "info"
+	case SeverityWarning:
+		return "warning"
+	case SeverityError:
+		return "error"
+	}
+	return "Severity(" + strconv.Itoa(int(s)) + ")"
+}
+
+// Finding ids reported by [Lint].
+const (
+	// LintWildcardPrincipal: an Allow statement for "*" (or a NotPrincipal)
+	// without a condition that narrows who may call. Error.
+	LintWildcardPrincipal = "wildcard-principal"
+	// LintConfusedDeputy: an Allow statement for a service principal
+	// without both aws:SourceAccount and aws:SourceArn. Error.
+	LintConfusedDeputy = "confused-deputy"
+	// LintForAllValuesSingleValued: ForAllValues: on an aws: or kms:
+	// condition key that holds one value, where it is true whenever the key
+	// is missing. Warning.
+	LintForAllValuesSingleValued = "forallvalues-single-valued"
+	// LintForAllValuesEncryptionContext: ForAllValues: on a
+	// kms:EncryptionContext:KEY condition, which KMS rejects. Error.
+	LintForAllValuesEncryptionContext = "forallvalues-encryption-context"
+	// LintBroadAction: an Allow statement for "kms:*", "*" or a NotAction.
+	// Warning, or info for the account root alone (the default key policy).
+	LintBroadAction = "broad-action"
+	// LintMissingViaService: a caller statement made for a service
+	// integration (grant constraints, source context or the policy engine
+	// encryption context) without kms:ViaService. Warning.
+	LintMissingViaService = "missing-via-service"
+	// LintDuplicateSid: two statements share a Sid. Error.
+	LintDuplicateSid = "duplicate-sid"
+	// LintUnknownOperator: a condition operator that is not an IAM
+	// operator; the statement never matches. Error.
+	LintUnknownOperator = "unknown-operator"
+	// LintUnknownEffect: an Effect other than "Allow" or "Deny". Error.
+	LintUnknownEffect = "unknown-effect"
+)
+
+// Finding is one problem [Lint] found in a key policy.
+type Finding struct {
+	ID        string // one of the Lint* constants
+	Severity  Severity
+	Statement int    // index into Document.Statement
+	Sid       string // the statement's Sid, possibly empty
+	Message   string
+}
+
+// String returns "severity id statement: message".
+func (f Finding) String() string {
+	return f.Severity.String() + " " + f.ID + " " + StatementRef{Index: f.Statement, Sid: f.Sid}.String() + ": " + f.Message
+}
+
+// Lint checks doc for security and correctness problems: wildcard
+// principals without a narrowing condition, service principals without
+// aws:SourceAccount and aws:SourceArn (confused deputy), ForAllValues: on a
+// single-valued key or on kms:EncryptionContext:KEY, "kms:*" and "*"
+// actions, caller statements for a service integration without
+// kms:ViaService, duplicate Sids, unknown condition operators and effects.
+// Findings come in statement order. The policies [ForPolicyEngine] and
+// [ForBatchEvaluation] write have none.
+func Lint(doc *Document) []Finding {
+	if doc == nil {
+		return nil
+	}
+	var out []Finding
+	add := func(i int, id string, sev Severity, msg string) {
+		out = append(out, Finding{ID: id, Severity: sev, Statement: i, Sid: doc.Statement[i].Sid, Message: msg})
+	}
+	seen := map[string]int{}
+	for i := range doc.Statement {
+		s := &doc.Statement[i]
+		if s.Sid != "" {
+			if j, dup := seen[s.Sid]; dup {
+				add(i, LintDuplicateSid, SeverityError, "Sid "+strconv.Quote(s.Sid)+" is also used by statement #"+strconv.Itoa(j)+"; KMS rejects duplicate Sids and merging by Sid becomes ambiguous")
+			} else {
+				seen[s.Sid] = i
+			}
+		}
+		if s.Effect != EffectAllow && s.Effect != EffectDeny {
+			add(i, LintUnknownEffect, SeverityError, "Effect "+strconv.Quote(s.Effect)+" is neither \"Allow\" nor \"Deny\"")
+		}
+		for _, op := range s.Condition {
+			o, known := parseOperator(op.Operator)
+			if !known {
+				add(i, LintUnknownOperator, SeverityError, "condition operator "+strconv.Quote(op.Operator)+" is not an IAM operator; the statement never matches")
+				continue
+			}
+			if o.set != setAllValues {
+				continue
+			}
+			for _, k := range op.Keys {
+				switch {
+				case hasPrefixFold(k.Key, "kms:EncryptionContext:"):
+					add(i, LintForAllValuesEncryptionContext, SeverityError, op.Operator+" on "+k.Key+": KMS rejects set operators on encryption-context keys; use a plain operator, or kms:EncryptionContextKeys to restrict the keys")
+				case (hasPrefixFold(k.Key, "aws:") || hasPrefixFold(k.Key, "kms:")) && !multiValuedKey(k.Key):
+					add(i, LintForAllValuesSingleValued, SeverityWarning, op.Operator+" on single-valued key "+k.Key+" is true when the key is missing; use "+strings.TrimPrefix(op.Operator, "ForAllValues:"))
+				}
+			}
+		}
+		if s.Effect != EffectAllow {
+			continue
+		}
+		lintAllow(s, func(id string, sev Severity, msg string) { add(i, id, sev, msg) })
+	}
+	return out
+}
+
+func lintAllow(s *Statement, add func(id string, sev Severity, msg string)) {
+	wildcard := s.NotPrincipal != nil
+	rootOnly := s.Principal != nil && !s.Principal.Wildcard
+	if s.Principal != nil {
+		wildcard = wildcard || s.Principal.Wildcard
+		for _, e := range s.Principal.Entries {
+			for _, v := range e.Values.Values {
+				if v == "*" {
+					wildcard = true
+				}
+				if e.Type != PrincipalAWS || parseIdentity(v).kind != idRoot {
+					rootOnly = false
+				}
+			}
+		}
+	}
+	if wildcard && !narrowsCaller(s.Condition) {
+		add(LintWildcardPrincipal, SeverityError, "allows every AWS principal; add a condition on aws:PrincipalAccount, aws:PrincipalOrgID, kms:CallerAccount or aws:PrincipalArn, or name the principals")
+	}
+	if len(s.Principal.Values(PrincipalService)) > 0 {
+		var missing []string
+		for _, k := range []string{"aws:SourceAccount", "aws:SourceArn"} {
+			if !positiveCondition(s.Condition, k) {
+				missing = append(missing, k)
+			}
+		}
+		if len(missing) > 0 {
+			add(LintConfusedDeputy, SeverityError, "allows a service principal without "+strings.Join(missing, " and ")+"; the service could be made to use the key for another account's resources (confused deputy)")
+		}
+	}
+	broad := s.NotAction.Values != nil
+	for _, a := range s.Action.Values {
+		if a == "*" || equalFold(a, "kms:*") {
+			broad = true
+		}
+	}
+	if broad {
+		if rootOnly {
+			add(LintBroadAction, SeverityInfo, "allows every KMS action to the account root, delegating to IAM policies (the default key policy does this)")
+		} else {
+			add(LintBroadAction, SeverityWarning, "allows every KMS action (kms:*, * or NotAction); list the actions needed")
+		}
+	}
+	if len(s.Principal.Values(PrincipalAWS)) > 0 && serviceIntegration(s.Condition) && !positiveCondition(s.Condition, "kms:ViaService") {
+		add(LintMissingViaService, SeverityWarning, "conditions are for requests made through an AWS service but kms:ViaService is not required, so the caller can also use the key directly")
+	}
+}
+
+// narrowsCaller reports whether c limits who the caller is.
+func narrowsCaller(c Condition) bool {
+	for _, k := range []string{
+		"aws:PrincipalAccount", "aws:PrincipalArn", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths",
+		"kms:CallerAccount", "aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths",
+		"aws:userid", "aws:username", "aws:SourceVpc", "aws:SourceVpce",
+	} {
+		if positiveCondition(c, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// serviceIntegration reports whether c uses keys that only requests made
+// through an AWS service carry. The batch-evaluation encryption context is
+// not one of them: the documented caller statement uses it without
+// kms:ViaService.
+func serviceIntegration(c Condition) bool {
+	for _, op := range c {
+		for _, k := range op.Keys {
+			switch {
+			case equalFold(k.Key, "kms:GrantConstraintType"), equalFold(k.Key, "kms:GrantIsForAWSResource"),
+				equalFold(k.Key, "aws:SourceAccount"), equalFold(k.Key, "aws:SourceArn"),
+				equalFold(k.Key, "kms:EncryptionContext:"+PolicyEngineContextKey):
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// positiveCondition reports whether c requires key to be present with a
+// value: a known, non-negated operator without IfExists or ForAllValues.
+func positiveCondition(c Condition, key string) bool {
+	for _, op := range c {
+		o, ok := parseOperator(op.Operator)
+		if !ok || o.negated || o.ifExists || o.set == setAllValues || o.base == opNull {
+			continue
+		}
+		for _, k := range op.Keys {
+			if equalFold(k.Key, key) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// multiValuedKey reports whether key can hold several values in a request.
+func multiValuedKey(key string) bool {
+	for _, k := range []string{
+		"kms:GrantOperations", "kms:EncryptionContextKeys", "kms:ResourceAliases",
+		"aws:TagKeys", "aws:CalledVia", "aws:PrincipalOrgPaths", "aws:ResourceOrgPaths",
+		"aws:SourceOrgPaths", "aws:PrincipalServiceNamesList",
+	} {
+		if equalFold(k, key) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && equalFold(s[:len(prefix)], prefix)
+}
