@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -55,6 +56,10 @@ type Options struct {
 	// SkipPreflight turns off the kmscheck preflight Create runs before
 	// CreatePolicyEngine. The zero value runs it.
 	SkipPreflight bool
+	// Principal is the ARN of the IAM role or user that calls AgentCore, for
+	// which the preflight checks the key policy. If empty, the account root
+	// is assumed, which only key policies that delegate to IAM satisfy.
+	Principal string
 	// Preflight are options for [kmscheck.Check].
 	Preflight []func(*kmscheck.Options)
 	// Wait makes Create wait until the engine is ACTIVE. The zero value
@@ -102,7 +107,7 @@ func New(api API, kms KMS, optFns ...func(*Options)) *Client {
 
 func (c *Client) options(optFns []func(*Options)) Options {
 	o := c.opts
-	o.Preflight = append([]func(*kmscheck.Options) nil, o.Preflight...)
+	o.Preflight = slices.Clone(o.Preflight)
 	for _, fn := range optFns {
 		fn(&o)
 	}
@@ -191,10 +196,20 @@ func (c *Client) Create(ctx context.Context, in CreateInput, optFns ...func(*Opt
 		out.ClientToken = newClientToken()
 	}
 	if !o.SkipPreflight {
-		rep, err := kmscheck.Check(ctx, c.kms, in.KeyARN, kmscheck.PolicyEngine, o.Preflight...)
+		a, _ := arn.Parse(in.KeyARN) // validated above
+		region := o.Region
+		if region == "" {
+			region = a.Region
+		}
+		rep, err := kmscheck.Check(ctx, c.kms, in.KeyARN, kmscheck.PolicyEngine(keypolicy.PolicyEngineParams{
+			Account: a.AccountID, Region: region, Partition: a.Partition, Principal: o.Principal,
+		}), o.Preflight...)
 		out.Preflight = rep
 		if err != nil {
 			return out, fmt.Errorf("policyengine: preflight of key %s: %w", in.KeyARN, err)
+		}
+		if err := rep.Err(); err != nil {
+			return out, &PreflightError{KeyARN: in.KeyARN, Report: rep, Err: err}
 		}
 	}
 	params := &bedrockagentcorecontrol.CreatePolicyEngineInput{

@@ -76,6 +76,23 @@ func (e *KeyError) Error() string {
 // Unwrap returns the kind and the SDK error.
 func (e *KeyError) Unwrap() []error { return []error{e.Kind, e.Err} }
 
+// PreflightError reports a kmscheck preflight that failed, so Create made no
+// call to AgentCore. It unwraps to the report's errors, each a
+// *kmscheck.FindingError that unwraps to kmscheck.ErrAccessDenied or
+// kmscheck.ErrKeyNotUsable.
+type PreflightError struct {
+	KeyARN string
+	Report *kmscheck.Report
+	Err    error
+}
+
+func (e *PreflightError) Error() string {
+	return fmt.Sprintf("policyengine: preflight of key %s failed: %v", e.KeyARN, e.Err)
+}
+
+// Unwrap returns the report's errors.
+func (e *PreflightError) Unwrap() error { return e.Err }
+
 // CreateFailedError reports a policy engine that reached a failed state while
 // being waited for. It unwraps to [ErrCreateFailed] and, when the status
 // reasons carry one of the documented KMS messages, to
