@@ -156,6 +156,7 @@ type kmsAPI interface {
 	RetireGrant(context.Context, *kms.RetireGrantInput, ...func(*kms.Options)) (*kms.RetireGrantOutput, error)
 	GenerateDataKey(context.Context, *kms.GenerateDataKeyInput, ...func(*kms.Options)) (*kms.GenerateDataKeyOutput, error)
 	Decrypt(context.Context, *kms.DecryptInput, ...func(*kms.Options)) (*kms.DecryptOutput, error)
+	ReEncrypt(context.Context, *kms.ReEncryptInput, ...func(*kms.Options)) (*kms.ReEncryptOutput, error)
 }
 
 // caller is who a KMS request is made as.
@@ -520,7 +521,8 @@ func (c *ControlPlane) retireGrants(ctx context.Context, e *engine) bool {
 }
 
 // advance moves a CREATING engine forward once its activation time has come.
-// The service checks that the evaluation grant can decrypt the engine's data;
+// The service checks that the evaluation grant can re-encrypt the engine's
+// data key;
 // if it cannot, the engine fails with the documented reason. e.mu is held.
 func (c *ControlPlane) advance(ctx context.Context, e *engine) {
 	if e.status != types.PolicyEngineStatusCreating || c.opts.Now().Before(e.activateAt) {
@@ -528,14 +530,18 @@ func (c *ControlPlane) advance(ctx context.Context, e *engine) {
 	}
 	now := c.opts.Now().UTC()
 	if e.keyARN != "" {
-		_, err := c.keys.as(c.asService(e)).Decrypt(ctx, &kms.DecryptInput{
-			KeyId: aws.String(e.keyARN), CiphertextBlob: e.dataKey,
-			EncryptionContext: map[string]string{keypolicy.PolicyEngineContextKey: e.arn},
+		// Re-encrypting the data key is what only the evaluation grant
+		// allows (ReEncryptFrom and ReEncryptTo).
+		ec := map[string]string{keypolicy.PolicyEngineContextKey: e.arn}
+		out, err := c.keys.as(c.asService(e)).ReEncrypt(ctx, &kms.ReEncryptInput{
+			CiphertextBlob: e.dataKey, SourceKeyId: aws.String(e.keyARN), DestinationKeyId: aws.String(e.keyARN),
+			SourceEncryptionContext: ec, DestinationEncryptionContext: ec,
 		})
 		if err != nil {
 			e.status, e.reasons, e.updatedAt = types.PolicyEngineStatusCreateFailed, []string{kmsError(err).message}, now
 			return
 		}
+		e.dataKey = out.CiphertextBlob
 	}
 	e.status, e.updatedAt = types.PolicyEngineStatusActive, now
 }

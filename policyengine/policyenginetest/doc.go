@@ -25,7 +25,7 @@
 //     through the service (the "KMS operations" statement, with the source
 //     context aws:SourceAccount and aws:SourceArn), and moves the engine from
 //     CREATING to ACTIVE after
-//     [Options.ActivationDelay], once the evaluation grant can decrypt it
+//     [Options.ActivationDelay], once the evaluation grant can re-encrypt its data key
 //     (CREATE_FAILED with status reasons otherwise);
 //   - GetPolicyEngine, ListPolicyEngines and DeletePolicyEngine decrypt the
 //     engine's data as the caller and fail when the key is unusable or the
