@@ -65,10 +65,10 @@ func AccessKeyID(r *http.Request) string {
 
 // request is what authorization needs to know about one operation.
 type request struct {
-	action string            // "kms:Decrypt"
+	action  string               // "kms:Decrypt"
 	grantOp types.GrantOperation // "" if grants cannot allow it
-	ec     map[string]string // encryption context, for conditions and grant constraints
-	extra  map[string][]string
+	ec      map[string]string    // encryption context, for conditions and grant constraints
+	extra   map[string][]string
 }
 
 // authorizeLocked returns nil if c may perform req on kk, and an

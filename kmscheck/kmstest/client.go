@@ -172,6 +172,7 @@ func (c *Client) CreateKey(ctx context.Context, params *kms.CreateKeyInput, optF
 	k := c.kms
 	spec := params.KeySpec
 	if spec == "" {
+		//lint:ignore SA1019 older clients still send the deprecated member, which KMS accepts.
 		spec = types.KeySpec(params.CustomerMasterKeySpec)
 	}
 	if spec == "" {

@@ -110,7 +110,7 @@ func TestKeyLifecycleOverTheWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	if sched.KeyState != types.KeyStatePendingDeletion || sched.DeletionDate == nil ||
-		sched.DeletionDate.Sub(time.Now()) < 6*24*time.Hour || sched.DeletionDate.Sub(time.Now()) > 8*24*time.Hour {
+		time.Until(*sched.DeletionDate) < 6*24*time.Hour || time.Until(*sched.DeletionDate) > 8*24*time.Hour {
 		t.Errorf("ScheduleKeyDeletion = state %s date %v, want PendingDeletion in 7 days", sched.KeyState, sched.DeletionDate)
 	}
 	_, err = c.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: &id, KeySpec: types.DataKeySpecAes256})

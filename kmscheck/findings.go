@@ -1,0 +1,305 @@
+package kmscheck
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	smithy "github.com/aws/smithy-go"
+
+	"github.com/agentcorekms/agentcorekms/keypolicy"
+)
+
+type builder struct {
+	report *Report
+	target Target
+	opts   Options
+	ref    keyRef
+}
+
+func (b *builder) keyName() string {
+	if b.report.KeyARN != "" {
+		return b.report.KeyARN
+	}
+	return b.report.KeyID
+}
+
+func (b *builder) add(f Finding) { b.report.Findings = append(b.report.Findings, f) }
+
+func (b *builder) pass(id, msg string) { b.add(Finding{ID: id, Status: StatusPass, Message: msg}) }
+
+func (b *builder) warn(id, msg, remedy string) {
+	b.add(Finding{ID: id, Status: StatusWarn, Message: msg, Remedy: remedy})
+}
+
+func (b *builder) fail(id, msg, remedy string, cause error, kinds ...error) {
+	b.add(Finding{ID: id, Status: StatusFail, Message: msg, Remedy: remedy, Err: &FindingError{
+		ID: id, KeyID: b.keyName(), Message: msg, Kinds: kinds, Err: cause,
+	}})
+}
+
+func (b *builder) unknown(id, msg, remedy string, cause error) {
+	b.add(Finding{ID: id, Status: StatusUnknown, Message: msg, Remedy: remedy, Err: cause})
+}
+
+// describeFailure says why the key's metadata is unknown.
+func describeFailure(err error) string {
+	switch errorCode(err) {
+	case codeNotFound:
+		return "not checked: the key does not exist"
+	case codeAccessDenied:
+		return "not checked: the caller may not describe the key"
+	}
+	return "not checked: DescribeKey failed: " + err.Error()
+}
+
+const describeRemedy = "Allow kms:DescribeKey to the identity running the check (the documented policy-engine statements allow it only through AgentCore; the default key policy statement with an IAM policy does), then check again."
+
+func (b *builder) keyFindings(descErr error) {
+	md := b.report.Metadata
+	region := b.target.region()
+	if md == nil {
+		switch errorCode(descErr) {
+		case codeNotFound:
+			b.fail(IDKeyExists, fmt.Sprintf("KMS says key %s does not exist: %s", b.report.KeyID, apiMessage(descErr)),
+				"Verify the key id, ARN or alias, and that the key exists in the Region the KMS client uses (the target Region is "+region+").",
+				descErr, ErrKeyNotFound, ErrAccessDenied)
+		case codeAccessDenied:
+			b.unknown(IDKeyExists, "The caller may not describe key "+b.report.KeyID+": "+apiMessage(descErr), describeRemedy, descErr)
+		default:
+			b.unknown(IDKeyExists, "DescribeKey failed: "+descErr.Error(), "Check the network, credentials and Region of the KMS client, then check again.", descErr)
+		}
+		why := describeFailure(descErr)
+		for _, id := range []string{IDKeyReference, IDKeySpec, IDKeyUsage, IDKeyState, IDKeyManager, IDKeyRegion, IDKeyAccount, IDKeyMaterialExpiry, IDKeyCustomKeyStore} {
+			b.unknown(id, why+".", "", descErr)
+		}
+		return
+	}
+	keyARN := *md.Arn
+	b.pass(IDKeyExists, "Key "+keyARN+" exists.")
+
+	switch {
+	case b.ref.alias:
+		b.warn(IDKeyReference, fmt.Sprintf("Alias %s resolves to key %s; AgentCore takes a key ARN, and an alias can later point elsewhere.", b.report.KeyID, keyARN),
+			"Pass the key ARN "+keyARN+" to AgentCore.")
+	case b.ref.arn == "":
+		b.warn(IDKeyReference, fmt.Sprintf("Key id %s is not an ARN; AgentCore takes a key ARN.", b.report.KeyID),
+			"Pass the key ARN "+keyARN+" to AgentCore.")
+	default:
+		b.pass(IDKeyReference, "The key is named by its ARN, as AgentCore requires.")
+	}
+
+	notUsable := []error{ErrKeyNotUsable}
+	if md.KeySpec == types.KeySpecSymmetricDefault {
+		b.pass(IDKeySpec, "The key spec is SYMMETRIC_DEFAULT.")
+	} else {
+		b.fail(IDKeySpec, fmt.Sprintf("The key spec is %s; AgentCore supports only symmetric encryption keys (SYMMETRIC_DEFAULT).", md.KeySpec),
+			"Create a symmetric encryption key (KeySpec SYMMETRIC_DEFAULT, KeyUsage ENCRYPT_DECRYPT) and use it instead; a key's spec cannot be changed.",
+			nil, notUsable...)
+	}
+	if md.KeyUsage == types.KeyUsageTypeEncryptDecrypt {
+		b.pass(IDKeyUsage, "The key usage is ENCRYPT_DECRYPT.")
+	} else {
+		b.fail(IDKeyUsage, fmt.Sprintf("The key usage is %s; AgentCore requires ENCRYPT_DECRYPT.", md.KeyUsage),
+			"Create a key with KeyUsage ENCRYPT_DECRYPT and use it instead; a key's usage cannot be changed.",
+			nil, notUsable...)
+	}
+	b.stateFinding(md)
+
+	if md.KeyManager == types.KeyManagerTypeAws {
+		b.fail(IDKeyManager, "The key is AWS managed; its key policy cannot be changed to grant AgentCore the permissions it needs.",
+			"Create a customer managed key with the key policy AgentCore documents and use it instead.",
+			nil, ErrAccessDenied)
+	} else {
+		b.pass(IDKeyManager, "The key is customer managed.")
+	}
+
+	a, err := arn.Parse(keyARN)
+	switch {
+	case err != nil:
+		b.unknown(IDKeyRegion, "The key ARN "+keyARN+" does not parse.", "", err)
+		b.unknown(IDKeyAccount, "The key ARN "+keyARN+" does not parse.", "", err)
+	default:
+		switch {
+		case a.Region == region:
+			b.pass(IDKeyRegion, "The key is in "+region+", the target Region.")
+		case b.target.BatchEvaluation != nil:
+			b.fail(IDKeyRegion, fmt.Sprintf("The key is in %s but the batch evaluation runs in %s; the key must be in the same Region.", a.Region, region),
+				"Use a key in "+region+" (a multi-Region replica there works).", nil, notUsable...)
+		default:
+			b.warn(IDKeyRegion, fmt.Sprintf("The key is in %s but the policy engine is in %s; AgentCore documents keys in the engine's Region, and kms:ViaService names %s.", a.Region, region, region),
+				"Prefer a key (or a multi-Region replica) in "+region+".")
+		}
+		if acct := b.target.account(); a.AccountID == acct {
+			b.pass(IDKeyAccount, "The key is in account "+acct+", the target account.")
+		} else {
+			b.warn(IDKeyAccount, fmt.Sprintf("The key belongs to account %s, not the target account %s; its key policy must allow the target's principal, and that principal's IAM policies must allow the key.", a.AccountID, acct),
+				"Generate the key policy for the key's account and principal, or use a key in account "+acct+".")
+		}
+	}
+
+	now := b.opts.Now()
+	switch {
+	case md.ExpirationModel == types.ExpirationModelTypeKeyMaterialExpires && md.ValidTo != nil && !md.ValidTo.After(now):
+		b.fail(IDKeyMaterialExpiry, "The imported key material expired on "+md.ValidTo.UTC().Format("2006-01-02 15:04 MST")+".",
+			"Reimport the same key material (aws kms import-key-material); data encrypted under the key cannot be decrypted until then.",
+			nil, notUsable...)
+	case md.ExpirationModel == types.ExpirationModelTypeKeyMaterialExpires && md.ValidTo != nil && md.ValidTo.Sub(now) < b.opts.ExpiryWarning:
+		b.warn(IDKeyMaterialExpiry, "The imported key material expires on "+md.ValidTo.UTC().Format("2006-01-02 15:04 MST")+"; then the key becomes unusable and AgentCore denies every decision.",
+			"Reimport the key material with a later ValidTo, or with KEY_MATERIAL_DOES_NOT_EXPIRE, before it expires.")
+	case md.ExpirationModel == types.ExpirationModelTypeKeyMaterialExpires && md.ValidTo != nil:
+		b.pass(IDKeyMaterialExpiry, "The imported key material is valid until "+md.ValidTo.UTC().Format("2006-01-02")+".")
+	case md.Origin == types.OriginTypeExternal:
+		b.pass(IDKeyMaterialExpiry, "The imported key material does not expire.")
+	default:
+		b.pass(IDKeyMaterialExpiry, "The key material is not imported, so it does not expire.")
+	}
+
+	if id := aws.ToString(md.CustomKeyStoreId); id != "" {
+		b.warn(IDKeyCustomKeyStore, "The key is in custom key store "+id+"; it is usable only while the store (a CloudHSM cluster or an external key manager) is connected and available.",
+			"Monitor the custom key store; if it disconnects the key becomes Unavailable and AgentCore denies every decision.")
+	} else {
+		b.pass(IDKeyCustomKeyStore, "The key is in the AWS KMS key store.")
+	}
+}
+
+func (b *builder) stateFinding(md *types.KeyMetadata) {
+	keyARN := *md.Arn
+	notUsable := ErrKeyNotUsable
+	switch md.KeyState {
+	case types.KeyStateEnabled:
+		b.pass(IDKeyState, "The key is Enabled.")
+	case types.KeyStateDisabled:
+		b.fail(IDKeyState, "The key is Disabled.", "Enable it: aws kms enable-key --key-id "+keyARN, nil, notUsable)
+	case types.KeyStatePendingDeletion:
+		when := "a date KMS did not give"
+		if md.DeletionDate != nil {
+			when = md.DeletionDate.UTC().Format("2006-01-02 15:04 MST")
+		}
+		b.fail(IDKeyState, "The key is pending deletion; KMS deletes it on "+when+", after which nothing it encrypted can be decrypted.",
+			"Before "+when+": aws kms cancel-key-deletion --key-id "+keyARN+", then aws kms enable-key --key-id "+keyARN+".", nil, notUsable)
+	case types.KeyStatePendingImport:
+		b.fail(IDKeyState, "The key is pending import: it has no key material.",
+			"Import key material: aws kms get-parameters-for-import, then aws kms import-key-material --key-id "+keyARN+".", nil, notUsable)
+	case types.KeyStateUnavailable:
+		b.fail(IDKeyState, "The key is Unavailable: its custom key store is disconnected.",
+			"Reconnect the custom key store (aws kms connect-custom-key-store) and wait until the key is Enabled.", nil, notUsable)
+	default:
+		b.fail(IDKeyState, fmt.Sprintf("The key is %s, not Enabled.", md.KeyState),
+			"Wait until the key is Enabled, or use an enabled key.", nil, notUsable)
+	}
+}
+
+func (b *builder) policyFindings(reqs []keypolicy.Requirement, md *types.KeyMetadata, descErr error, out *kms.GetKeyPolicyOutput, err error, called bool) {
+	var why, remedy string
+	var cause error
+	switch {
+	case !called:
+		why, cause = describeFailure(descErr)+" (an alias must be resolved first)", descErr
+	case err != nil && errorCode(err) == codeAccessDenied:
+		why = "The caller may not read the key policy (kms:GetKeyPolicy): " + apiMessage(err)
+		remedy = "Allow kms:GetKeyPolicy to the identity running the check, or review the key policy against the documented one by hand."
+		cause = err
+	case err != nil && errorCode(err) == codeNotFound:
+		why, cause = "not checked: the key does not exist", err
+	case err != nil:
+		why, cause = "GetKeyPolicy failed: "+err.Error(), err
+		remedy = "Check the network, credentials and Region of the KMS client, then check again."
+	case out == nil || out.Policy == nil:
+		why = "GetKeyPolicy returned no policy"
+	}
+	var doc *keypolicy.Document
+	if why == "" {
+		var perr error
+		doc, perr = keypolicy.Parse([]byte(*out.Policy))
+		if perr != nil {
+			why, cause = "The key policy does not parse: "+perr.Error(), perr
+		}
+	}
+	if doc == nil {
+		b.unknown(IDPolicyRead, why, remedy, cause)
+		for _, r := range reqs {
+			b.unknown(IDPolicyPrefix+r.ID, "not checked: the key policy could not be read.", "", cause)
+		}
+		return
+	}
+	b.report.Policy = doc
+	b.pass(IDPolicyRead, fmt.Sprintf("Read the key policy (%d statements).", len(doc.Statement)))
+	if md != nil {
+		for i := range reqs {
+			reqs[i].Request.Resource = *md.Arn
+		}
+	}
+	an := keypolicy.Analyze(doc, reqs)
+	b.report.Analysis = &an
+	for _, res := range an.Results {
+		r := res.Requirement
+		id := IDPolicyPrefix + r.ID
+		who := r.Request.Principal
+		if r.Caller == keypolicy.CallerService {
+			who = r.Request.Service
+		}
+		what := fmt.Sprintf("%s by %s (%s)", r.Action, who, r.Description)
+		switch res.Decision.Verdict {
+		case keypolicy.Allow:
+			b.pass(id, what+": allowed by "+refs(res.Deciding)+".")
+		case keypolicy.AllowIfIAMAllows:
+			b.warn(id, what+": allowed only if IAM allows it: "+res.Reason+".",
+				fmt.Sprintf("Add the documented statement %q naming the caller, or make sure the caller's IAM policy allows %s.", r.Statement, r.Action))
+		default:
+			fix := res.Fix
+			if fix == "" {
+				fix = fmt.Sprintf("Add the documented statement %q.", r.Statement)
+			}
+			b.fail(id, what+": denied: "+res.Reason+".", upperFirst(fix)+".", nil, ErrAccessDenied)
+		}
+	}
+}
+
+func refs(rs []keypolicy.StatementRef) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = "statement " + r.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+func upperFirst(s string) string {
+	s = strings.TrimSuffix(s, ".")
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func (b *builder) dryRunFinding(err error, called bool, descErr error) {
+	const id = IDDryRunGenerateDataKey
+	what := "GenerateDataKey dry run with the batch evaluation's encryption context"
+	code := errorCode(err)
+	switch {
+	case !called:
+		b.unknown(id, describeFailure(descErr)+" (an alias must be resolved first).", "", descErr)
+	case err == nil || code == codeDryRun:
+		b.pass(id, what+": allowed for the credentials running the check.")
+	case code == codeAccessDenied:
+		b.fail(id, what+": denied: "+apiMessage(err),
+			fmt.Sprintf("Allow kms:GenerateDataKey with the encryption context %s to the caller (documented statement %q).", keypolicy.BatchEvaluationContextKey, keypolicy.SidBatchCallerCryptoOps),
+			err, ErrAccessDenied)
+	case notUsableCodes[code]:
+		b.unknown(id, what+": not probed, the key cannot be used now: "+apiMessage(err), "Fix the key findings, then check again.", err)
+	default:
+		b.unknown(id, what+" failed: "+err.Error(), "Check the network, credentials and Region of the KMS client, then check again.", err)
+	}
+}
+
+func apiMessage(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorMessage() != "" {
+		return ae.ErrorMessage()
+	}
+	return err.Error()
+}

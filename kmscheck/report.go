@@ -1,0 +1,181 @@
+package kmscheck
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/agentcorekms/agentcorekms/keypolicy"
+)
+
+// Status is the outcome of one [Finding].
+type Status int
+
+// Statuses, from best to worst for a finding on its own.
+const (
+	// StatusPass: the key meets the requirement.
+	StatusPass Status = iota
+	// StatusWarn: the key may work, but something needs attention (an alias
+	// instead of a key ARN, a statement that delegates to IAM, key material
+	// that expires soon).
+	StatusWarn
+	// StatusFail: the key will not work until the remedy is applied.
+	StatusFail
+	// StatusUnknown: the requirement could not be checked (a call failed or
+	// was denied); never read it as a pass.
+	StatusUnknown
+)
+
+// String returns "pass", "warn", "fail" or "unknown".
+func (s Status) String() string {
+	switch s {
+	case StatusPass:
+		return "pass"
+	case StatusWarn:
+		return "warn"
+	case StatusFail:
+		return "fail"
+	case StatusUnknown:
+		return "unknown"
+	}
+	return fmt.Sprintf("Status(%d)", int(s))
+}
+
+// MarshalText returns [Status.String], for JSON.
+func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText parses the text of [Status.String].
+func (s *Status) UnmarshalText(b []byte) error {
+	for _, v := range []Status{StatusPass, StatusWarn, StatusFail, StatusUnknown} {
+		if v.String() == string(b) {
+			*s = v
+			return nil
+		}
+	}
+	return fmt.Errorf("kmscheck: unknown status %q", b)
+}
+
+// Finding IDs. They are stable: tools may match on them. The key-policy
+// findings are "policy." followed by the keypolicy.Requirement ID, such as
+// "policy.create-grant-management".
+const (
+	IDKeyExists         = "key.exists"
+	IDKeyReference      = "key.reference"
+	IDKeySpec           = "key.spec"
+	IDKeyUsage          = "key.usage"
+	IDKeyState          = "key.state"
+	IDKeyManager        = "key.manager"
+	IDKeyRegion         = "key.region"
+	IDKeyAccount        = "key.account"
+	IDKeyMaterialExpiry = "key.material-expiry"
+	IDKeyCustomKeyStore = "key.custom-key-store"
+	IDPolicyRead        = "policy.read"
+	// IDPolicyPrefix starts the id of each key-policy requirement finding.
+	IDPolicyPrefix = "policy."
+	// IDDryRunGenerateDataKey is the dry run of GenerateDataKey (batch
+	// evaluation only).
+	IDDryRunGenerateDataKey = "dryrun.generate-data-key"
+)
+
+// Finding is the result of checking one requirement.
+type Finding struct {
+	// ID is stable, such as "key.state"; see the ID constants.
+	ID string `json:"id"`
+	// Status is the outcome.
+	Status Status `json:"status"`
+	// Message says what was found, in a sentence.
+	Message string `json:"message"`
+	// Remedy says what to do; empty for a pass.
+	Remedy string `json:"remedy,omitempty"`
+	// Err is the typed error of a failed finding (a *FindingError), or for
+	// an unknown one the error that prevented the check; nil otherwise.
+	Err error `json:"-"`
+}
+
+// String returns "STATUS id: message" and the remedy, if any.
+func (f Finding) String() string {
+	s := fmt.Sprintf("%-7s %s: %s", f.Status, f.ID, f.Message)
+	if f.Remedy != "" {
+		s += " Remedy: " + f.Remedy
+	}
+	return s
+}
+
+// Report is the result of [Check]: every finding, in a fixed order, and
+// what was learned about the key.
+type Report struct {
+	// KeyID is the key id Check was given.
+	KeyID string `json:"keyId"`
+	// KeyARN is the key's ARN, when DescribeKey (or the key id itself)
+	// told it.
+	KeyARN string `json:"keyArn,omitempty"`
+	// Feature is keypolicy.FeaturePolicyEngine or
+	// keypolicy.FeatureBatchEvaluation.
+	Feature string `json:"feature"`
+	// Findings, in a fixed order: key findings, the key policy ones, then
+	// the dry run.
+	Findings []Finding `json:"findings"`
+	// Metadata is DescribeKey's answer, or nil.
+	Metadata *types.KeyMetadata `json:"-"`
+	// Policy is the parsed key policy, or nil if it could not be read.
+	Policy *keypolicy.Document `json:"-"`
+	// Analysis is the key policy's verdict on the feature's requirements,
+	// or nil if the policy could not be read.
+	Analysis *keypolicy.Analysis `json:"-"`
+}
+
+// OK reports whether no finding failed; then [Report.Err] is nil. Warnings
+// and unknown findings do not make a report fail: see [Report.Complete].
+func (r *Report) OK() bool {
+	for _, f := range r.Findings {
+		if f.Status == StatusFail {
+			return false
+		}
+	}
+	return true
+}
+
+// Complete reports whether every finding has an answer (none is
+// [StatusUnknown]).
+func (r *Report) Complete() bool {
+	for _, f := range r.Findings {
+		if f.Status == StatusUnknown {
+			return false
+		}
+	}
+	return true
+}
+
+// Err returns the errors of the failed findings joined with errors.Join (each
+// a *FindingError), or nil if none failed.
+func (r *Report) Err() error {
+	var errs []error
+	for _, f := range r.Findings {
+		if f.Status == StatusFail && f.Err != nil {
+			errs = append(errs, f.Err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Finding returns the finding with id, if the report has it.
+func (r *Report) Finding(id string) (Finding, bool) {
+	for _, f := range r.Findings {
+		if f.ID == id {
+			return f, true
+		}
+	}
+	return Finding{}, false
+}
+
+// WithStatus returns the findings with status s, in order.
+func (r *Report) WithStatus(s Status) []Finding {
+	var out []Finding
+	for _, f := range r.Findings {
+		if f.Status == s {
+			out = append(out, f)
+		}
+	}
+	return out
+}
