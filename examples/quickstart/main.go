@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -48,6 +49,9 @@ func run() error {
 			return err
 		}
 		fmt.Printf("# %s\n%s\n", step.title, out)
+	}
+	if err := policyEngineStory(context.Background(), os.Stdout); err != nil {
+		return fmt.Errorf("policy engine story: %w", err)
 	}
 	return nil
 }
