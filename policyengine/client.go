@@ -380,12 +380,3 @@ func newClientToken() string {
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
-
-// arnPartition returns the partition of an ARN, or "".
-func arnPartition(s string) string {
-	a, err := arn.Parse(s)
-	if err != nil {
-		return ""
-	}
-	return a.Partition
-}
