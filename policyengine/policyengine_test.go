@@ -693,3 +693,112 @@ func TestAuditListingFails(t *testing.T) {
 		t.Fatalf("error = %v, want the ThrottlingException and a partial report", err)
 	}
 }
+
+func TestWaitActiveWhenTheKeyIsDisabledMeanwhile(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	e := w.create(t, "Interrupted")
+	if err := w.kms.SetKeyState(w.keyARN, kmstypes.KeyStateDisabled); err != nil {
+		t.Fatal(err)
+	}
+	_, err := w.pe.WaitActive(context.Background(), e.ID)
+	var ke *policyengine.KeyError
+	if !errors.As(err, &ke) || !errors.Is(err, kmscheck.ErrKeyNotUsable) || ke.Op != "GetPolicyEngine" {
+		t.Errorf("error = %v, want a *KeyError from GetPolicyEngine", err)
+	}
+}
+
+// keyFacts replaces DescribeKey's answer for some keys: shapes of keys the
+// emulator would refuse to create an engine with.
+type keyFacts struct {
+	*kms.Client
+	facts map[string]func() (*kms.DescribeKeyOutput, error)
+}
+
+func (f keyFacts) DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, optFns ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
+	if fn, ok := f.facts[aws.ToString(in.KeyId)]; ok {
+		return fn()
+	}
+	return f.Client.DescribeKey(ctx, in, optFns...)
+}
+
+func TestAuditKeyShapes(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	ctx := context.Background()
+	newKey := func() string {
+		md := w.kms.CreateTestKey(t, nil)
+		if err := w.kms.SetKeyPolicy(*md.KeyId, mergedPolicy(t)); err != nil {
+			t.Fatal(err)
+		}
+		return *md.Arn
+	}
+	hmacKey, importKey, deniedKey := newKey(), newKey(), newKey()
+	names := map[string]string{hmacKey: "Hmac", importKey: "Import", deniedKey: "Denied"}
+	for key, name := range names {
+		if _, err := w.pe.Create(ctx, policyengine.CreateInput{Name: name, KeyARN: key}, wait); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.ctl.CreatePolicyEngine(ctx, &bedrockagentcorecontrol.CreatePolicyEngineInput{Name: aws.String("AWSOwned")}); err != nil {
+		t.Fatal(err)
+	}
+	meta := func(m kmstypes.KeyMetadata) func() (*kms.DescribeKeyOutput, error) {
+		return func() (*kms.DescribeKeyOutput, error) { return &kms.DescribeKeyOutput{KeyMetadata: &m}, nil }
+	}
+	denied := &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not allowed"}
+	fake := keyFacts{w.kmsc, map[string]func() (*kms.DescribeKeyOutput, error){
+		hmacKey:   meta(kmstypes.KeyMetadata{KeyState: kmstypes.KeyStateEnabled, KeySpec: kmstypes.KeySpecHmac256, KeyUsage: kmstypes.KeyUsageTypeGenerateVerifyMac}),
+		importKey: meta(kmstypes.KeyMetadata{KeyState: kmstypes.KeyStatePendingImport, KeySpec: kmstypes.KeySpecSymmetricDefault, KeyUsage: kmstypes.KeyUsageTypeEncryptDecrypt}),
+		deniedKey: func() (*kms.DescribeKeyOutput, error) { return nil, denied },
+	}}
+	rep, err := policyengine.New(w.ctl, fake).Audit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]policyengine.FindingCode{}
+	for _, a := range rep.Engines {
+		for _, f := range a.Findings {
+			got[a.Engine.Name] = append(got[a.Engine.Name], f.Code)
+		}
+	}
+	want := map[string][]policyengine.FindingCode{
+		"Hmac":     {policyengine.FindingKeyNotSymmetric, policyengine.FindingKeyUsage},
+		"Import":   {policyengine.FindingKeyUnusable},
+		"Denied":   {policyengine.FindingKeyInaccessible},
+		"AWSOwned": {policyengine.FindingNotEncrypted},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
+
+func TestErrorMessages(t *testing.T) {
+	sdkErr := &types.ValidationException{Message: aws.String("The specified KMS key is not in a usable state. Verify the key is enabled and not pending deletion.")}
+	for _, tc := range []struct {
+		err  error
+		want []string
+	}{
+		{&policyengine.InputError{Field: "Name", Value: "1x", Reason: "must start with a letter"}, []string{"Name", `"1x"`, "must start with a letter"}},
+		{&policyengine.KeyError{Op: "CreatePolicyEngine", Kind: kmscheck.ErrKeyNotUsable, Err: sdkErr}, []string{"CreatePolicyEngine", "not in a usable state", "ValidationException"}},
+		{&policyengine.CreateFailedError{Engine: &policyengine.Engine{ID: "E-1", Status: types.PolicyEngineStatusCreateFailed, StatusReasons: []string{"r1", "r2"}}}, []string{"E-1", "CREATE_FAILED", "r1; r2"}},
+		{&policyengine.PreflightError{KeyARN: "arn:k", Err: kmscheck.ErrAccessDenied}, []string{"arn:k", "Access denied"}},
+		{&policyengine.GrantsInconsistentError{KeyARN: "arn:k", EngineARN: "arn:e", Pair: policyengine.GrantPair{Evaluation: &policyengine.Grant{ID: "g2"}}}, []string{"has the policy evaluation grant g2", "not the policy management grant"}},
+	} {
+		for _, w := range tc.want {
+			if !strings.Contains(tc.err.Error(), w) {
+				t.Errorf("%T message %q lacks %q", tc.err, tc.err, w)
+			}
+		}
+	}
+	var ie *policyengine.InputError
+	if !errors.As(error(&policyengine.InputError{}), &ie) || !errors.Is(ie, policyengine.ErrInvalidInput) {
+		t.Error("InputError does not unwrap to ErrInvalidInput")
+	}
+	for s, want := range map[policyengine.GrantState]string{
+		policyengine.GrantsNone: "none", policyengine.GrantsBoth: "both",
+		policyengine.GrantsOnlyManagement: "only the policy management grant", policyengine.GrantsOnlyEvaluation: "only the policy evaluation grant",
+	} {
+		if s.String() != want {
+			t.Errorf("%d.String() = %q, want %q", s, s, want)
+		}
+	}
+}

@@ -535,3 +535,44 @@ func TestUnknownRoute(t *testing.T) {
 		t.Errorf("status %d type %q", resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"))
 	}
 }
+
+// TestSourceContextPolicy: the documented source-context variant of the key
+// policy works, because the service's cryptographic requests carry
+// aws:SourceAccount and aws:SourceArn; a source-context condition naming
+// another account does not.
+func TestSourceContextPolicy(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		account string
+		wantErr bool
+	}{
+		{"own account", account, false},
+		{"other account", "444455556666", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, err := keypolicy.ForPolicyEngine(keypolicy.PolicyEngineParams{Account: account, Region: "us-east-1", Principal: role, SourceContext: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := doc.JSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			policy := strings.ReplaceAll(string(out), `"aws:SourceAccount": "`+account+`"`, `"aws:SourceAccount": "`+tc.account+`"`)
+			e := newEnv(t, policy)
+			created, err := e.ctl.CreatePolicyEngine(context.Background(), &bedrockagentcorecontrol.CreatePolicyEngineInput{
+				Name: aws.String("Sourced"), EncryptionKeyArn: aws.String(e.keyARN),
+			})
+			if tc.wantErr {
+				wantAPIError(t, err, "AccessDeniedException", policyenginetest.MessageAccessDenied)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.ctl.GetPolicyEngine(context.Background(), &bedrockagentcorecontrol.GetPolicyEngineInput{PolicyEngineId: created.PolicyEngineId}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
