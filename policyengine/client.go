@@ -248,7 +248,8 @@ func (c *Client) Create(ctx context.Context, in CreateInput, optFns ...func(*Opt
 // WaitActive polls GetPolicyEngine with the SDK's PolicyEngineActiveWaiter
 // until the engine is ACTIVE and returns it. A failed state returns a
 // [*CreateFailedError] carrying the status reasons; running out of
-// [Options.WaitTimeout] returns an error that says so.
+// [Options.WaitTimeout] returns an error wrapping [ErrWaitTimeout]; a read
+// that fails (the key became unusable, say) returns its mapped error.
 func (c *Client) WaitActive(ctx context.Context, id string, optFns ...func(*Options)) (*Engine, error) {
 	if id == "" {
 		return nil, &InputError{Field: "ID", Value: id, Reason: "is required"}
@@ -287,7 +288,7 @@ func (c *Client) wait(ctx context.Context, id string, o Options) (*Engine, error
 		if errors.As(err, &ae) {
 			return last, classify("GetPolicyEngine", id, keyOf(last), err)
 		}
-		return last, fmt.Errorf("policyengine: waiting for %s to be ACTIVE: %w", id, err)
+		return last, fmt.Errorf("policyengine: waiting for %s after %v: %w", id, o.WaitTimeout, errors.Join(ErrWaitTimeout, err))
 	}
 	return engineFromGet(out), nil
 }

@@ -20,6 +20,8 @@ var (
 	// ErrCreateFailed: the policy engine reached CREATE_FAILED (or another
 	// failed state) while waiting for it to become ACTIVE.
 	ErrCreateFailed = errors.New("policyengine: policy engine creation failed")
+	// ErrWaitTimeout: the engine was not ACTIVE within Options.WaitTimeout.
+	ErrWaitTimeout = errors.New("policyengine: timed out waiting for the policy engine to be ACTIVE")
 	// ErrNotFound: the policy engine does not exist.
 	ErrNotFound = errors.New("policyengine: policy engine not found")
 	// ErrGrantsInconsistent: only one of the two grants of a policy engine

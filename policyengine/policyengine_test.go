@@ -409,8 +409,8 @@ func TestWaitActiveTimesOutAndCancels(t *testing.T) {
 	w := newWorld(t, worldOptions{cp: []func(*policyenginetest.Options){func(o *policyenginetest.Options) { o.ActivationDelay = time.Hour }}})
 	e := w.create(t, "Slow")
 	_, err := w.pe.WaitActive(context.Background(), e.ID, func(o *policyengine.Options) { o.WaitTimeout = 30 * time.Millisecond })
-	if err == nil || errors.Is(err, policyengine.ErrCreateFailed) {
-		t.Errorf("error = %v, want a timeout", err)
+	if !errors.Is(err, policyengine.ErrWaitTimeout) || errors.Is(err, policyengine.ErrCreateFailed) {
+		t.Errorf("error = %v, want ErrWaitTimeout", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -33,5 +33,8 @@
 //     GetPolicyEngineSummary always answer;
 //   - DeletePolicyEngine retires both grants.
 //
-// Latency and faults (throttling, 500s) can be injected per operation.
+// Faults (throttling, 500s) can be injected per operation with
+// [ControlPlane.InjectFault], and latency added to every request with
+// [Options.Latency] or [ControlPlane.SetLatency]. [NewSDKClient] returns a
+// real client for a served control plane with fast retries.
 package policyenginetest
