@@ -576,3 +576,45 @@ func TestSourceContextPolicy(t *testing.T) {
 		})
 	}
 }
+
+func TestListPolicyEnginesAndBadPages(t *testing.T) {
+	e := newEnv(t, policy(t))
+	ctx := context.Background()
+	for _, n := range []string{"One", "Two", "Three"} {
+		e.create(t, n)
+	}
+	var descs []string
+	p := bedrockagentcorecontrol.NewListPolicyEnginesPaginator(e.ctl, &bedrockagentcorecontrol.ListPolicyEnginesInput{MaxResults: aws.Int32(2)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pe := range page.PolicyEngines {
+			descs = append(descs, aws.ToString(pe.Description))
+		}
+	}
+	slices.Sort(descs)
+	if diff := cmp.Diff([]string{"for One", "for Three", "for Two"}, descs); diff != "" {
+		t.Errorf("decrypted descriptions (-want +got):\n%s", diff)
+	}
+	_, err := e.ctl.ListPolicyEngines(ctx, &bedrockagentcorecontrol.ListPolicyEnginesInput{MaxResults: aws.Int32(101)})
+	wantAPIError(t, err, "ValidationException", "maxResults must be between 1 and 100")
+	_, err = e.ctl.ListPolicyEngineSummaries(ctx, &bedrockagentcorecontrol.ListPolicyEngineSummariesInput{NextToken: aws.String("!!")})
+	wantAPIError(t, err, "ValidationException", "nextToken is invalid")
+	_, err = e.ctl.GetPolicyEngineSummary(ctx, &bedrockagentcorecontrol.GetPolicyEngineSummaryInput{PolicyEngineId: aws.String("Missing-0123456789")})
+	wantAPIError(t, err, "ResourceNotFoundException", "Policy engine Missing-0123456789 not found")
+}
+
+func TestAccountsAreSeparate(t *testing.T) {
+	e := newEnv(t, policy(t))
+	out := e.create(t, "Mine")
+	e.kms.MapAccessKey("AKIAOTHERACCOUNT", "arn:aws:iam::444455556666:role/Other")
+	other := policyenginetest.NewSDKClient(e.url, "AKIAOTHERACCOUNT")
+	_, err := other.GetPolicyEngineSummary(context.Background(), &bedrockagentcorecontrol.GetPolicyEngineSummaryInput{PolicyEngineId: out.PolicyEngineId})
+	wantAPIError(t, err, "ResourceNotFoundException", "")
+	list, err := other.ListPolicyEngineSummaries(context.Background(), &bedrockagentcorecontrol.ListPolicyEngineSummariesInput{})
+	if err != nil || len(list.PolicyEngines) != 0 {
+		t.Errorf("other account lists %+v, %v", list, err)
+	}
+}
