@@ -163,28 +163,39 @@ func unsupportedList(us []UnsupportedOperator) string {
 	return strings.Join(parts, ", ")
 }
 
-// explainDenial finds the Allow statement meant for the requirement (by
-// Sid, else the one that got furthest) and says why it does not apply.
+// explainDenial finds the statement meant for the requirement (by Sid) and
+// says why it does not apply and how to change it; without one, it names
+// the closest Allow statement and says to add the documented statement.
 func explainDenial(doc *Document, req Requirement) (reason, fix string) {
 	results := Explain(doc, req.Request)
 	target := -1
 	for i, r := range results {
-		if r.Sid == req.Statement && r.Sid != "" {
+		if r.Sid == req.Statement && r.Sid != "" && r.Effect != EffectDeny {
 			target = i
 			break
 		}
 	}
-	if target < 0 {
-		best := stagePrincipal // the principal must at least match
-		for i, r := range results {
-			if r.Effect == EffectAllow && r.stage > best {
-				target, best = i, r.stage
-			}
-		}
+	addFix := "add statement " + strconv.Quote(req.Statement) + generatorHint(req.Feature)
+	if req.Statement == "" {
+		addFix = "add a statement that allows " + req.Action + " for " + callerName(req.Request)
 	}
 	if target < 0 {
-		return "no statement allows " + req.Action + " for " + callerName(req.Request),
-			"add statement " + strconv.Quote(req.Statement) + generatorHint(req.Feature)
+		// No statement is meant for this request. The Allow statement that
+		// got furthest (past principal and action) is named in the reason,
+		// but changing it could break what it is for, so the fix is to add
+		// the documented statement.
+		closest, best := -1, stageAction
+		for i, r := range results {
+			if r.Effect == EffectAllow && r.stage > best {
+				closest, best = i, r.stage
+			}
+		}
+		reason = "no statement allows " + req.Action + " for " + callerName(req.Request)
+		if closest >= 0 {
+			r := results[closest]
+			reason += "; the closest, " + StatementRef{Index: r.Index, Sid: r.Sid}.String() + ", does not apply: " + r.Reason
+		}
+		return reason, addFix
 	}
 	r := results[target]
 	ref := StatementRef{Index: r.Index, Sid: r.Sid}.String()

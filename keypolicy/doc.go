@@ -8,5 +8,14 @@
 // keeps everything in it, so [Merge] can add the generated statements to an
 // existing policy without losing a byte of meaning.
 //
+// [Evaluate] decides one KMS request against a key policy with the IAM rules
+// (explicit deny, principals and the account root's delegation to IAM,
+// wildcards, every condition operator), and [Explain] says why each
+// statement applies or not. [PolicyEngineRequirements] and
+// [BatchEvaluationRequirements] list the KMS requests each feature makes;
+// [Analyze] checks a policy against them and gives a fix for each failure.
+// [Lint] reports security and correctness problems, such as a service
+// principal without aws:SourceAccount and aws:SourceArn.
+//
 // The package is pure: it makes no AWS calls and reads no environment.
 package keypolicy

@@ -10,7 +10,8 @@ import (
 var ErrMalformedPolicy = errors.New("keypolicy: malformed key policy")
 
 // ErrInvalidParams is returned, wrapped in a [*ParamError], when a generator
-// is given parameters it cannot turn into a valid key policy.
+// is given parameters it cannot turn into a valid key policy, or [Merge] is
+// given a nil document.
 var ErrInvalidParams = errors.New("keypolicy: invalid parameters")
 
 // ErrConflict is returned, wrapped in a [*ConflictError], when [Merge] finds
@@ -30,6 +31,7 @@ type SyntaxError struct {
 	Msg    string
 }
 
+// Error returns a one-line message with the position and the problem.
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("keypolicy: invalid JSON at line %d, column %d: %s", e.Line, e.Column, e.Msg)
 }
@@ -44,6 +46,7 @@ type ParseError struct {
 	Msg  string
 }
 
+// Error returns a one-line message with the path and the problem.
 func (e *ParseError) Error() string {
 	if e.Path == "" {
 		return "keypolicy: " + e.Msg
@@ -66,6 +69,7 @@ type ParamError struct {
 	Reason string
 }
 
+// Error returns a one-line message with the field, its value and the reason.
 func (e *ParamError) Error() string {
 	return fmt.Sprintf("keypolicy: invalid %s %q: %s", e.Field, e.Value, e.Reason)
 }
@@ -81,6 +85,7 @@ type ConflictError struct {
 	Incoming Statement // the statement that was to be added
 }
 
+// Error returns a one-line message with the Sid.
 func (e *ConflictError) Error() string {
 	return fmt.Sprintf("keypolicy: the policy already has a different statement with Sid %q", e.Sid)
 }

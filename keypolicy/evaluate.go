@@ -119,17 +119,21 @@ const (
 // otherwise the request is implicitly denied. A nil doc allows nothing.
 //
 // Principals: "*" and {"AWS": "*"} match every caller, service principals
-// included. An AWS principal matches the caller when it is the caller's
+// included; {"Service": NAME} matches the service principal NAME exactly.
+// An AWS principal matches the caller when it is the caller's
 // ARN; a role matches an STS assumed-role session of that role (the
 // session ARN carries no role path, so the account and role name decide);
 // an account id or account root ARN delegates to the IAM policies of that
 // account for every caller in it, and allows the root user itself
 // outright. A NotPrincipal statement applies unless every identity of the
-// caller is listed: its account, its role and its session (or its user),
-// as AWS requires.
+// caller is listed: its account, its role and its session (or its user).
+// AWS says it may check each of these in turn and recommends listing them
+// all; this is the strict reading, so a NotPrincipal Deny that lists only
+// a role also denies that role's sessions.
 //
 // Actions and NotActions match with the wildcards * and ?, ignoring case;
-// Resources and NotResources match the same way, respecting case.
+// Resources and NotResources match the same way, respecting case (an
+// empty Request.Resource is matched only by "*").
 //
 // Conditions: every operator and every key of a statement must hold (AND);
 // the values of one key are alternatives (OR). Keys are case-insensitive,

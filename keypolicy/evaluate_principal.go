@@ -139,7 +139,7 @@ func (c *caller) listedLayers(p *Principal) uint8 {
 		case PrincipalService:
 			if c.layers == layerService {
 				for _, v := range e.Values.Values {
-					if v == c.id.raw || v == "*" {
+					if v == c.id.raw {
 						listed |= layerService
 					}
 				}
@@ -157,8 +157,17 @@ func (c *caller) awsLayers(v string) uint8 {
 	if c.layers&(layerService|layerAnonymous) != 0 {
 		return 0
 	}
-	p := parseIdentity(v)
 	me := &c.id
+	if v == me.raw { // the common case: the policy names the caller itself
+		switch me.kind {
+		case idRoot:
+			return layerAccount
+		case idRole:
+			return layerRole
+		}
+		return layerLeaf
+	}
+	p := parseIdentity(v)
 	samePartition := p.partition == "" || me.partition == "" || p.partition == me.partition
 	switch p.kind {
 	case idRoot:

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -62,8 +63,18 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("JSON: %v", err)
 		}
-		if !json.Valid(first) {
-			t.Fatalf("invalid JSON written: %s", first)
+		var std bytes.Buffer
+		if err := json.Indent(&std, doc.Compact(), "", "  "); err != nil {
+			t.Fatalf("invalid JSON written: %v\n%s", err, doc.Compact())
+		}
+		std.WriteByte('\n')
+		if !bytes.Equal(first, std.Bytes()) {
+			t.Fatalf("JSON differs from json.Indent:\n%s\n%s", first, std.Bytes())
+		}
+		// Nothing is lost or changed: the output holds the same JSON value
+		// as the input, as encoding/json reads both.
+		if in, out := decodeAny(t, data), decodeAny(t, first); !reflect.DeepEqual(in, out) {
+			t.Fatalf("content changed:\n in %s\nout %s", data, first)
 		}
 		again, err := Parse(first)
 		if err != nil {
@@ -80,6 +91,17 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("Clone changes the document")
 		}
 	})
+}
+
+func decodeAny(t *testing.T, data []byte) any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("encoding/json rejects what Parse accepted: %v\n%s", err, data)
+	}
+	return v
 }
 
 // FuzzMerge checks that Merge keeps every base statement unchanged and in

@@ -60,20 +60,35 @@ const (
 	LintUnknownOperator = "unknown-operator"
 	// LintUnknownEffect: an Effect other than "Allow" or "Deny". Error.
 	LintUnknownEffect = "unknown-effect"
+	// LintNoStatement: the policy has no statement, so it allows nothing
+	// (often a file that is not a key policy at all). Error.
+	LintNoStatement = "no-statement"
+	// LintInvalidPrincipal: an AWS principal that is not "*", an account
+	// id or an ARN, or a principal with a wildcard inside it, which AWS
+	// does not accept: it never matches. Error.
+	LintInvalidPrincipal = "invalid-principal"
+	// LintUnknownField: a field that is not part of the policy language,
+	// which KMS rejects as a malformed policy. Error.
+	LintUnknownField = "unknown-field"
 )
 
 // Finding is one problem [Lint] found in a key policy.
 type Finding struct {
 	ID        string // one of the Lint* constants
 	Severity  Severity
-	Statement int    // index into Document.Statement
+	Statement int    // index into Document.Statement, or -1 for the whole policy
 	Sid       string // the statement's Sid, possibly empty
 	Message   string
 }
 
-// String returns "severity id statement: message".
+// String returns "severity id statement: message", where statement is
+// "policy" for a finding about the whole policy.
 func (f Finding) String() string {
-	return f.Severity.String() + " " + f.ID + " " + StatementRef{Index: f.Statement, Sid: f.Sid}.String() + ": " + f.Message
+	where := "policy"
+	if f.Statement >= 0 {
+		where = StatementRef{Index: f.Statement, Sid: f.Sid}.String()
+	}
+	return f.Severity.String() + " " + f.ID + " " + where + ": " + f.Message
 }
 
 // Lint checks doc for security and correctness problems: wildcard
@@ -81,14 +96,24 @@ func (f Finding) String() string {
 // aws:SourceAccount and aws:SourceArn (confused deputy), ForAllValues: on a
 // single-valued key or on kms:EncryptionContext:KEY, "kms:*" and "*"
 // actions, caller statements for a service integration without
-// kms:ViaService, duplicate Sids, unknown condition operators and effects.
-// Findings come in statement order. The policies [ForPolicyEngine] and
+// kms:ViaService, duplicate Sids, unknown condition operators and effects,
+// principals AWS does not accept,
+// unknown fields and a policy without statements. Findings about the whole
+// policy come first, then the others in statement order. The policies [ForPolicyEngine] and
 // [ForBatchEvaluation] write have none.
 func Lint(doc *Document) []Finding {
 	if doc == nil {
 		return nil
 	}
 	var out []Finding
+	for _, f := range doc.Extra {
+		out = append(out, Finding{ID: LintUnknownField, Severity: SeverityError, Statement: -1,
+			Message: "field " + strconv.Quote(f.Name) + " is not part of a key policy; KMS rejects it"})
+	}
+	if len(doc.Statement) == 0 {
+		out = append(out, Finding{ID: LintNoStatement, Severity: SeverityError, Statement: -1,
+			Message: "the policy has no statement, so it allows nothing, not even key administration"})
+	}
 	add := func(i int, id string, sev Severity, msg string) {
 		out = append(out, Finding{ID: id, Severity: sev, Statement: i, Sid: doc.Statement[i].Sid, Message: msg})
 	}
@@ -100,6 +125,14 @@ func Lint(doc *Document) []Finding {
 				add(i, LintDuplicateSid, SeverityError, "Sid "+strconv.Quote(s.Sid)+" is also used by statement #"+strconv.Itoa(j)+"; KMS rejects duplicate Sids and merging by Sid becomes ambiguous")
 			} else {
 				seen[s.Sid] = i
+			}
+		}
+		for _, f := range s.Extra {
+			add(i, LintUnknownField, SeverityError, "field "+strconv.Quote(f.Name)+" is not part of a statement; KMS rejects it")
+		}
+		for _, p := range []*Principal{s.Principal, s.NotPrincipal} {
+			if msg := invalidPrincipal(p); msg != "" {
+				add(i, LintInvalidPrincipal, SeverityError, msg)
 			}
 		}
 		if s.Effect != EffectAllow && s.Effect != EffectDeny {
@@ -177,6 +210,35 @@ func lintAllow(s *Statement, add func(id string, sev Severity, msg string)) {
 	if len(s.Principal.Values(PrincipalAWS)) > 0 && serviceIntegration(s.Condition) && !positiveCondition(s.Condition, "kms:ViaService") {
 		add(LintMissingViaService, SeverityWarning, "conditions are for requests made through an AWS service but kms:ViaService is not required, so the caller can also use the key directly")
 	}
+}
+
+// invalidPrincipal describes the first principal value of p that AWS does
+// not accept, or returns "".
+func invalidPrincipal(p *Principal) string {
+	if p == nil {
+		return ""
+	}
+	for _, e := range p.Entries {
+		for _, v := range e.Values.Values {
+			switch e.Type {
+			case PrincipalAWS:
+				if v == "*" || isAccountID(v) {
+					continue
+				}
+				if !strings.HasPrefix(v, "arn:") || strings.Count(v, ":") < 5 {
+					return "AWS principal " + strconv.Quote(v) + " is neither \"*\", an account id nor an ARN; it matches nobody"
+				}
+				if strings.ContainsAny(v, "*?") {
+					return "AWS principal " + strconv.Quote(v) + " has a wildcard; principals take only the whole \"*\", so it matches nobody"
+				}
+			case PrincipalService:
+				if strings.ContainsAny(v, "*?") {
+					return "service principal " + strconv.Quote(v) + " has a wildcard; name the service, such as " + ServicePrincipalName
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // narrowsCaller reports whether c limits who the caller is.

@@ -3,6 +3,7 @@ package keypolicy
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"slices"
 	"unicode/utf8"
 )
@@ -10,18 +11,93 @@ import (
 // JSON returns d as AWS shows key policies: two-space indented JSON with
 // HTML escaping off and a trailing newline. Fields are written in the order
 // they were parsed, or in AWS's order for fields set in code.
+//
+// The only error is a [Field] in Extra whose Value is not valid JSON.
 func (d *Document) JSON() ([]byte, error) {
-	compact := d.appendCompact(make([]byte, 0, 1024))
-	var out bytes.Buffer
-	out.Grow(len(compact) * 2)
-	if err := json.Indent(&out, compact, "", "  "); err != nil {
-		return nil, err // unreachable: appendCompact writes valid JSON
+	compact := d.appendCompact(make([]byte, 0, 2048))
+	if d.hasExtra() && !json.Valid(compact) {
+		return nil, errors.New("keypolicy: an Extra field does not hold valid JSON")
 	}
-	out.WriteByte('\n')
-	return out.Bytes(), nil
+	out := make([]byte, 0, len(compact)*2)
+	out = appendIndented(out, compact)
+	return append(out, '\n'), nil
 }
 
-// Compact returns d as JSON without insignificant white space.
+func (d *Document) hasExtra() bool {
+	if d == nil {
+		return false
+	}
+	if len(d.Extra) > 0 {
+		return true
+	}
+	for i := range d.Statement {
+		if len(d.Statement[i].Extra) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// appendIndented appends src, compact JSON as appendCompact writes it, with
+// the two-space indentation json.Indent would give it. It relies on src
+// having no white space outside strings, which is why it is not used on
+// input from elsewhere.
+func appendIndented(dst, src []byte) []byte {
+	const indent = "\n                                                                "
+	newline := func(dst []byte, depth int) []byte {
+		if n := 1 + 2*depth; n <= len(indent) {
+			return append(dst, indent[:n]...)
+		}
+		dst = append(dst, '\n')
+		for range depth {
+			dst = append(dst, ' ', ' ')
+		}
+		return dst
+	}
+	depth := 0
+	for i := 0; i < len(src); i++ {
+		switch c := src[i]; c {
+		case '"':
+			// Copy the string through its closing quote.
+			j := i + 1
+			for j < len(src) && src[j] != '"' {
+				if src[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j >= len(src) {
+				return append(dst, src[i:]...)
+			}
+			dst = append(dst, src[i:j+1]...)
+			i = j
+		case '{', '[':
+			dst = append(dst, c)
+			if i+1 < len(src) && (src[i+1] == '}' || src[i+1] == ']') {
+				dst = append(dst, src[i+1])
+				i++
+				continue
+			}
+			depth++
+			dst = newline(dst, depth)
+		case '}', ']':
+			depth--
+			dst = newline(dst, depth)
+			dst = append(dst, c)
+		case ',':
+			dst = append(dst, c)
+			dst = newline(dst, depth)
+		case ':':
+			dst = append(dst, ':', ' ')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// Compact returns d as JSON without insignificant white space. Unlike
+// [Document.JSON], it does not check the values of Extra fields.
 func (d *Document) Compact() []byte {
 	return d.appendCompact(nil)
 }
@@ -80,7 +156,7 @@ func writeObject(b []byte, keys, canonical []string, extra []Field, emit func(w 
 		for _, f := range extra {
 			if f.Name == k {
 				w.key(f.Name)
-				w.b = append(w.b, f.Value...)
+				w.b = appendRaw(w.b, f.Value)
 				break
 			}
 		}
@@ -93,7 +169,7 @@ func writeObject(b []byte, keys, canonical []string, extra []Field, emit func(w 
 	for _, f := range extra {
 		if !done(f.Name) {
 			w.key(f.Name)
-			w.b = append(w.b, f.Value...)
+			w.b = appendRaw(w.b, f.Value)
 		}
 	}
 	return append(w.b, '}')
@@ -240,6 +316,16 @@ func (c Condition) appendJSON(b []byte) []byte {
 		b = append(b, '}')
 	}
 	return append(b, '}')
+}
+
+// appendRaw appends v without insignificant white space. Invalid JSON is
+// appended as it is, for [Document.JSON] to report.
+func appendRaw(b []byte, v json.RawMessage) []byte {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, v); err != nil {
+		return append(b, v...)
+	}
+	return append(b, buf.Bytes()...)
 }
 
 const hexDigits = "0123456789abcdef"

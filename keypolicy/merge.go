@@ -84,10 +84,9 @@ func Merge(base, add *Document) (*Document, error) {
 	if out.Statement == nil && len(add.Statement) > 0 {
 		out.Statement = make([]Statement, 0, len(add.Statement))
 	}
+	// canon[j] is the canonical form of out.Statement[j], computed only for
+	// statements whose Sid comes up ("" until then: canonical is never "").
 	canon := make([]string, len(out.Statement), len(out.Statement)+len(add.Statement))
-	for i := range out.Statement {
-		canon[i] = out.Statement[i].canonical()
-	}
 	for i := range add.Statement {
 		s := &add.Statement[i]
 		c := s.canonical()
@@ -95,6 +94,9 @@ func Merge(base, add *Document) (*Document, error) {
 		for j := range out.Statement {
 			if out.Statement[j].Sid != s.Sid {
 				continue
+			}
+			if canon[j] == "" {
+				canon[j] = out.Statement[j].canonical()
 			}
 			if canon[j] == c {
 				present = j

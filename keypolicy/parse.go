@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Parse parses a key policy. It accepts everything AWS accepts in a key
@@ -111,10 +112,7 @@ func parseStatement(data json.RawMessage, path string) (Statement, error) {
 func parsePrincipal(val json.RawMessage, path string) (*Principal, error) {
 	switch kindOf(val) {
 	case '"':
-		var s string
-		if err := json.Unmarshal(val, &s); err != nil {
-			return nil, &ParseError{Path: path, Msg: err.Error()}
-		}
+		s := decodeString(val)
 		if s != "*" {
 			return nil, &ParseError{Path: path, Msg: fmt.Sprintf("a principal written as a string must be \"*\", not %q", s)}
 		}
@@ -163,21 +161,13 @@ func parseCondition(val json.RawMessage, path string) (Condition, error) {
 func parseStrings(val json.RawMessage, path string, literals bool) (Strings, error) {
 	switch k := kindOf(val); k {
 	case '"':
-		var s string
-		if err := json.Unmarshal(val, &s); err != nil {
-			return Strings{}, &ParseError{Path: path, Msg: err.Error()}
-		}
-		return Strings{Values: []string{s}, Single: true}, nil
+		return Strings{Values: []string{decodeString(val)}, Single: true}, nil
 	case '[':
 		out := Strings{Values: []string{}}
 		err := eachItem(val, func(i int, item json.RawMessage) error {
 			switch ik := kindOf(item); {
 			case ik == '"':
-				var s string
-				if err := json.Unmarshal(item, &s); err != nil {
-					return &ParseError{Path: fmt.Sprintf("%s[%d]", path, i), Msg: err.Error()}
-				}
-				out.Values = append(out.Values, s)
+				out.Values = append(out.Values, decodeString(item))
 				if out.literal != nil {
 					out.literal = append(out.literal, false)
 				}
@@ -185,7 +175,7 @@ func parseStrings(val json.RawMessage, path string, literals bool) (Strings, err
 				if out.literal == nil {
 					out.literal = make([]bool, len(out.Values), len(out.Values)+1)
 				}
-				out.Values = append(out.Values, string(bytes.TrimSpace(item)))
+				out.Values = append(out.Values, string(item))
 				out.literal = append(out.literal, true)
 			default:
 				return &ParseError{Path: fmt.Sprintf("%s[%d]", path, i), Msg: "must be a string, not " + kindName(ik)}
@@ -195,7 +185,7 @@ func parseStrings(val json.RawMessage, path string, literals bool) (Strings, err
 		return out, err
 	case '0', 't', 'f':
 		if literals {
-			return Strings{Values: []string{string(bytes.TrimSpace(val))}, Single: true, literal: []bool{true}}, nil
+			return Strings{Values: []string{string(val)}, Single: true, literal: []bool{true}}, nil
 		}
 		fallthrough
 	default:
@@ -207,42 +197,44 @@ func parseString(val json.RawMessage, path string, dst *string) error {
 	if kindOf(val) != '"' {
 		return &ParseError{Path: path, Msg: "must be a string, not " + kindName(kindOf(val))}
 	}
-	if err := json.Unmarshal(val, dst); err != nil {
-		return &ParseError{Path: path, Msg: err.Error()}
-	}
+	*dst = decodeString(val)
 	return nil
 }
+
+// The functions below walk JSON that Parse has already checked with
+// json.Valid, so they need not report syntax errors: each value they hand
+// out is an exact sub-slice of the input, without surrounding white space.
 
 // eachMember calls fn for each member of the JSON object data, in order, and
 // returns the member names. Duplicate names are rejected: AWS does not say
 // which of two would apply, so keeping either would change the policy.
 func eachMember(data []byte, path string, fn func(key string, val json.RawMessage) error) ([]string, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if _, err := dec.Token(); err != nil { // '{'
-		return nil, &ParseError{Path: path, Msg: err.Error()}
-	}
+	i := skipSpace(data, 0) + 1 // past '{'
 	var keys []string
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, &ParseError{Path: path, Msg: err.Error()}
+	for {
+		i = skipSpace(data, i)
+		if i >= len(data) || data[i] == '}' {
+			return keys, nil
 		}
-		key, _ := tok.(string)
+		if data[i] == ',' {
+			i = skipSpace(data, i+1)
+		}
+		end := skipString(data, i)
+		key := decodeString(data[i:end])
+		i = skipSpace(data, end)
+		i = skipSpace(data, i+1) // past ':'
+		end = skipValue(data, i)
 		for _, k := range keys {
 			if k == key {
 				return nil, &ParseError{Path: joinPath(path, key), Msg: "appears more than once"}
 			}
 		}
-		var val json.RawMessage
-		if err := dec.Decode(&val); err != nil {
-			return nil, &ParseError{Path: joinPath(path, key), Msg: err.Error()}
-		}
 		keys = append(keys, key)
-		if err := fn(key, val); err != nil {
+		if err := fn(key, data[i:end]); err != nil {
 			return nil, err
 		}
+		i = end
 	}
-	return keys, nil
 }
 
 func joinPath(path, key string) string {
@@ -254,16 +246,91 @@ func joinPath(path, key string) string {
 
 // eachItem calls fn for each item of the JSON array data, in order.
 func eachItem(data []byte, fn func(i int, item json.RawMessage) error) error {
-	var items []json.RawMessage
-	if err := json.Unmarshal(data, &items); err != nil {
-		return &ParseError{Msg: err.Error()}
-	}
-	for i, item := range items {
-		if err := fn(i, item); err != nil {
+	i := skipSpace(data, 0) + 1 // past '['
+	for n := 0; ; n++ {
+		i = skipSpace(data, i)
+		if i >= len(data) || data[i] == ']' {
+			return nil
+		}
+		if data[i] == ',' {
+			i = skipSpace(data, i+1)
+		}
+		end := skipValue(data, i)
+		if err := fn(n, data[i:end]); err != nil {
 			return err
 		}
+		i = end
 	}
-	return nil
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) {
+		switch data[i] {
+		case ' ', '\t', '\r', '\n':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// skipString returns the index just past the string starting at data[i].
+func skipString(data []byte, i int) int {
+	for i++; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(data)
+}
+
+// skipValue returns the index just past the value starting at data[i].
+func skipValue(data []byte, i int) int {
+	switch data[i] {
+	case '"':
+		return skipString(data, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(data); i++ {
+			switch data[i] {
+			case '"':
+				i = skipString(data, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return len(data)
+	default: // number, true, false, null
+		for ; i < len(data); i++ {
+			switch data[i] {
+			case ',', '}', ']', ' ', '\t', '\r', '\n':
+				return i
+			}
+		}
+		return i
+	}
+}
+
+// decodeString decodes the JSON string s (with its quotes) as encoding/json
+// does: escapes resolved, invalid UTF-8 replaced by U+FFFD.
+func decodeString(s []byte) string {
+	body := s[1 : len(s)-1]
+	if bytes.IndexByte(body, '\\') < 0 && utf8.Valid(body) {
+		return string(body)
+	}
+	var out string
+	if err := json.Unmarshal(s, &out); err != nil {
+		return string(body) // unreachable for input that passed json.Valid
+	}
+	return out
 }
 
 // kindOf returns the first byte of the JSON value in data: '{', '[', '"',

@@ -1,7 +1,10 @@
 package keypolicy
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -358,5 +361,128 @@ func TestMarshalBuiltDocument(t *testing.T) {
 	var nilDoc *Document
 	if got := string(nilDoc.Compact()); got != "null" {
 		t.Errorf("nil document Compact() = %s, want null", got)
+	}
+}
+
+// TestJSONExtraValues checks Extra values set in code: white space is
+// removed, and invalid JSON is an error rather than invalid output.
+func TestJSONExtraValues(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		in      string
+		want    string
+		wantErr bool
+	}{
+		{"spaced object", "{ \"a\" : [ 1 , 2 ] }", "{\n  \"X\": {\n    \"a\": [\n      1,\n      2\n    ]\n  }\n}\n", false},
+		{"string with braces", `"{[,:]}"`, "{\n  \"X\": \"{[,:]}\"\n}\n", false},
+		{"empty", "", "", true},
+		{"truncated", `{"a":`, "", true},
+		{"two values", `1 2`, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := &Document{Extra: []Field{{Name: "X", Value: []byte(tt.in)}}}
+			got, err := d.JSON()
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("JSON() error = %v, wantErr %v (output %s)", err, tt.wantErr, got)
+			}
+			if diff := cmp.Diff(tt.want, string(got)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			// Statement-level extras are checked the same way.
+			s := &Document{Statement: []Statement{{Extra: d.Extra}}}
+			if _, err := s.JSON(); (err != nil) != tt.wantErr {
+				t.Errorf("statement extra: error = %v, wantErr %v", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestJSONMatchesIndent compares JSON with json.Indent on deep nesting,
+// beyond the indentation the fast path holds.
+func TestJSONMatchesIndent(t *testing.T) {
+	t.Parallel()
+	deep := strings.Repeat(`{"a":[`, 40) + `"x",{},[]` + strings.Repeat(`]}`, 40)
+	d := &Document{Version: Version2012, Extra: []Field{{Name: "Deep", Value: []byte(deep)}}}
+	got, err := d.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	if err := json.Indent(&want, d.Compact(), "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	want.WriteByte('\n')
+	if diff := cmp.Diff(want.String(), string(got)); diff != "" {
+		t.Errorf("(-json.Indent +JSON):\n%s", diff)
+	}
+}
+
+// TestAppendString checks string escaping against encoding/json with HTML
+// escaping off.
+func TestAppendString(t *testing.T) {
+	t.Parallel()
+	var all []byte
+	for c := 0; c < 0x80; c++ {
+		all = append(all, byte(c))
+	}
+	for _, s := range []string{"", "plain", string(all), "\xff\xfe bad \xc3", "line\u2028para\u2029end", "é✓😀", "<&>"} {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		got := string(appendString(nil, s)) + "\n"
+		if diff := cmp.Diff(want.String(), got); diff != "" {
+			t.Errorf("appendString(%q) (-encoding/json +got):\n%s", s, diff)
+		}
+	}
+}
+
+func TestErrorMessages(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   error
+		want string
+	}{
+		{"syntax", &SyntaxError{Line: 3, Column: 7, Msg: "invalid character 'x'"}, "keypolicy: invalid JSON at line 3, column 7: invalid character 'x'"},
+		{"parse with path", &ParseError{Path: "Statement[0].Action", Msg: "must be a string"}, "keypolicy: Statement[0].Action: must be a string"},
+		{"parse without path", &ParseError{Msg: "a key policy must be a JSON object"}, "keypolicy: a key policy must be a JSON object"},
+		{"param", &ParamError{Field: "Region", Value: "x\n", Reason: "is not a Region"}, `keypolicy: invalid Region "x\n": is not a Region`},
+		{"conflict", &ConflictError{Sid: "S"}, `keypolicy: the policy already has a different statement with Sid "S"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := tt.in.Error(); got != tt.want {
+				t.Errorf("Error() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestEncodingJSON checks that a Document inside another value marshals and
+// unmarshals through encoding/json with its own rules.
+func TestEncodingJSON(t *testing.T) {
+	t.Parallel()
+	in := `{"Policy":{"Statement":{"Sid":"S","Action":"a","Odd":[1]},"Version":"2012-10-17"}}`
+	var v struct{ Policy *Document }
+	if err := json.Unmarshal([]byte(in), &v); err != nil {
+		t.Fatal(err)
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(in, string(out)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	s, err := json.Marshal(v.Policy.Statement[0])
+	if err != nil || string(s) != `{"Sid":"S","Action":"a","Odd":[1]}` {
+		t.Errorf("Statement: %s, %v", s, err)
 	}
 }

@@ -2,7 +2,9 @@ package kmscheck_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -215,6 +217,9 @@ func TestKeyFindings(t *testing.T) {
 		wantIs   []error
 		// otherFailures: findings not listed fail too (so Err is not nil).
 		otherFailures bool
+		// focus is the finding wantText and wantIs are about; if empty, the
+		// first listed finding that does not pass, by id.
+		focus string
 	}{
 		{
 			name: "RSA key: not symmetric", in: kms.CreateKeyInput{KeySpec: types.KeySpecRsa2048, KeyUsage: types.KeyUsageTypeEncryptDecrypt},
@@ -229,7 +234,7 @@ func TestKeyFindings(t *testing.T) {
 		{
 			name: "disabled", update: func(m *types.KeyMetadata) { m.KeyState = types.KeyStateDisabled },
 			wantStatus: map[string]kmscheck.Status{kmscheck.IDKeyState: kmscheck.StatusFail, kmscheck.IDDryRunGenerateDataKey: kmscheck.StatusUnknown},
-			wantText:   []string{"Disabled", "enable-key"}, wantIs: []error{kmscheck.ErrKeyNotUsable},
+			wantText:   []string{"Disabled", "enable-key"}, wantIs: []error{kmscheck.ErrKeyNotUsable}, focus: kmscheck.IDKeyState,
 		},
 		{
 			name: "pending deletion names the date",
@@ -326,14 +331,18 @@ func TestKeyFindings(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := statuses(r)
-			first := ""
-			for id, want := range tt.wantStatus {
+			first := tt.focus
+			for _, id := range slices.Sorted(maps.Keys(tt.wantStatus)) {
+				want := tt.wantStatus[id]
 				if got[id] != want {
 					t.Errorf("%s = %s, want %s", id, got[id], want)
 				}
-				if first == "" || (want != kmscheck.StatusPass && tt.wantStatus[first] == kmscheck.StatusPass) {
+				if first == "" && want != kmscheck.StatusPass {
 					first = id
 				}
+			}
+			if first == "" {
+				first = slices.Sorted(maps.Keys(tt.wantStatus))[0]
 			}
 			f := finding(t, r, first)
 			for _, s := range tt.wantText {
@@ -426,7 +435,7 @@ func TestKeyPolicyFindings(t *testing.T) {
 		}
 	}
 	f := finding(t, r, "policy.create-grant-management")
-	if !strings.Contains(f.Message, "kms:CreateGrant") || f.Remedy == "" {
+	if !strings.Contains(f.Message, "kms:CreateGrant") || !strings.Contains(f.Remedy, `Add the documented statement "Allow Policy to create grants"`) {
 		t.Errorf("CreateGrant finding %v, want the action and a remedy", f)
 	}
 	if err := r.Err(); !errors.Is(err, kmscheck.ErrAccessDenied) || err.Error() == "" ||
@@ -668,5 +677,35 @@ func TestStatusText(t *testing.T) {
 	var s kmscheck.Status
 	if err := s.UnmarshalText([]byte("maybe")); err == nil {
 		t.Error("UnmarshalText(maybe) succeeded")
+	}
+}
+
+func TestSentinelTexts(t *testing.T) {
+	t.Parallel()
+	for err, want := range map[error]string{
+		kmscheck.ErrAccessDenied: "Access denied for the specified KMS key. Verify the key policy grants the required permissions.",
+		kmscheck.ErrKeyNotUsable: "The specified KMS key is not in a usable state. Verify the key is enabled and not pending deletion.",
+	} {
+		if err.Error() != want {
+			t.Errorf("got %q, want the documented %q", err.Error(), want)
+		}
+	}
+}
+
+func TestFindingJSON(t *testing.T) {
+	t.Parallel()
+	f := kmscheck.Finding{ID: "key.state", Status: kmscheck.StatusFail, Message: "The key is Disabled.", Remedy: "Enable it.",
+		Err: &kmscheck.FindingError{ID: "key.state", Message: "The key is Disabled.", Kinds: []error{kmscheck.ErrKeyNotUsable}}}
+	b, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"id":"key.state","status":"fail","message":"The key is Disabled.","remedy":"Enable it.","error":"kmscheck: key.state: The key is Disabled: The specified KMS key is not in a usable state. Verify the key is enabled and not pending deletion."}`
+	if diff := cmp.Diff(want, string(b)); diff != "" {
+		t.Errorf("JSON (-want +got):\n%s", diff)
+	}
+	b, _ = json.Marshal(kmscheck.Finding{ID: "key.spec", Status: kmscheck.StatusPass, Message: "ok"})
+	if diff := cmp.Diff(`{"id":"key.spec","status":"pass","message":"ok"}`, string(b)); diff != "" {
+		t.Errorf("JSON of a pass (-want +got):\n%s", diff)
 	}
 }

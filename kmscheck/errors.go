@@ -55,7 +55,7 @@ func (e *FindingError) Error() string {
 	b.WriteString("kmscheck: ")
 	b.WriteString(e.ID)
 	b.WriteString(": ")
-	b.WriteString(e.Message)
+	b.WriteString(strings.TrimSuffix(e.Message, "."))
 	if len(e.Kinds) > 0 {
 		b.WriteString(": ")
 		b.WriteString(e.Kinds[0].Error())

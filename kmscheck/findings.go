@@ -251,11 +251,18 @@ func (b *builder) policyFindings(reqs []keypolicy.Requirement, md *types.KeyMeta
 			b.warn(id, what+": allowed only if IAM allows it: "+res.Reason+".",
 				fmt.Sprintf("Add the documented statement %q naming the caller, or make sure the caller's IAM policy allows %s.", r.Statement, r.Action))
 		default:
+			// When the documented statement is missing altogether, adding it
+			// is the fix; widening another statement would drop its
+			// conditions.
 			fix := res.Fix
-			if fix == "" {
-				fix = fmt.Sprintf("Add the documented statement %q.", r.Statement)
+			if fix == "" || !hasSid(doc, r.Statement) {
+				fix = fmt.Sprintf("Add the documented statement %q (keypolicy.For%s generates it) to the key policy", r.Statement, generatorName(r.Feature))
 			}
-			b.fail(id, what+": denied: "+res.Reason+".", upperFirst(fix)+".", nil, ErrAccessDenied)
+			reason := res.Reason
+			if !hasSid(doc, r.Statement) && res.Decision.Verdict == keypolicy.ImplicitDeny {
+				reason = fmt.Sprintf("the documented statement %q is missing and no other statement allows it", r.Statement)
+			}
+			b.fail(id, what+": denied: "+reason+".", upperFirst(fix)+".", nil, ErrAccessDenied)
 		}
 	}
 }
@@ -302,4 +309,20 @@ func apiMessage(err error) string {
 		return ae.ErrorMessage()
 	}
 	return err.Error()
+}
+
+func hasSid(doc *keypolicy.Document, sid string) bool {
+	for _, s := range doc.Statement {
+		if s.Sid == sid {
+			return true
+		}
+	}
+	return false
+}
+
+func generatorName(feature string) string {
+	if feature == keypolicy.FeatureBatchEvaluation {
+		return "BatchEvaluation"
+	}
+	return "PolicyEngine"
 }

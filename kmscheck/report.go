@@ -1,6 +1,7 @@
 package kmscheck
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -91,6 +92,19 @@ type Finding struct {
 	// Err is the typed error of a failed finding (a *FindingError), or for
 	// an unknown one the error that prevented the check; nil otherwise.
 	Err error `json:"-"`
+}
+
+// MarshalJSON encodes the finding with its error text, if any, as "error".
+func (f Finding) MarshalJSON() ([]byte, error) {
+	type plain Finding
+	out := struct {
+		plain
+		Error string `json:"error,omitempty"`
+	}{plain: plain(f)}
+	if f.Err != nil {
+		out.Error = f.Err.Error()
+	}
+	return json.Marshal(out)
 }
 
 // String returns "STATUS id: message" and the remedy, if any.

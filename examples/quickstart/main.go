@@ -50,6 +50,9 @@ func run() error {
 		}
 		fmt.Printf("# %s\n%s\n", step.title, out)
 	}
+	if err := preflightStory(context.Background(), os.Stdout); err != nil {
+		return err
+	}
 	if err := policyEngineStory(context.Background(), os.Stdout); err != nil {
 		return fmt.Errorf("policy engine story: %w", err)
 	}

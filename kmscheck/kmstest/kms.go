@@ -157,11 +157,18 @@ func (k *KMS) FailNext(n int) {
 }
 
 // Calls returns the operations served so far, oldest first, including those
-// that failed.
+// that failed. They are kept until [KMS.ResetCalls].
 func (k *KMS) Calls() []Call {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return append([]Call(nil), k.calls...)
+}
+
+// ResetCalls forgets the calls recorded so far.
+func (k *KMS) ResetCalls() {
+	k.mu.Lock()
+	k.calls = nil
+	k.mu.Unlock()
 }
 
 // CallCount returns how many times operation op (such as "DescribeKey") was
@@ -378,6 +385,13 @@ func (k *KMS) lookupLocked(ref string, keyOnly bool) (*key, error) {
 	kk, ok := k.keys[id]
 	if !ok {
 		return nil, notFound(k.KeyARN(id))
+	}
+	// Imported key material that has expired is deleted: the key waits
+	// for new material, as in KMS.
+	m := &kk.meta
+	if m.ExpirationModel == types.ExpirationModelTypeKeyMaterialExpires && m.ValidTo != nil && !m.ValidTo.After(k.opts.Now()) &&
+		(m.KeyState == types.KeyStateEnabled || m.KeyState == types.KeyStateDisabled) {
+		m.KeyState, m.Enabled = types.KeyStatePendingImport, false
 	}
 	return kk, nil
 }

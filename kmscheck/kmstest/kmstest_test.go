@@ -485,3 +485,38 @@ func TestAccessKeyMapping(t *testing.T) {
 		t.Errorf("Calls = %+v", calls)
 	}
 }
+
+func TestImportedMaterialExpires(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	k := kmstest.New(func(o *kmstest.Options) { o.Now = func() time.Time { return now } })
+	md := k.CreateTestKey(t, &kms.CreateKeyInput{Origin: types.OriginTypeExternal})
+	validTo := now.Add(time.Hour)
+	if err := k.UpdateKey(*md.KeyId, func(m *types.KeyMetadata) {
+		m.KeyState, m.ExpirationModel, m.ValidTo = types.KeyStateEnabled, types.ExpirationModelTypeKeyMaterialExpires, &validTo
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c := k.Client()
+	if _, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: md.KeyId, Plaintext: []byte("x")}); err != nil {
+		t.Fatalf("Encrypt before ValidTo: %v", err)
+	}
+	now = now.Add(2 * time.Hour)
+	out, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: md.KeyId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.KeyMetadata.KeyState != types.KeyStatePendingImport {
+		t.Errorf("after ValidTo the key is %s, want PendingImport", out.KeyMetadata.KeyState)
+	}
+	_, err = c.Encrypt(ctx, &kms.EncryptInput{KeyId: md.KeyId, Plaintext: []byte("x")})
+	var inv *types.KMSInvalidStateException
+	if !errors.As(err, &inv) {
+		t.Errorf("Encrypt after ValidTo = %v, want KMSInvalidStateException", err)
+	}
+	k.ResetCalls()
+	if n := len(k.Calls()); n != 0 {
+		t.Errorf("%d calls after ResetCalls", n)
+	}
+}

@@ -113,7 +113,12 @@ func writeError(w http.ResponseWriter, err error) {
 	case errors.As(err, &ae):
 		code, msg = ae.ErrorCode(), ae.ErrorMessage()
 		status = http.StatusBadRequest
-		if ae.ErrorFault() == smithy.FaultServer {
+		switch {
+		case code == "DryRunOperationException":
+			status = http.StatusPreconditionFailed // as KMS documents
+		case code == "DependencyTimeoutException":
+			status = http.StatusServiceUnavailable
+		case ae.ErrorFault() == smithy.FaultServer:
 			status = http.StatusInternalServerError
 		}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

@@ -1,0 +1,239 @@
+// Command preflight checks that a KMS key will work for an Amazon Bedrock
+// AgentCore feature before you create a policy engine or start a batch
+// evaluation with it.
+//
+// With -key it checks a real key through the default AWS configuration, so
+// AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL_KMS work as usual; the
+// account and principal default to the caller's own identity (STS
+// GetCallerIdentity). Without -key it runs a sandbox: an in-memory KMS with
+// sample keys, each checked and printed.
+//
+//	preflight -key arn:aws:kms:us-east-1:111122223333:key/... -feature policy-engine
+//	preflight -key alias/agentcore -feature batch-evaluation -json
+//	preflight                        # the sandbox
+//
+// Exit status: 0 when every finding passes (warnings allowed; in the
+// sandbox, when every sample behaved as documented), 1 when a finding
+// fails, 2 for bad input or when a check could not get an answer.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/agentcorekms/agentcorekms/keypolicy"
+	"github.com/agentcorekms/agentcorekms/kmscheck"
+)
+
+// Exit statuses.
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// flags are the parsed command line.
+type flags struct {
+	key, feature, region, account, principal string
+	engineARN, evaluationARN                 string
+	sourceContext, json                      bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (flags, error) {
+	var f flags
+	fs := flag.NewFlagSet("preflight", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.key, "key", "", "key id, key ARN, alias name or alias ARN to check; without it, run the sandbox")
+	fs.StringVar(&f.feature, "feature", keypolicy.FeaturePolicyEngine, "policy-engine or batch-evaluation")
+	fs.StringVar(&f.region, "region", "", "Region of the policy engine or batch evaluation (default: the AWS configuration's, or us-east-1 in the sandbox)")
+	fs.StringVar(&f.account, "account", "", "12-digit account of the engine or evaluation (default: the caller's, or 111122223333 in the sandbox)")
+	fs.StringVar(&f.principal, "principal", "", "IAM role or user ARN that creates engines or starts evaluations (default: the caller's role)")
+	fs.StringVar(&f.engineARN, "engine-arn", "", "narrow the check to one policy engine ARN")
+	fs.StringVar(&f.evaluationARN, "evaluation-arn", "", "narrow the check to one batch evaluation ARN")
+	fs.BoolVar(&f.sourceContext, "source-context", false, "expect the documented source-context variant of the policy-engine key policy")
+	fs.BoolVar(&f.json, "json", false, "print JSON instead of a table")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	switch f.feature {
+	case keypolicy.FeaturePolicyEngine:
+		if f.evaluationARN != "" {
+			return f, errors.New("-evaluation-arn is for -feature batch-evaluation")
+		}
+	case keypolicy.FeatureBatchEvaluation:
+		if f.engineARN != "" || f.sourceContext {
+			return f, errors.New("-engine-arn and -source-context are for -feature policy-engine")
+		}
+	default:
+		return f, fmt.Errorf("-feature must be %s or %s, not %q", keypolicy.FeaturePolicyEngine, keypolicy.FeatureBatchEvaluation, f.feature)
+	}
+	return f, nil
+}
+
+// target builds the kmscheck target of f.
+func (f flags) target() kmscheck.Target {
+	if f.feature == keypolicy.FeatureBatchEvaluation {
+		return kmscheck.BatchEvaluation(keypolicy.BatchEvaluationParams{
+			Account: f.account, Region: f.region, Principal: f.principal, BatchEvaluationARN: f.evaluationARN,
+		})
+	}
+	return kmscheck.PolicyEngine(keypolicy.PolicyEngineParams{
+		Account: f.account, Region: f.region, Principal: f.principal,
+		PolicyEngineARN: f.engineARN, SourceContext: f.sourceContext,
+	})
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	f, err := parseFlags(args, stderr)
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, "preflight:", err)
+		}
+		return exitUsage
+	}
+	ctx := context.Background()
+	if f.key == "" {
+		return sandbox(ctx, f, stdout, stderr)
+	}
+	return checkReal(ctx, f, stdout, stderr)
+}
+
+// checkReal checks f.key against AWS (or AWS_ENDPOINT_URL_KMS).
+func checkReal(ctx context.Context, f flags, stdout, stderr io.Writer) int {
+	var opts []func(*config.LoadOptions) error
+	if f.region != "" {
+		opts = append(opts, config.WithRegion(f.region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		fmt.Fprintln(stderr, "preflight: loading AWS configuration:", err)
+		return exitUsage
+	}
+	if f.region == "" {
+		f.region = cfg.Region
+	}
+	if f.region == "" {
+		fmt.Fprintln(stderr, "preflight: no Region: pass -region or set AWS_REGION")
+		return exitUsage
+	}
+	if f.account == "" || f.principal == "" {
+		id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			if f.account == "" {
+				fmt.Fprintln(stderr, "preflight: could not look up your account (pass -account and -principal):", err)
+				return exitUsage
+			}
+			fmt.Fprintln(stderr, "preflight: could not look up your identity; checking for the account root:", err)
+		} else {
+			if f.account == "" {
+				f.account = aws.ToString(id.Account)
+			}
+			if f.principal == "" {
+				f.principal = principalOf(aws.ToString(id.Arn))
+			}
+		}
+	}
+	// A key ARN names its Region; KMS must be asked there.
+	kmsRegion := f.region
+	if a, err := arn.Parse(f.key); err == nil && a.Region != "" {
+		kmsRegion = a.Region
+	}
+	client := kms.NewFromConfig(cfg, func(o *kms.Options) { o.Region = kmsRegion })
+	report, err := kmscheck.Check(ctx, client, f.key, f.target())
+	if err != nil {
+		fmt.Fprintln(stderr, "preflight:", err)
+		return exitUsage
+	}
+	if f.json {
+		if err := writeJSON(stdout, report); err != nil {
+			fmt.Fprintln(stderr, "preflight:", err)
+			return exitUsage
+		}
+	} else {
+		writeReport(stdout, "", f, report)
+	}
+	return exitCode(report)
+}
+
+// principalOf turns an STS assumed-role session ARN into its role ARN (the
+// role path is not in the session ARN, so it is lost); other ARNs are
+// returned as they are.
+func principalOf(callerARN string) string {
+	a, err := arn.Parse(callerARN)
+	if err != nil || a.Service != "sts" {
+		return callerARN
+	}
+	rest, ok := strings.CutPrefix(a.Resource, "assumed-role/")
+	if !ok {
+		return ""
+	}
+	role, _, _ := strings.Cut(rest, "/")
+	return "arn:" + a.Partition + ":iam::" + a.AccountID + ":role/" + role
+}
+
+func exitCode(r *kmscheck.Report) int {
+	switch {
+	case !r.OK():
+		return exitFailed
+	case !r.Complete():
+		return exitUsage
+	}
+	return exitOK
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writeReport prints a report as a table with remedies under each finding.
+func writeReport(w io.Writer, title string, f flags, r *kmscheck.Report) {
+	if title != "" {
+		fmt.Fprintf(w, "== %s\n", title)
+	}
+	key := r.KeyID
+	if r.KeyARN != "" && r.KeyARN != r.KeyID {
+		key += " (" + r.KeyARN + ")"
+	}
+	fmt.Fprintf(w, "Key %s for %s in %s, account %s", key, r.Feature, f.region, f.account)
+	if f.principal != "" {
+		fmt.Fprintf(w, ", caller %s", f.principal)
+	}
+	fmt.Fprintln(w)
+	for _, fd := range r.Findings {
+		fmt.Fprintf(w, "  %-7s  %-36s  %s\n", strings.ToUpper(fd.Status.String()), fd.ID, fd.Message)
+		if fd.Remedy != "" {
+			fmt.Fprintf(w, "  %-7s  %-36s  remedy: %s\n", "", "", fd.Remedy)
+		}
+	}
+	n := func(s kmscheck.Status) int { return len(r.WithStatus(s)) }
+	verdict := "PASS"
+	switch {
+	case !r.OK():
+		verdict = "FAIL"
+	case !r.Complete():
+		verdict = "INCOMPLETE"
+	}
+	fmt.Fprintf(w, "Result: %s (%d pass, %d warn, %d fail, %d unknown)\n\n", verdict, n(kmscheck.StatusPass), n(kmscheck.StatusWarn), n(kmscheck.StatusFail), n(kmscheck.StatusUnknown))
+}
