@@ -120,6 +120,8 @@ func (a Analysis) String() string {
 // [Evaluate] and, for each one that fails, says why and how to fix it.
 // Requirements come from [PolicyEngineRequirements] or
 // [BatchEvaluationRequirements], or are written by hand.
+//
+// Analyze does not modify doc or reqs and is safe for concurrent use.
 func Analyze(doc *Document, reqs []Requirement) Analysis {
 	a := Analysis{Results: make([]Result, len(reqs))}
 	for i, req := range reqs {

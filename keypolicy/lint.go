@@ -97,10 +97,12 @@ func (f Finding) String() string {
 // single-valued key or on kms:EncryptionContext:KEY, "kms:*" and "*"
 // actions, caller statements for a service integration without
 // kms:ViaService, duplicate Sids, unknown condition operators and effects,
-// principals AWS does not accept,
-// unknown fields and a policy without statements. Findings about the whole
-// policy come first, then the others in statement order. The policies [ForPolicyEngine] and
+// principals AWS does not accept, unknown fields and a policy without
+// statements. Findings about the whole policy come first, then the others
+// in statement order. The policies [ForPolicyEngine] and
 // [ForBatchEvaluation] write have none.
+//
+// Lint does not modify doc and is safe for concurrent use.
 func Lint(doc *Document) []Finding {
 	if doc == nil {
 		return nil

@@ -82,6 +82,15 @@ type Requirement struct {
 func (r Requirement) String() string { return r.Feature + "/" + r.ID }
 
 func newRequirement(feature, id string, who CallerKind, principal, action, sid, desc string, ctx map[string][]string) Requirement {
+	// The keys AWS puts in every request of such a caller.
+	if who == CallerService {
+		ctx["aws:PrincipalServiceName"] = []string{principal}
+	} else {
+		account := parseIdentity(principal).account
+		ctx["kms:CallerAccount"] = []string{account}
+		ctx["aws:PrincipalAccount"] = []string{account}
+		ctx["aws:PrincipalArn"] = []string{principal}
+	}
 	keys := make([]string, 0, len(ctx))
 	for k := range ctx {
 		keys = append(keys, k)
@@ -142,6 +151,9 @@ func evaluationGrantOperations() []string {
 // [SamplePolicyEngineID] in p's account and Region. The caller is
 // p.Principal, or a sample role [SampleCallerRole] of the account when that
 // is the account root.
+//
+// Every request also carries the keys AWS sets in every request of its
+// caller: kms:CallerAccount, aws:PrincipalAccount and aws:PrincipalArn.
 //
 // Choices where the documentation leaves room: the source-context keys are
 // only in the requests when p.SourceContext is set (the documentation
@@ -220,6 +232,10 @@ func PolicyEngineRequirements(p PolicyEngineParams) ([]Requirement, error) {
 // [SampleBatchEvaluationID] in p's account and Region. The caller is
 // p.Principal, or a sample role [SampleCallerRole] of the account when that
 // is the account root.
+//
+// Every request also carries the keys AWS sets in every request of its
+// caller: kms:CallerAccount, aws:PrincipalAccount and aws:PrincipalArn for
+// the caller, aws:PrincipalServiceName for the service principal.
 //
 // Choices where the documentation leaves room: the caller's requests carry
 // no kms:ViaService, because the documented statements do not rely on it

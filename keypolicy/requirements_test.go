@@ -45,20 +45,26 @@ func TestPolicyEngineRequirementsDocumented(t *testing.T) {
 		ec     = "kms:EncryptionContext:aws:bedrock-agentcore-policy:policy-engine-arn"
 		engine = "arn:aws:bedrock-agentcore:us-east-1:111122223333:policy-engine/MyPolicyEngine-abc123"
 	)
+	global := func(ctx map[string][]string) map[string][]string {
+		ctx["kms:CallerAccount"] = []string{"111122223333"}
+		ctx["aws:PrincipalAccount"] = []string{"111122223333"}
+		ctx["aws:PrincipalArn"] = []string{role}
+		return ctx
+	}
 	grant := func(ops ...string) Request {
-		return Request{Principal: role, Action: "kms:CreateGrant", Context: map[string][]string{
+		return Request{Principal: role, Action: "kms:CreateGrant", Context: global(map[string][]string{
 			"kms:ViaService": {via}, "kms:GrantConstraintType": {"EncryptionContextSubset"}, ec: {engine}, "kms:GrantOperations": ops,
-		}}
+		})}
 	}
 	crypto := func(action string) Request {
-		return Request{Principal: role, Action: action, Context: map[string][]string{"kms:ViaService": {via}, ec: {engine}}}
+		return Request{Principal: role, Action: action, Context: global(map[string][]string{"kms:ViaService": {via}, ec: {engine}})}
 	}
 	want := map[string]Request{
 		"create-grant-management": grant("Encrypt", "Decrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext"),
 		"create-grant-evaluation": grant("Decrypt", "ReEncryptFrom", "ReEncryptTo"),
 		"decrypt":                 crypto("kms:Decrypt"),
 		"generate-data-key":       crypto("kms:GenerateDataKey"),
-		"describe-key":            {Principal: role, Action: "kms:DescribeKey", Context: map[string][]string{"kms:ViaService": {via}}},
+		"describe-key":            {Principal: role, Action: "kms:DescribeKey", Context: global(map[string][]string{"kms:ViaService": {via}})},
 	}
 	got := map[string]Request{}
 	for _, r := range reqs {
@@ -112,8 +118,11 @@ func TestRequirementsVariants(t *testing.T) {
 		Context: map[string][]string{
 			"kms:ViaService": {"bedrock-agentcore.cn-north-1.amazonaws.com.cn"},
 			"kms:EncryptionContext:" + PolicyEngineContextKey: {engine},
-			"aws:SourceAccount": {"111122223333"},
-			"aws:SourceArn":     {engine},
+			"aws:SourceAccount":    {"111122223333"},
+			"aws:SourceArn":        {engine},
+			"kms:CallerAccount":    {"111122223333"},
+			"aws:PrincipalAccount": {"111122223333"},
+			"aws:PrincipalArn":     {"arn:aws-cn:iam::111122223333:role/" + SampleCallerRole},
 		},
 	}
 	if diff := cmp.Diff(want, dec.Request); diff != "" {
@@ -145,6 +154,7 @@ func TestRequirementsVariants(t *testing.T) {
 	wantSvc := Request{Service: ServicePrincipalName, Action: "kms:Decrypt", Context: map[string][]string{
 		"aws:SourceAccount": {"111122223333"}, "aws:SourceArn": {batch},
 		"kms:EncryptionContext:" + BatchEvaluationContextKey: {batch},
+		"aws:PrincipalServiceName":                           {ServicePrincipalName},
 	}}
 	if diff := cmp.Diff(wantSvc, breqs[4].Request); diff != "" {
 		t.Errorf("service decrypt (-want +got):\n%s", diff)
@@ -391,5 +401,33 @@ func TestMergedIntoDefaultPolicy(t *testing.T) {
 		if r.Decision.Verdict != Allow || !own {
 			t.Errorf("%s: want allow by %q", r, r.Requirement.Statement)
 		}
+	}
+}
+
+// TestCallerAccountPolicy: a policy in the style of AWS managed keys
+// ("*" narrowed by kms:CallerAccount and kms:ViaService) works for the
+// policy engine, because every request carries kms:CallerAccount, and not
+// for the batch evaluation caller, whose requests promise no
+// kms:ViaService.
+func TestCallerAccountPolicy(t *testing.T) {
+	t.Parallel()
+	doc, err := Parse([]byte(`{"Version":"2012-10-17","Statement":[{
+		"Sid":"Allow access through AgentCore for all principals in the account","Effect":"Allow","Principal":{"AWS":"*"},
+		"Action":["kms:CreateGrant","kms:Decrypt","kms:GenerateDataKey","kms:DescribeKey"],"Resource":"*",
+		"Condition":{"StringEquals":{"kms:CallerAccount":"111122223333","kms:ViaService":"bedrock-agentcore.us-east-1.amazonaws.com"}}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pe, _ := PolicyEngineRequirements(PolicyEngineParams{Account: "111122223333", Region: "us-east-1"})
+	if a := Analyze(doc, pe); !a.OK() || len(a.NeedsIAM()) != 0 {
+		t.Errorf("policy engine:\n%s", a)
+	}
+	be, _ := BatchEvaluationRequirements(BatchEvaluationParams{Account: "111122223333", Region: "us-east-1"})
+	a := Analyze(doc, be)
+	if len(a.Failed()) != len(be) {
+		t.Errorf("batch evaluation: %d of %d fail, want all:\n%s", len(a.Failed()), len(be), a)
+	}
+	if f := Lint(doc); len(f) != 0 {
+		t.Errorf("Lint: %v", f)
 	}
 }
