@@ -44,6 +44,7 @@ type InputError struct {
 	Reason string
 }
 
+// Error returns the field, the value and the reason.
 func (e *InputError) Error() string {
 	return fmt.Sprintf("policyengine: invalid %s %q: %s", e.Field, e.Value, e.Reason)
 }
@@ -71,6 +72,7 @@ type KeyError struct {
 	Err error
 }
 
+// Error returns the operation, the documented message and the SDK error.
 func (e *KeyError) Error() string {
 	return fmt.Sprintf("policyengine: %s: %v (%v)", e.Op, e.Kind, e.Err)
 }
@@ -88,6 +90,7 @@ type PreflightError struct {
 	Err    error
 }
 
+// Error returns the key and the failed findings.
 func (e *PreflightError) Error() string {
 	return fmt.Sprintf("policyengine: preflight of key %s failed: %v", e.KeyARN, e.Err)
 }
@@ -104,6 +107,7 @@ type CreateFailedError struct {
 	Engine *Engine
 }
 
+// Error returns the engine, its status and its status reasons.
 func (e *CreateFailedError) Error() string {
 	return fmt.Sprintf("policyengine: policy engine %s is %s: %s", e.Engine.ID, e.Engine.Status, strings.Join(e.Engine.StatusReasons, "; "))
 }
@@ -130,6 +134,7 @@ type GrantsInconsistentError struct {
 	Pair GrantPair
 }
 
+// Error returns which grant exists and which is missing.
 func (e *GrantsInconsistentError) Error() string {
 	have, missing := "policy management grant", "policy evaluation grant"
 	g := e.Pair.Management
@@ -156,6 +161,7 @@ type RevokeError struct {
 	Errs      []error
 }
 
+// Error returns which grants still hold access and which were revoked.
 func (e *RevokeError) Error() string {
 	var b strings.Builder
 	b.WriteString("policyengine: revoking the grants of policy engine " + e.EngineARN + " on key " + e.KeyARN + ":")

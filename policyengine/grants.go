@@ -25,6 +25,7 @@ const (
 	EvaluationGrant
 )
 
+// String returns "policy management grant" or "policy evaluation grant".
 func (k GrantKind) String() string {
 	switch k {
 	case ManagementGrant:
@@ -72,6 +73,7 @@ const (
 	GrantsOnlyEvaluation
 )
 
+// String returns "none", "both", or which one grant exists.
 func (s GrantState) String() string {
 	switch s {
 	case GrantsNone:
