@@ -31,6 +31,10 @@ const (
 	// FindingKeyUnusable: the key is in another state that cannot encrypt
 	// (such as PendingImport or Unavailable).
 	FindingKeyUnusable FindingCode = "KeyUnusable"
+	// FindingKeyMaterialExpires: the key's imported material expires; from
+	// then on every authorization decision of the engine is denied until
+	// the material is imported again.
+	FindingKeyMaterialExpires FindingCode = "KeyMaterialExpires"
 	// FindingKeyNotSymmetric: the key is not a SYMMETRIC_DEFAULT key.
 	FindingKeyNotSymmetric FindingCode = "KeyNotSymmetric"
 	// FindingKeyUsage: the key's usage is not ENCRYPT_DECRYPT.
@@ -57,7 +61,7 @@ type Finding struct {
 	Message string
 	// DeniedFrom, when not zero, is when all authorization decisions of the
 	// engine are (or will be) denied: the time of the audit for a key that
-	// cannot be used now.
+	// cannot be used now, a later time for key material that will expire.
 	DeniedFrom time.Time
 	// PermanentFrom, when not zero, is when the denial becomes permanent:
 	// the key's deletion date.
@@ -74,6 +78,8 @@ type KeyStatus struct {
 	Usage kmstypes.KeyUsageType
 	// DeletionDate is set for a key pending deletion.
 	DeletionDate *time.Time
+	// ValidTo is when imported key material expires, if it does.
+	ValidTo *time.Time
 	// Missing reports whether KMS says the key does not exist.
 	Missing bool
 	// Err is the DescribeKey error, if any.
@@ -262,6 +268,9 @@ func (c *Client) learnKey(ctx context.Context, keyARN string, ki *keyInfo) {
 	case out.KeyMetadata != nil:
 		md := out.KeyMetadata
 		ki.status.State, ki.status.Spec, ki.status.Usage, ki.status.DeletionDate = md.KeyState, md.KeySpec, md.KeyUsage, md.DeletionDate
+		if md.ExpirationModel == kmstypes.ExpirationModelTypeKeyMaterialExpires {
+			ki.status.ValidTo = md.ValidTo
+		}
 	}
 }
 
@@ -313,6 +322,11 @@ func (c *Client) auditEngine(ctx context.Context, s types.PolicyEngineSummary, a
 			Message: fmt.Sprintf("all authorization decisions of policy engine %s are denied from %s: key %s is %s, not Enabled", id, stamp, k, ks.State)})
 	}
 	if ks.Err == nil {
+		if ks.ValidTo != nil && ks.State == kmstypes.KeyStateEnabled {
+			until := ks.ValidTo.UTC()
+			add(Finding{Code: FindingKeyMaterialExpires, DeniedFrom: until,
+				Message: fmt.Sprintf("all authorization decisions of policy engine %s will be denied from %s, when the imported material of key %s expires; import it again before then", id, until.Format(time.RFC3339), k)})
+		}
 		if ks.Spec != "" && ks.Spec != kmstypes.KeySpecSymmetricDefault {
 			add(Finding{Code: FindingKeyNotSymmetric, Message: fmt.Sprintf("key %s of policy engine %s is %s; Policy in AgentCore supports only symmetric keys", k, id, ks.Spec)})
 		}

@@ -731,8 +731,9 @@ func TestAuditKeyShapes(t *testing.T) {
 		}
 		return *md.Arn
 	}
-	hmacKey, importKey, deniedKey := newKey(), newKey(), newKey()
-	names := map[string]string{hmacKey: "Hmac", importKey: "Import", deniedKey: "Denied"}
+	hmacKey, importKey, deniedKey, expiringKey := newKey(), newKey(), newKey(), newKey()
+	names := map[string]string{hmacKey: "Hmac", importKey: "Import", deniedKey: "Denied", expiringKey: "Expiring"}
+	validTo := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 	for key, name := range names {
 		if _, err := w.pe.Create(ctx, policyengine.CreateInput{Name: name, KeyARN: key}, wait); err != nil {
 			t.Fatal(err)
@@ -749,6 +750,8 @@ func TestAuditKeyShapes(t *testing.T) {
 		hmacKey:   meta(kmstypes.KeyMetadata{KeyState: kmstypes.KeyStateEnabled, KeySpec: kmstypes.KeySpecHmac256, KeyUsage: kmstypes.KeyUsageTypeGenerateVerifyMac}),
 		importKey: meta(kmstypes.KeyMetadata{KeyState: kmstypes.KeyStatePendingImport, KeySpec: kmstypes.KeySpecSymmetricDefault, KeyUsage: kmstypes.KeyUsageTypeEncryptDecrypt}),
 		deniedKey: func() (*kms.DescribeKeyOutput, error) { return nil, denied },
+		expiringKey: meta(kmstypes.KeyMetadata{KeyState: kmstypes.KeyStateEnabled, KeySpec: kmstypes.KeySpecSymmetricDefault, KeyUsage: kmstypes.KeyUsageTypeEncryptDecrypt,
+			ExpirationModel: kmstypes.ExpirationModelTypeKeyMaterialExpires, ValidTo: &validTo}),
 	}}
 	rep, err := policyengine.New(w.ctl, fake).Audit(ctx)
 	if err != nil {
@@ -765,9 +768,17 @@ func TestAuditKeyShapes(t *testing.T) {
 		"Import":   {policyengine.FindingKeyUnusable},
 		"Denied":   {policyengine.FindingKeyInaccessible},
 		"AWSOwned": {policyengine.FindingNotEncrypted},
+		"Expiring": {policyengine.FindingKeyMaterialExpires},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	for _, a := range rep.Engines {
+		if a.Engine.Name == "Expiring" {
+			if from, denied := a.DecisionsDenied(); !denied || !from.Equal(validTo) {
+				t.Errorf("expiring material: denied from %v, %v; want %v", from, denied, validTo)
+			}
+		}
 	}
 }
 
