@@ -11,9 +11,14 @@
 //	policyengine                                   # the sandbox
 //	policyengine -key arn:aws:kms:us-east-1:111122223333:key/... -name MyPolicyEngine
 //	policyengine -key ... -name MyPolicyEngine -principal arn:aws:iam::111122223333:role/ExampleRole
+//	policyengine -aws -audit                       # audit every engine of the account
 //
-// Exit status: 0 when the engine is ACTIVE with both grants, 1 when a step
-// fails, 2 for bad input.
+// With -audit it also audits every policy engine of the account (without
+// -key, and with -aws, it only audits) and prints each finding.
+//
+// Exit status: 0 when the engine is ACTIVE with both grants (and, with
+// -audit, no engine has its authorization decisions denied now or later),
+// 1 when a step fails or the audit finds such an engine, 2 for bad input.
 package main
 
 import (
@@ -50,7 +55,7 @@ func main() {
 // flags are the parsed command line.
 type flags struct {
 	key, name, description, region, principal string
-	noPreflight, noWait                       bool
+	noPreflight, noWait, audit, aws           bool
 	timeout                                   time.Duration
 }
 
@@ -66,6 +71,8 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.BoolVar(&f.noPreflight, "no-preflight", false, "skip the key preflight")
 	fs.BoolVar(&f.noWait, "no-wait", false, "do not wait for the engine to be ACTIVE")
 	fs.DurationVar(&f.timeout, "timeout", 10*time.Minute, "how long to wait for ACTIVE")
+	fs.BoolVar(&f.audit, "audit", false, "audit every policy engine of the account")
+	fs.BoolVar(&f.aws, "aws", false, "use AWS even without -key (with -audit: audit only)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -84,7 +91,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	ctx := context.Background()
-	if f.key == "" {
+	if f.key == "" && !f.aws {
 		return sandbox(ctx, f, stdout, stderr)
 	}
 	return live(ctx, f, stdout, stderr)
@@ -105,7 +112,7 @@ func live(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "policyengine: no Region: pass -region or set AWS_REGION")
 		return exitUsage
 	}
-	if f.principal == "" && !f.noPreflight {
+	if f.principal == "" && !f.noPreflight && f.key != "" {
 		id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
 			fmt.Fprintln(stderr, "policyengine: could not look up your identity (pass -principal or -no-preflight):", err)
@@ -114,7 +121,45 @@ func live(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 		f.principal = roleOf(aws.ToString(id.Arn))
 	}
 	client := policyengine.New(bedrockagentcorecontrol.NewFromConfig(cfg), kms.NewFromConfig(cfg))
-	return createAndShow(ctx, client, f, f.key, stdout, stderr)
+	if f.key == "" {
+		if !f.audit {
+			fmt.Fprintln(stderr, "policyengine: -aws needs -key (to create an engine) or -audit")
+			return exitUsage
+		}
+		return audit(ctx, client, stdout, stderr)
+	}
+	return createAndAudit(ctx, client, f, f.key, stdout, stderr)
+}
+
+// createAndAudit creates the engine and, with -audit, audits the account.
+func createAndAudit(ctx context.Context, client *policyengine.Client, f flags, keyARN string, stdout, stderr io.Writer) int {
+	code := createAndShow(ctx, client, f, keyARN, stdout, stderr)
+	if code != exitOK || !f.audit {
+		return code
+	}
+	return audit(ctx, client, stdout, stderr)
+}
+
+// audit prints the findings of an audit of every engine; it fails when an
+// engine's authorization decisions are or will be denied.
+func audit(ctx context.Context, client *policyengine.Client, stdout, stderr io.Writer) int {
+	rep, err := client.Audit(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "policyengine: audit:", err)
+		return exitFailed
+	}
+	found := rep.WithFindings()
+	fmt.Fprintf(stdout, "audit: %d policy engines, %d with findings\n", len(rep.Engines), len(found))
+	code := exitOK
+	for _, a := range found {
+		for _, fd := range a.Findings {
+			fmt.Fprintf(stdout, "  %s %s: %s\n", a.Engine.ID, fd.Code, fd.Message)
+		}
+		if _, denied := a.DecisionsDenied(); denied {
+			code = exitFailed
+		}
+	}
+	return code
 }
 
 // roleOf turns an STS assumed-role session ARN into its role ARN (without

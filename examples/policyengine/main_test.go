@@ -32,6 +32,16 @@ func TestSandbox(t *testing.T) {
 	}
 }
 
+func TestSandboxAudit(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-audit"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "audit: 1 policy engines, 0 with findings") {
+		t.Errorf("output:\n%s", stdout.String())
+	}
+}
+
 func TestUsage(t *testing.T) {
 	for _, args := range [][]string{{"-nope"}, {"extra"}, {"-name", "bad-name"}} {
 		var stdout, stderr bytes.Buffer
@@ -86,5 +96,16 @@ func TestLive(t *testing.T) {
 	code, _, errOut = live("-name", "Refused", "-no-preflight")
 	if code != exitFailed || !strings.Contains(errOut, "ValidationException") {
 		t.Errorf("disabled key without preflight: exit %d, stderr:\n%s", code, errOut)
+	}
+
+	// Audit only: the engine created above now denies every decision.
+	var stdout, stderr bytes.Buffer
+	code = run([]string{"-aws", "-audit"}, &stdout, &stderr)
+	if code != exitFailed || !strings.Contains(stdout.String(), "audit: 1 policy engines, 1 with findings") ||
+		!strings.Contains(stdout.String(), "LiveEngine-") || !strings.Contains(stdout.String(), "KeyDisabled: all authorization decisions") {
+		t.Errorf("audit: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	if code := run([]string{"-aws"}, &stdout, &stderr); code != exitUsage {
+		t.Errorf("-aws alone: exit %d, want %d", code, exitUsage)
 	}
 }

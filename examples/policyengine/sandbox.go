@@ -41,7 +41,7 @@ func sandbox(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 	client := policyengine.New(policyenginetest.NewSDKClient(ctlSrv.URL, sandboxAccessKey), kmsc,
 		func(o *policyengine.Options) { o.WaitMinDelay, o.WaitMaxDelay = 10e6, 100e6 }) // 10-100 ms
 	f.principal = sandboxRole
-	return createAndShow(ctx, client, f, keyARN, stdout, stderr)
+	return createAndAudit(ctx, client, f, keyARN, stdout, stderr)
 }
 
 // sandboxKey creates a key as the sandbox role and gives it the default key
