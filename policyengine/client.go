@@ -134,8 +134,15 @@ func (c *Client) options(optFns []func(*Options)) Options {
 
 // Engine is a policy engine as the control plane reports it.
 type Engine struct {
-	ID, Name, ARN string
-	Description   string
+	// ID is the engine's id: its name and a generated suffix.
+	ID string
+	// Name is the name given at creation.
+	Name string
+	// ARN is arn:PARTITION:bedrock-agentcore:REGION:ACCOUNT:policy-engine/ID,
+	// the value of the encryption context (see [EncryptionContext]).
+	ARN string
+	// Description is empty in audits, which read summaries only.
+	Description string
 	// KeyARN is the customer managed key, or "" for an AWS owned key.
 	KeyARN        string
 	Status        types.PolicyEngineStatus
@@ -176,9 +183,11 @@ type CreateOutput struct {
 // Create validates in, runs the kmscheck preflight of the key for policy
 // engines (unless [Options.SkipPreflight]) and calls CreatePolicyEngine.
 //
-// Bad input returns an [*InputError] before any call. A preflight that fails
-// returns its error (which unwraps to kmscheck.ErrAccessDenied or
-// kmscheck.ErrKeyNotUsable where that applies). The service's documented KMS
+// Bad input returns an [*InputError] before any call. A preflight with a
+// failed finding returns a [*PreflightError] (which unwraps to
+// kmscheck.ErrAccessDenied or kmscheck.ErrKeyNotUsable) without calling
+// AgentCore; findings the preflight could not check (the caller may not read
+// the key policy, say) do not stop Create, and the report is in the output. The service's documented KMS
 // errors come back as a [*KeyError]:
 //
 //	if errors.Is(err, kmscheck.ErrAccessDenied) { /* fix the key policy */ }
