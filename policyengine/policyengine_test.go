@@ -813,3 +813,27 @@ func TestErrorMessages(t *testing.T) {
 		}
 	}
 }
+
+func TestAuditCancelledMidway(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	for _, n := range []string{"A", "B", "C", "D"} {
+		w.create(t, n, wait)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rep, err := w.pe.Audit(ctx, func(o *policyengine.Options) {
+		o.Concurrency = 1
+		o.Progress = func(policyengine.AuditProgress) { cancel() }
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error = %v, want context.Canceled", err)
+	}
+	if len(rep.Engines) == 0 || len(rep.Engines) == 4 {
+		t.Errorf("%d engines audited, want some but not all", len(rep.Engines))
+	}
+	for _, a := range rep.Engines {
+		if a == nil || len(a.Findings) != 0 || a.GrantState != policyengine.GrantsBoth {
+			t.Errorf("partial report holds %+v", a)
+		}
+	}
+}
