@@ -67,5 +67,6 @@
 // an error for which errors.Is(err, context.Canceled) holds. Check is safe
 // for concurrent use if the client is.
 //
-// Package kmstest is an in-memory KMS to test against.
+// The sub-package kmstest is an in-memory KMS to test against, in Go or
+// over HTTP with the real SDK client.
 package kmscheck

@@ -160,8 +160,10 @@ func copyMeta(m types.KeyMetadata) *types.KeyMetadata {
 // CreateKey creates a key. KeySpec defaults to SYMMETRIC_DEFAULT and KeyUsage
 // to ENCRYPT_DECRYPT (GENERATE_VERIFY_MAC for HMAC keys); Origin EXTERNAL
 // leaves the key PendingImport; a key without Policy gets the default key
-// policy. Creating a key is authorized by IAM, which kmstest does not model:
-// every caller may create keys.
+// policy. CustomKeyStoreId is recorded as given (custom key stores are not
+// modelled; see [KMS.UpdateKey] to make such a key Unavailable). Creating a
+// key is authorized by IAM, which kmstest does not model: every caller may
+// create keys.
 func (c *Client) CreateKey(ctx context.Context, params *kms.CreateKeyInput, optFns ...func(*kms.Options)) (*kms.CreateKeyOutput, error) {
 	if params == nil {
 		params = &kms.CreateKeyInput{}

@@ -22,7 +22,9 @@ import (
 // Options configures a [KMS]. [New] fills in the defaults documented on each
 // field before applying the caller's option functions.
 type Options struct {
-	// Region is the Region of every key. Default "us-east-1".
+	// Region is the Region of every key. Default "us-east-1". It also sets
+	// the partition of ARNs; a name outside the known partitions is taken
+	// to be in "aws".
 	Region string
 	// Account is the 12-digit account that owns every key. Default
 	// "111122223333".
