@@ -53,5 +53,8 @@ func run() error {
 	if err := preflightStory(context.Background(), os.Stdout); err != nil {
 		return err
 	}
+	if err := policyEngineStory(context.Background(), os.Stdout); err != nil {
+		return fmt.Errorf("policy engine story: %w", err)
+	}
 	return nil
 }
