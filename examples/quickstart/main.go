@@ -53,6 +53,9 @@ func run() error {
 	if err := preflightStory(context.Background(), os.Stdout); err != nil {
 		return err
 	}
+	if err := policyEngineStory(context.Background(), os.Stdout); err != nil {
+		return fmt.Errorf("policy engine story: %w", err)
+	}
 	if err := batchEvaluationStory(context.Background(), os.Stdout); err != nil {
 		return fmt.Errorf("batch evaluation story: %w", err)
 	}

@@ -1,0 +1,231 @@
+// Command policyengine creates an Amazon Bedrock AgentCore policy engine
+// encrypted with a customer managed KMS key, waits until it is ACTIVE and
+// prints the two grants the service created on the key.
+//
+// Without -key it runs a sandbox: an in-memory KMS and control plane on
+// loopback, a new key with the documented key policy, and one engine. With
+// -key it uses real AWS through the default configuration, so AWS_PROFILE,
+// AWS_REGION, AWS_ENDPOINT_URL_KMS and
+// AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL work as usual.
+//
+//	policyengine                                   # the sandbox
+//	policyengine -key arn:aws:kms:us-east-1:111122223333:key/... -name MyPolicyEngine
+//	policyengine -key ... -name MyPolicyEngine -principal arn:aws:iam::111122223333:role/ExampleRole
+//	policyengine -aws -audit                       # audit every engine of the account
+//
+// With -audit it also audits every policy engine of the account (without
+// -key, and with -aws, it only audits) and prints each finding.
+//
+// Exit status: 0 when the engine is ACTIVE with both grants (and, with
+// -audit, no engine has its authorization decisions denied now or later),
+// 1 when a step fails or the audit finds such an engine, 2 for bad input.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/agentcorekms/agentcorekms/kmscheck"
+	"github.com/agentcorekms/agentcorekms/policyengine"
+)
+
+// Exit statuses.
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// flags are the parsed command line.
+type flags struct {
+	key, name, description, region, principal string
+	noPreflight, noWait, audit, aws           bool
+	timeout                                   time.Duration
+}
+
+func parseFlags(args []string, stderr io.Writer) (flags, error) {
+	var f flags
+	fs := flag.NewFlagSet("policyengine", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.key, "key", "", "ARN of the customer managed key; without it, run the sandbox")
+	fs.StringVar(&f.name, "name", "ExamplePolicyEngine", "name of the policy engine")
+	fs.StringVar(&f.description, "description", "Policy engine with customer-managed encryption", "description of the policy engine")
+	fs.StringVar(&f.region, "region", "", "AWS Region (default: the AWS configuration's)")
+	fs.StringVar(&f.principal, "principal", "", "IAM role or user ARN the preflight checks the key policy for (default: your identity, from STS)")
+	fs.BoolVar(&f.noPreflight, "no-preflight", false, "skip the key preflight")
+	fs.BoolVar(&f.noWait, "no-wait", false, "do not wait for the engine to be ACTIVE")
+	fs.DurationVar(&f.timeout, "timeout", 10*time.Minute, "how long to wait for ACTIVE")
+	fs.BoolVar(&f.audit, "audit", false, "audit every policy engine of the account")
+	fs.BoolVar(&f.aws, "aws", false, "use AWS even without -key (with -audit: audit only)")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return f, nil
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	f, err := parseFlags(args, stderr)
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, "policyengine:", err)
+		}
+		return exitUsage
+	}
+	ctx := context.Background()
+	if f.key == "" && !f.aws {
+		return sandbox(ctx, f, stdout, stderr)
+	}
+	return live(ctx, f, stdout, stderr)
+}
+
+// live creates the engine in AWS.
+func live(ctx context.Context, f flags, stdout, stderr io.Writer) int {
+	var opts []func(*config.LoadOptions) error
+	if f.region != "" {
+		opts = append(opts, config.WithRegion(f.region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		fmt.Fprintln(stderr, "policyengine: loading AWS configuration:", err)
+		return exitUsage
+	}
+	if cfg.Region == "" {
+		fmt.Fprintln(stderr, "policyengine: no Region: pass -region or set AWS_REGION")
+		return exitUsage
+	}
+	if f.principal == "" && !f.noPreflight && f.key != "" {
+		id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			fmt.Fprintln(stderr, "policyengine: could not look up your identity (pass -principal or -no-preflight):", err)
+			return exitFailed
+		}
+		f.principal = roleOf(aws.ToString(id.Arn))
+	}
+	client := policyengine.New(bedrockagentcorecontrol.NewFromConfig(cfg), kms.NewFromConfig(cfg))
+	if f.key == "" {
+		if !f.audit {
+			fmt.Fprintln(stderr, "policyengine: -aws needs -key (to create an engine) or -audit")
+			return exitUsage
+		}
+		return audit(ctx, client, stdout, stderr)
+	}
+	return createAndAudit(ctx, client, f, f.key, stdout, stderr)
+}
+
+// createAndAudit creates the engine and, with -audit, audits the account.
+func createAndAudit(ctx context.Context, client *policyengine.Client, f flags, keyARN string, stdout, stderr io.Writer) int {
+	code := createAndShow(ctx, client, f, keyARN, stdout, stderr)
+	if code != exitOK || !f.audit {
+		return code
+	}
+	return audit(ctx, client, stdout, stderr)
+}
+
+// audit prints the findings of an audit of every engine; it fails when an
+// engine's authorization decisions are or will be denied.
+func audit(ctx context.Context, client *policyengine.Client, stdout, stderr io.Writer) int {
+	rep, err := client.Audit(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "policyengine: audit:", err)
+		return exitFailed
+	}
+	found := rep.WithFindings()
+	fmt.Fprintf(stdout, "audit: %d policy engines, %d with findings\n", len(rep.Engines), len(found))
+	code := exitOK
+	for _, a := range found {
+		for _, fd := range a.Findings {
+			fmt.Fprintf(stdout, "  %s %s: %s\n", a.Engine.ID, fd.Code, fd.Message)
+		}
+		if _, denied := a.DecisionsDenied(); denied {
+			code = exitFailed
+		}
+	}
+	return code
+}
+
+// roleOf turns an STS assumed-role session ARN into its role ARN (without
+// the path, which the session ARN does not carry); other ARNs are kept.
+func roleOf(p string) string {
+	rest, ok := strings.CutPrefix(p, "arn:")
+	if !ok {
+		return p
+	}
+	parts := strings.SplitN(rest, ":", 5)
+	if len(parts) != 5 || parts[1] != "sts" || !strings.HasPrefix(parts[4], "assumed-role/") {
+		return p
+	}
+	role, _, _ := strings.Cut(strings.TrimPrefix(parts[4], "assumed-role/"), "/")
+	return "arn:" + parts[0] + ":iam::" + parts[3] + ":role/" + role
+}
+
+// createAndShow creates the engine, waits for it and prints its grants.
+func createAndShow(ctx context.Context, client *policyengine.Client, f flags, keyARN string, stdout, stderr io.Writer) int {
+	out, err := client.Create(ctx, policyengine.CreateInput{Name: f.name, Description: f.description, KeyARN: keyARN},
+		func(o *policyengine.Options) {
+			o.Principal, o.SkipPreflight = f.principal, f.noPreflight
+			o.Wait, o.WaitTimeout = !f.noWait, f.timeout
+		})
+	if out != nil && out.Preflight != nil {
+		passed := 0
+		for _, fd := range out.Preflight.Findings {
+			if fd.Status == kmscheck.StatusPass {
+				passed++
+				continue
+			}
+			fmt.Fprintln(stdout, "preflight:", fd)
+		}
+		fmt.Fprintf(stdout, "preflight: %d of %d checks passed\n", passed, len(out.Preflight.Findings))
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "policyengine:", err)
+		if errors.Is(err, policyengine.ErrInvalidInput) {
+			return exitUsage
+		}
+		return exitFailed
+	}
+	e := out.Engine
+	fmt.Fprintf(stdout, "engine %s is %s\n  arn: %s\n  key: %s\n  client token: %s\n", e.ID, e.Status, e.ARN, e.KeyARN, out.ClientToken)
+	pair, err := client.Grants(ctx, keyARN, e.ARN)
+	printGrants(stdout, pair)
+	if err != nil {
+		fmt.Fprintln(stderr, "policyengine:", err)
+		return exitFailed
+	}
+	if pair.State() != policyengine.GrantsBoth {
+		fmt.Fprintf(stderr, "policyengine: key %s has %s of the engine's grants\n", keyARN, pair.State())
+		return exitFailed
+	}
+	return exitOK
+}
+
+func printGrants(w io.Writer, pair policyengine.GrantPair) {
+	for _, g := range []*policyengine.Grant{pair.Management, pair.Evaluation} {
+		if g == nil {
+			continue
+		}
+		ops := make([]string, len(g.Operations))
+		for i, op := range g.Operations {
+			ops[i] = string(op)
+		}
+		fmt.Fprintf(w, "  %s %s (%s) for %s\n", g.Kind, g.ID, strings.Join(ops, ", "), g.GranteePrincipal)
+	}
+}

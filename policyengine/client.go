@@ -1,0 +1,392 @@
+package policyengine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+
+	"github.com/agentcorekms/agentcorekms/keypolicy"
+	"github.com/agentcorekms/agentcorekms/kmscheck"
+)
+
+// ContextKey is the encryption-context key Policy in AgentCore sets to the
+// policy engine's ARN in every KMS call, and that constrains both grants.
+const ContextKey = keypolicy.PolicyEngineContextKey
+
+// Defaults of [Options].
+const (
+	// DefaultConcurrency is how many engines [Client.Audit] inspects at once.
+	DefaultConcurrency = 8
+	// DefaultWaitTimeout bounds [Client.WaitActive].
+	DefaultWaitTimeout = 10 * time.Minute
+	// DefaultWaitMinDelay and DefaultWaitMaxDelay are the waiter's delays
+	// between polls, as the SDK's PolicyEngineActiveWaiter sets them.
+	DefaultWaitMinDelay = 5 * time.Second
+	DefaultWaitMaxDelay = 120 * time.Second
+)
+
+// KMS is the part of KMS a [Client] uses: what the [kmscheck] preflight
+// needs, plus ListGrants and RevokeGrant for the grants. *kms.Client
+// satisfies it.
+type KMS interface {
+	kmscheck.KMS
+	ListGrantsAPIClient
+	RevokeGrantAPIClient
+}
+
+var _ KMS = (*kms.Client)(nil)
+
+// Options configures a [Client]. Per-call functional options change a copy.
+type Options struct {
+	// Region is the Region of the control plane, which decides the partition
+	// keys must be in. If empty, the Region of the API client is used when it
+	// is a *bedrockagentcorecontrol.Client; if that is empty too, any
+	// partition is accepted.
+	Region string
+	// SkipPreflight turns off the kmscheck preflight Create runs before
+	// CreatePolicyEngine. The zero value runs it.
+	SkipPreflight bool
+	// Principal is the ARN of the IAM role or user that calls AgentCore, for
+	// which the preflight checks the key policy. If empty, the account root
+	// is assumed, which only key policies that delegate to IAM satisfy.
+	Principal string
+	// Preflight are options for [kmscheck.Check].
+	Preflight []func(*kmscheck.Options)
+	// Wait makes Create wait until the engine is ACTIVE. The zero value
+	// returns as soon as the engine is CREATING.
+	Wait bool
+	// WaitTimeout bounds WaitActive. If zero, DefaultWaitTimeout.
+	WaitTimeout time.Duration
+	// WaitMinDelay and WaitMaxDelay are the delays between polls. If zero,
+	// DefaultWaitMinDelay and DefaultWaitMaxDelay.
+	WaitMinDelay, WaitMaxDelay time.Duration
+	// Concurrency is how many engines Audit inspects at once. If zero,
+	// DefaultConcurrency.
+	Concurrency int
+	// Progress, if set, is called by Audit after each engine is inspected,
+	// from one goroutine at a time.
+	Progress func(AuditProgress)
+	// Now returns the current time, for audit findings. If nil, time.Now.
+	Now func() time.Time
+}
+
+// Client creates, inspects and audits policy engines encrypted with customer
+// managed KMS keys. It is safe for concurrent use.
+type Client struct {
+	api  API
+	kms  KMS
+	opts Options
+}
+
+// New returns a Client using api for the AgentCore control plane and kms for
+// the keys.
+func New(api API, kms KMS, optFns ...func(*Options)) *Client {
+	var o Options
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	if o.Region == "" {
+		if c, ok := api.(interface {
+			Options() bedrockagentcorecontrol.Options
+		}); ok {
+			o.Region = c.Options().Region
+		}
+	}
+	return &Client{api: api, kms: kms, opts: o}
+}
+
+func (c *Client) options(optFns []func(*Options)) Options {
+	o := c.opts
+	o.Preflight = slices.Clone(o.Preflight)
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	if o.WaitTimeout <= 0 {
+		o.WaitTimeout = DefaultWaitTimeout
+	}
+	if o.WaitMinDelay <= 0 {
+		o.WaitMinDelay = DefaultWaitMinDelay
+	}
+	if o.WaitMaxDelay <= 0 {
+		o.WaitMaxDelay = DefaultWaitMaxDelay
+	}
+	if o.WaitMaxDelay < o.WaitMinDelay {
+		o.WaitMaxDelay = o.WaitMinDelay
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Engine is a policy engine as the control plane reports it.
+type Engine struct {
+	// ID is the engine's id: its name and a generated suffix.
+	ID string
+	// Name is the name given at creation.
+	Name string
+	// ARN is arn:PARTITION:bedrock-agentcore:REGION:ACCOUNT:policy-engine/ID,
+	// the value of the encryption context (see [EncryptionContext]).
+	ARN string
+	// Description is empty in audits, which read summaries only.
+	Description string
+	// KeyARN is the customer managed key, or "" for an AWS owned key.
+	KeyARN        string
+	Status        types.PolicyEngineStatus
+	StatusReasons []string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// CreateInput describes a policy engine to create.
+type CreateInput struct {
+	// Name: 1-48 characters, a letter then letters, digits or underscores.
+	// Required.
+	Name string
+	// Description: at most 4,096 characters. Optional.
+	Description string
+	// KeyARN is the ARN of the customer managed key (not an alias), in the
+	// client's partition. Required.
+	KeyARN string
+	// Tags: at most 50, keys of 1-128 characters not starting with "aws:",
+	// values of at most 256 characters.
+	Tags map[string]string
+	// ClientToken makes retries idempotent: 33-256 letters, digits and
+	// hyphens. If empty, Create generates one and returns it.
+	ClientToken string
+}
+
+// CreateOutput is the result of [Client.Create].
+type CreateOutput struct {
+	// Engine is the new policy engine: CREATING, or ACTIVE with
+	// [Options.Wait].
+	Engine *Engine
+	// ClientToken is the token sent; pass it again to retry idempotently.
+	ClientToken string
+	// Preflight is the kmscheck report, unless the preflight was skipped.
+	Preflight *kmscheck.Report
+}
+
+// Create validates in, runs the kmscheck preflight of the key for policy
+// engines (unless [Options.SkipPreflight]) and calls CreatePolicyEngine.
+//
+// Bad input returns an [*InputError] before any call. A preflight with a
+// failed finding returns a [*PreflightError] (which unwraps to
+// kmscheck.ErrAccessDenied or kmscheck.ErrKeyNotUsable) without calling
+// AgentCore; findings the preflight could not check (the caller may not read
+// the key policy, say) do not stop Create, and the report is in the output. The service's documented KMS
+// errors come back as a [*KeyError]:
+//
+//	if errors.Is(err, kmscheck.ErrAccessDenied) { /* fix the key policy */ }
+//	var ae smithy.APIError; errors.As(err, &ae) // the SDK error
+func (c *Client) Create(ctx context.Context, in CreateInput, optFns ...func(*Options)) (*CreateOutput, error) {
+	o := c.options(optFns)
+	if err := validateCreate(in, o.Region); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := &CreateOutput{ClientToken: in.ClientToken}
+	if out.ClientToken == "" {
+		out.ClientToken = newClientToken()
+	}
+	if !o.SkipPreflight {
+		a, _ := arn.Parse(in.KeyARN) // validated above
+		region := o.Region
+		if region == "" {
+			region = a.Region
+		}
+		rep, err := kmscheck.Check(ctx, c.kms, in.KeyARN, kmscheck.PolicyEngine(keypolicy.PolicyEngineParams{
+			Account: a.AccountID, Region: region, Partition: a.Partition, Principal: o.Principal,
+		}), o.Preflight...)
+		out.Preflight = rep
+		if err != nil {
+			return out, fmt.Errorf("policyengine: preflight of key %s: %w", in.KeyARN, err)
+		}
+		if err := rep.Err(); err != nil {
+			return out, &PreflightError{KeyARN: in.KeyARN, Report: rep, Err: err}
+		}
+	}
+	params := &bedrockagentcorecontrol.CreatePolicyEngineInput{
+		Name:             aws.String(in.Name),
+		ClientToken:      aws.String(out.ClientToken),
+		EncryptionKeyArn: aws.String(in.KeyARN),
+	}
+	if in.Description != "" {
+		params.Description = aws.String(in.Description)
+	}
+	if len(in.Tags) > 0 {
+		params.Tags = in.Tags
+	}
+	res, err := c.api.CreatePolicyEngine(ctx, params)
+	if err != nil {
+		return out, classify("CreatePolicyEngine", in.Name, in.KeyARN, err)
+	}
+	out.Engine = &Engine{
+		ID: aws.ToString(res.PolicyEngineId), Name: aws.ToString(res.Name), ARN: aws.ToString(res.PolicyEngineArn),
+		Description: aws.ToString(res.Description), KeyARN: aws.ToString(res.EncryptionKeyArn),
+		Status: res.Status, StatusReasons: res.StatusReasons,
+		CreatedAt: timeOrZero(res.CreatedAt), UpdatedAt: timeOrZero(res.UpdatedAt),
+	}
+	if o.Wait {
+		e, err := c.wait(ctx, out.Engine.ID, o)
+		if e != nil {
+			out.Engine = e
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// WaitActive polls GetPolicyEngine with the SDK's PolicyEngineActiveWaiter
+// until the engine is ACTIVE and returns it. A failed state returns a
+// [*CreateFailedError] carrying the status reasons; running out of
+// [Options.WaitTimeout] returns an error wrapping [ErrWaitTimeout]; a read
+// that fails (the key became unusable, say) returns its mapped error.
+func (c *Client) WaitActive(ctx context.Context, id string, optFns ...func(*Options)) (*Engine, error) {
+	if id == "" {
+		return nil, &InputError{Field: "ID", Value: id, Reason: "is required"}
+	}
+	return c.wait(ctx, id, c.options(optFns))
+}
+
+func (c *Client) wait(ctx context.Context, id string, o Options) (*Engine, error) {
+	var last *Engine
+	w := bedrockagentcorecontrol.NewPolicyEngineActiveWaiter(c.api, func(wo *bedrockagentcorecontrol.PolicyEngineActiveWaiterOptions) {
+		wo.MinDelay, wo.MaxDelay = o.WaitMinDelay, o.WaitMaxDelay
+		wo.Retryable = func(ctx context.Context, in *bedrockagentcorecontrol.GetPolicyEngineInput, out *bedrockagentcorecontrol.GetPolicyEngineOutput, err error) (bool, error) {
+			if err != nil {
+				return false, err
+			}
+			last = engineFromGet(out)
+			switch out.Status {
+			case types.PolicyEngineStatusActive:
+				return false, nil
+			case types.PolicyEngineStatusCreateFailed, types.PolicyEngineStatusUpdateFailed, types.PolicyEngineStatusDeleteFailed:
+				return false, &CreateFailedError{Engine: last}
+			}
+			return true, nil
+		}
+	})
+	out, err := w.WaitForOutput(ctx, &bedrockagentcorecontrol.GetPolicyEngineInput{PolicyEngineId: aws.String(id)}, o.WaitTimeout)
+	if err != nil {
+		var cf *CreateFailedError
+		switch {
+		case errors.As(err, &cf):
+			return cf.Engine, err
+		case ctx.Err() != nil:
+			return last, fmt.Errorf("policyengine: waiting for %s to be ACTIVE: %w", id, ctx.Err())
+		}
+		var ae interface{ ErrorCode() string }
+		if errors.As(err, &ae) {
+			return last, classify("GetPolicyEngine", id, keyOf(last), err)
+		}
+		return last, fmt.Errorf("policyengine: waiting for %s after %v: %w", id, o.WaitTimeout, errors.Join(ErrWaitTimeout, err))
+	}
+	return engineFromGet(out), nil
+}
+
+func keyOf(e *Engine) string {
+	if e == nil {
+		return ""
+	}
+	return e.KeyARN
+}
+
+func engineFromGet(res *bedrockagentcorecontrol.GetPolicyEngineOutput) *Engine {
+	return &Engine{
+		ID: aws.ToString(res.PolicyEngineId), Name: aws.ToString(res.Name), ARN: aws.ToString(res.PolicyEngineArn),
+		Description: aws.ToString(res.Description), KeyARN: aws.ToString(res.EncryptionKeyArn),
+		Status: res.Status, StatusReasons: res.StatusReasons,
+		CreatedAt: timeOrZero(res.CreatedAt), UpdatedAt: timeOrZero(res.UpdatedAt),
+	}
+}
+
+// Get returns the policy engine id. Reading an encrypted engine needs its
+// key: when the key is unusable or the key policy denies the caller, Get
+// returns a [*KeyError].
+func (c *Client) Get(ctx context.Context, id string) (*Engine, error) {
+	if id == "" {
+		return nil, &InputError{Field: "ID", Value: id, Reason: "is required"}
+	}
+	res, err := c.api.GetPolicyEngine(ctx, &bedrockagentcorecontrol.GetPolicyEngineInput{PolicyEngineId: aws.String(id)})
+	if err != nil {
+		return nil, classify("GetPolicyEngine", id, "", err)
+	}
+	return engineFromGet(res), nil
+}
+
+// DeleteOutput is the result of [Client.Delete].
+type DeleteOutput struct {
+	// Engine is the engine as DeletePolicyEngine returned it (DELETING).
+	Engine *Engine
+	// GrantsRetired reports whether, after the deletion, neither grant of
+	// the engine is left on its key (always true for an engine without a
+	// customer managed key).
+	GrantsRetired bool
+	// Remaining are the grants still on the key.
+	Remaining GrantPair
+	// GrantsErr is why the grants could not be listed, if they could not;
+	// GrantsRetired is then false.
+	GrantsErr error
+}
+
+// Delete deletes the policy engine id, then lists the grants of its key and
+// reports whether the service retired both.
+func (c *Client) Delete(ctx context.Context, id string) (*DeleteOutput, error) {
+	if id == "" {
+		return nil, &InputError{Field: "ID", Value: id, Reason: "is required"}
+	}
+	res, err := c.api.DeletePolicyEngine(ctx, &bedrockagentcorecontrol.DeletePolicyEngineInput{PolicyEngineId: aws.String(id)})
+	if err != nil {
+		return nil, classify("DeletePolicyEngine", id, "", err)
+	}
+	e := &Engine{
+		ID: aws.ToString(res.PolicyEngineId), Name: aws.ToString(res.Name), ARN: aws.ToString(res.PolicyEngineArn),
+		Description: aws.ToString(res.Description), KeyARN: aws.ToString(res.EncryptionKeyArn),
+		Status: res.Status, StatusReasons: res.StatusReasons,
+		CreatedAt: timeOrZero(res.CreatedAt), UpdatedAt: timeOrZero(res.UpdatedAt),
+	}
+	out := &DeleteOutput{Engine: e, GrantsRetired: true}
+	if e.KeyARN == "" {
+		return out, nil
+	}
+	pair, gerr := c.Grants(ctx, e.KeyARN, e.ARN)
+	out.Remaining = pair
+	if gerr != nil && !errors.Is(gerr, ErrGrantsInconsistent) {
+		out.GrantsRetired, out.GrantsErr = false, gerr
+		return out, nil
+	}
+	out.GrantsRetired = pair.State() == GrantsNone
+	return out, nil
+}
+
+// EncryptionContext returns the encryption context Policy in AgentCore uses
+// in every KMS call for the engine: {ContextKey: engineARN}.
+func EncryptionContext(engineARN string) map[string]string {
+	return map[string]string{ContextKey: engineARN}
+}
+
+// newClientToken returns a random 36-character token.
+func newClientToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
