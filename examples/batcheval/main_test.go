@@ -2,8 +2,16 @@ package main
 
 import (
 	"bytes"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+
+	"github.com/agentcorekms/agentcorekms/batcheval/batchevaltest"
+	"github.com/agentcorekms/agentcorekms/keypolicy"
+	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
 
 func TestRun(t *testing.T) {
@@ -53,5 +61,59 @@ func TestRun(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRunAWSPath runs the -aws code path (config.LoadDefaultConfig, the
+// SDK's own clients) against the emulators, pointed at them with the
+// standard AWS_ENDPOINT_URL_* variables, so the real-AWS flow is exercised
+// end to end without an account.
+func TestRunAWSPath(t *testing.T) {
+	const (
+		accessKey = "AKIDAWSPATH"
+		principal = "arn:aws:iam::111122223333:role/MyBatchEvaluationRole"
+	)
+	k := kmstest.New()
+	k.MapAccessKey(accessKey, principal)
+	doc, err := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{Account: "111122223333", Region: "us-east-1", Principal: principal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy, _ := doc.JSON()
+	md := k.CreateTestKey(t, &kms.CreateKeyInput{Policy: aws.String(string(policy))})
+	kmsSrv := k.NewServer()
+	defer kmsSrv.Close()
+	emSrv := batchevaltest.New(k, func(o *batchevaltest.Options) { o.PendingFor, o.RunFor = -1, -1 }).NewServer()
+	defer emSrv.Close()
+	s3Srv := batchevaltest.NewS3(k).NewServer()
+	defer s3Srv.Close()
+
+	dir := t.TempDir()
+	for k, v := range map[string]string{
+		"AWS_CONFIG_FILE":                    filepath.Join(dir, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE":        filepath.Join(dir, "credentials"),
+		"AWS_ACCESS_KEY_ID":                  accessKey,
+		"AWS_SECRET_ACCESS_KEY":              "secret",
+		"AWS_SESSION_TOKEN":                  "",
+		"AWS_REGION":                         "us-east-1",
+		"AWS_EC2_METADATA_DISABLED":          "true",
+		"AWS_ENDPOINT_URL_KMS":               kmsSrv.URL,
+		"AWS_ENDPOINT_URL_BEDROCK_AGENTCORE": emSrv.URL,
+		"AWS_ENDPOINT_URL_S3":                s3Srv.URL,
+	} {
+		t.Setenv(k, v)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"-aws", "-key", aws.ToString(md.Arn), "-bucket", "archive", "-principal", principal, "-name", "aws_path"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
+	}
+	for _, want := range []string{"started aws_path-", "COMPLETED: 5 sessions", "archived s3://archive/batch-evaluations/aws_path-", "verified: 2 objects are aws:kms with key " + aws.ToString(md.Arn)} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, &stdout)
+		}
+	}
+	if strings.Contains(stdout.String(), "sandbox") {
+		t.Errorf("the -aws path printed sandbox output:\n%s", &stdout)
 	}
 }
