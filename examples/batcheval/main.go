@@ -9,6 +9,9 @@
 // AWS_REGION, ...), and then -key and -bucket are required; the bucket must
 // be in the key's Region, as SSE-KMS requires, and the caller needs
 // s3:PutObject and s3:GetObject on it besides the documented key policy.
+// AWS_ENDPOINT_URL_BEDROCK_AGENTCORE, AWS_ENDPOINT_URL_KMS and
+// AWS_ENDPOINT_URL_S3 redirect the three clients as usual (the tests point
+// them at the emulators).
 //
 //	go run ./examples/batcheval
 //	go run ./examples/batcheval -aws -region us-east-1 \
