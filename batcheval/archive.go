@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -118,7 +119,7 @@ func (c *Client) Archive(ctx context.Context, s3c PutObjectAPIClient, bucket, pr
 		if err != nil {
 			return res, err
 		}
-		objKey := path.Join(prefix, id, obj.name)
+		objKey := strings.TrimLeft(path.Join(prefix, id, obj.name), "/")
 		_, err = s3c.PutObject(ctx, &s3.PutObjectInput{
 			Bucket:                  aws.String(bucket),
 			Key:                     aws.String(objKey),

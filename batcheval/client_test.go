@@ -600,9 +600,12 @@ func TestArchiveRefusalsAndVerifyFailures(t *testing.T) {
 		}
 	}
 
-	a, err := e.c.Archive(ctx, e.s3c, "b", "p", out)
+	a, err := e.c.Archive(ctx, e.s3c, "b", "/p/", out)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if want := "p/" + aws.ToString(out.BatchEvaluationId) + "/metadata.json"; a.Keys[0] != want {
+		t.Errorf("key = %q, want %q (no leading or doubled slash)", a.Keys[0], want)
 	}
 	// Replace one object with a plain one, and name another key: both fail.
 	if _, err := e.s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("b"), Key: aws.String(a.Keys[0]), Body: strings.NewReader("{}")}); err != nil {
