@@ -709,3 +709,16 @@ func TestFindingJSON(t *testing.T) {
 		t.Errorf("JSON of a pass (-want +got):\n%s", diff)
 	}
 }
+
+// TestNilReport: a nil report must not read as a passed check.
+func TestNilReport(t *testing.T) {
+	t.Parallel()
+	var r *kmscheck.Report
+	if r.OK() || r.Complete() {
+		t.Errorf("nil Report: OK() = %v, Complete() = %v; want false, false", r.OK(), r.Complete())
+	}
+	var ie *kmscheck.InputError
+	if err := r.Err(); !errors.As(err, &ie) || !errors.Is(err, kmscheck.ErrInvalidInput) {
+		t.Errorf("nil Report: Err() = %v; want an *InputError wrapping ErrInvalidInput", err)
+	}
+}

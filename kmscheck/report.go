@@ -140,8 +140,12 @@ type Report struct {
 }
 
 // OK reports whether no finding failed; then [Report.Err] is nil. Warnings
-// and unknown findings do not make a report fail: see [Report.Complete].
+// and unknown findings do not make a report fail: see [Report.Complete]. A
+// nil Report is not OK: nothing was checked.
 func (r *Report) OK() bool {
+	if r == nil {
+		return false // nothing was checked
+	}
 	for _, f := range r.Findings {
 		if f.Status == StatusFail {
 			return false
@@ -153,6 +157,9 @@ func (r *Report) OK() bool {
 // Complete reports whether every finding has an answer (none is
 // [StatusUnknown]).
 func (r *Report) Complete() bool {
+	if r == nil {
+		return false
+	}
 	for _, f := range r.Findings {
 		if f.Status == StatusUnknown {
 			return false
@@ -162,8 +169,12 @@ func (r *Report) Complete() bool {
 }
 
 // Err returns the errors of the failed findings joined with errors.Join (each
-// a *FindingError), or nil if none failed.
+// a *FindingError), or nil if none failed. A nil Report returns an
+// [*InputError].
 func (r *Report) Err() error {
+	if r == nil {
+		return &InputError{Field: "report", Reason: "is nil: no check ran"}
+	}
 	var errs []error
 	for _, f := range r.Findings {
 		if f.Status == StatusFail && f.Err != nil {

@@ -156,6 +156,9 @@ type keyInfo struct {
 // If listing fails or ctx is cancelled, Audit returns the engines audited so
 // far with the error.
 func (c *Client) Audit(ctx context.Context, optFns ...func(*Options)) (*AuditReport, error) {
+	if err := c.needs(true, true); err != nil {
+		return nil, err
+	}
 	o := c.options(optFns)
 	rep := &AuditReport{At: o.Now().UTC()}
 

@@ -105,6 +105,20 @@ func New(api API, kms KMS, optFns ...func(*Options)) *Client {
 	return &Client{api: api, kms: kms, opts: o}
 }
 
+// needs returns an [*InputError] when c, or a dependency the operation
+// needs, is nil: a Client built without New, or New given a nil client.
+func (c *Client) needs(api, kms bool) error {
+	switch {
+	case c == nil:
+		return &InputError{Field: "Client", Reason: "is nil; build it with New"}
+	case api && c.api == nil:
+		return &InputError{Field: "api", Reason: "is nil; give New a control-plane client such as *bedrockagentcorecontrol.Client"}
+	case kms && c.kms == nil:
+		return &InputError{Field: "kms", Reason: "is nil; give New a KMS client such as *kms.Client"}
+	}
+	return nil
+}
+
 func (c *Client) options(optFns []func(*Options)) Options {
 	o := c.opts
 	o.Preflight = slices.Clone(o.Preflight)
@@ -193,7 +207,13 @@ type CreateOutput struct {
 //	if errors.Is(err, kmscheck.ErrAccessDenied) { /* fix the key policy */ }
 //	var ae smithy.APIError; errors.As(err, &ae) // the SDK error
 func (c *Client) Create(ctx context.Context, in CreateInput, optFns ...func(*Options)) (*CreateOutput, error) {
+	if err := c.needs(true, false); err != nil {
+		return nil, err
+	}
 	o := c.options(optFns)
+	if err := c.needs(true, !o.SkipPreflight); err != nil {
+		return nil, err
+	}
 	if err := validateCreate(in, o.Region); err != nil {
 		return nil, err
 	}
@@ -260,6 +280,9 @@ func (c *Client) Create(ctx context.Context, in CreateInput, optFns ...func(*Opt
 // [Options.WaitTimeout] returns an error wrapping [ErrWaitTimeout]; a read
 // that fails (the key became unusable, say) returns its mapped error.
 func (c *Client) WaitActive(ctx context.Context, id string, optFns ...func(*Options)) (*Engine, error) {
+	if err := c.needs(true, false); err != nil {
+		return nil, err
+	}
 	if id == "" {
 		return nil, &InputError{Field: "ID", Value: id, Reason: "is required"}
 	}
@@ -322,6 +345,9 @@ func engineFromGet(res *bedrockagentcorecontrol.GetPolicyEngineOutput) *Engine {
 // key: when the key is unusable or the key policy denies the caller, Get
 // returns a [*KeyError].
 func (c *Client) Get(ctx context.Context, id string) (*Engine, error) {
+	if err := c.needs(true, false); err != nil {
+		return nil, err
+	}
 	if id == "" {
 		return nil, &InputError{Field: "ID", Value: id, Reason: "is required"}
 	}
@@ -350,6 +376,9 @@ type DeleteOutput struct {
 // Delete deletes the policy engine id, then lists the grants of its key and
 // reports whether the service retired both.
 func (c *Client) Delete(ctx context.Context, id string) (*DeleteOutput, error) {
+	if err := c.needs(true, true); err != nil {
+		return nil, err
+	}
 	if id == "" {
 		return nil, &InputError{Field: "ID", Value: id, Reason: "is required"}
 	}

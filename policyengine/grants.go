@@ -110,6 +110,9 @@ func (p GrantPair) State() GrantState {
 // pair and a [*GrantsInconsistentError], the state the documentation warns
 // about.
 func (c *Client) Grants(ctx context.Context, keyARN, engineARN string) (GrantPair, error) {
+	if err := c.needs(false, true); err != nil {
+		return GrantPair{}, err
+	}
 	if err := validateKeyARN(keyARN, ""); err != nil {
 		return GrantPair{}, err
 	}
