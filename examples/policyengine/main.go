@@ -37,6 +37,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/agentcorekms/agentcorekms/internal/awsarn"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
 	"github.com/agentcorekms/agentcorekms/policyengine"
 )
@@ -118,7 +119,7 @@ func live(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "policyengine: could not look up your identity (pass -principal or -no-preflight):", err)
 			return exitFailed
 		}
-		f.principal = roleOf(aws.ToString(id.Arn))
+		f.principal, _ = awsarn.SessionRole(aws.ToString(id.Arn))
 	}
 	client := policyengine.New(bedrockagentcorecontrol.NewFromConfig(cfg), kms.NewFromConfig(cfg))
 	if f.key == "" {
@@ -160,21 +161,6 @@ func audit(ctx context.Context, client *policyengine.Client, stdout, stderr io.W
 		}
 	}
 	return code
-}
-
-// roleOf turns an STS assumed-role session ARN into its role ARN (without
-// the path, which the session ARN does not carry); other ARNs are kept.
-func roleOf(p string) string {
-	rest, ok := strings.CutPrefix(p, "arn:")
-	if !ok {
-		return p
-	}
-	parts := strings.SplitN(rest, ":", 5)
-	if len(parts) != 5 || parts[1] != "sts" || !strings.HasPrefix(parts[4], "assumed-role/") {
-		return p
-	}
-	role, _, _ := strings.Cut(strings.TrimPrefix(parts[4], "assumed-role/"), "/")
-	return "arn:" + parts[0] + ":iam::" + parts[3] + ":role/" + role
 }
 
 // createAndShow creates the engine, waits for it and prints its grants.

@@ -33,6 +33,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/agentcorekms/agentcorekms/internal/awsarn"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
 )
@@ -175,19 +176,17 @@ func checkReal(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 }
 
 // principalOf turns an STS assumed-role session ARN into its role ARN (the
-// role path is not in the session ARN, so it is lost); other ARNs are
-// returned as they are.
+// role path is not in the session ARN, so it is lost). Another STS ARN (a
+// federated user) gives "", so that the check is for the account root;
+// other values are returned as they are.
 func principalOf(callerARN string) string {
-	a, err := arn.Parse(callerARN)
-	if err != nil || a.Service != "sts" {
-		return callerARN
+	if role, ok := awsarn.SessionRole(callerARN); ok {
+		return role
 	}
-	rest, ok := strings.CutPrefix(a.Resource, "assumed-role/")
-	if !ok {
+	if a, err := arn.Parse(callerARN); err == nil && a.Service == "sts" {
 		return ""
 	}
-	role, _, _ := strings.Cut(rest, "/")
-	return "arn:" + a.Partition + ":iam::" + a.AccountID + ":role/" + role
+	return callerARN
 }
 
 func exitCode(r *kmscheck.Report) int {
