@@ -12,11 +12,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	smithy "github.com/aws/smithy-go"
+
+	"github.com/agentcorekms/agentcorekms/internal/loopback"
 )
 
 type handler func(ctx context.Context, c *Client, body []byte) (any, error)
@@ -193,11 +192,8 @@ func NewSDKClient(url, accessKeyID string, optFns ...func(*kms.Options)) *kms.Cl
 	opts := kms.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(url),
-		Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, "kmstest-secret", ""),
-		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxBackoff = 10 * time.Millisecond
-			o.RateLimiter = ratelimit.None
-		}),
+		Credentials:  loopback.Credentials(accessKeyID, "kmstest-secret"),
+		Retryer:      loopback.FastRetryer(),
 	}
 	return kms.New(opts, optFns...)
 }
