@@ -130,9 +130,15 @@ func writeError(w http.ResponseWriter, err error) {
 	_, _ = w.Write(b)
 }
 
-// timestampMembers are the KMS members whose values are timestamps, which
-// the JSON protocol sends as epoch seconds.
-var timestampMembers = map[string]bool{"CreationDate": true, "DeletionDate": true, "ValidTo": true, "LastUpdatedDate": true}
+// isTimestampMember reports whether the KMS member name holds a timestamp,
+// which the JSON protocol sends as epoch seconds.
+func isTimestampMember(name string) bool {
+	switch name {
+	case "CreationDate", "DeletionDate", "ValidTo", "LastUpdatedDate":
+		return true
+	}
+	return false
+}
 
 // encodeOutput marshals an SDK output struct as the KMS JSON protocol does:
 // members by name, blobs in base64, timestamps as epoch seconds, no nulls.
@@ -161,7 +167,7 @@ func clean(v any) any {
 				delete(v, k)
 				continue
 			}
-			if s, ok := e.(string); ok && timestampMembers[k] {
+			if s, ok := e.(string); ok && isTimestampMember(k) {
 				if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 					v[k] = json.Number(formatEpoch(t))
 					continue
