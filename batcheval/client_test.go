@@ -232,17 +232,6 @@ func TestStartValidation(t *testing.T) {
 }
 
 func TestStartPreflightFailures(t *testing.T) {
-	dropSid := func(sid string) func(*keypolicy.Document) {
-		return func(d *keypolicy.Document) {
-			var keep []keypolicy.Statement
-			for _, s := range d.Statement {
-				if s.Sid != sid {
-					keep = append(keep, s)
-				}
-			}
-			d.Statement = keep
-		}
-	}
 	tests := []struct {
 		name  string
 		cfg   envConfig
@@ -251,18 +240,16 @@ func TestStartPreflightFailures(t *testing.T) {
 	}{
 		{name: "disabled key", state: kmstypes.KeyStateDisabled, want: kmscheck.ErrKeyNotUsable},
 		{name: "key pending deletion", state: kmstypes.KeyStatePendingDeletion, want: kmscheck.ErrKeyNotUsable},
-		{name: "caller statement missing", cfg: envConfig{edit: dropSid(keypolicy.SidBatchCallerCryptoOps)}, want: kmscheck.ErrAccessDenied},
+		{name: "caller statement missing", cfg: envConfig{drop: []string{keypolicy.SidBatchCallerCryptoOps}}, want: kmscheck.ErrAccessDenied},
 		// The caller may read the key policy only with the admin statement;
 		// then the preflight sees the service statement is missing.
-		{name: "service statement missing", cfg: envConfig{admin: true, edit: dropSid(keypolicy.SidBatchServicePrincipalAccess)}, want: kmscheck.ErrAccessDenied},
+		{name: "service statement missing", cfg: envConfig{admin: true, drop: []string{keypolicy.SidBatchServicePrincipalAccess}}, want: kmscheck.ErrAccessDenied},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, tt.cfg)
 			if tt.state != "" {
-				if err := e.kms.SetKeyState(e.keyID, tt.state); err != nil {
-					t.Fatal(err)
-				}
+				e.setState(t, tt.state)
 			}
 			_, err := e.c.Start(context.Background(), startInput("nightly", e.keyARN))
 			if !errors.Is(err, tt.want) {
@@ -282,9 +269,6 @@ func TestStartPreflightFailures(t *testing.T) {
 // TestStartServiceErrors skips the preflight, so the emulated service's own
 // checks answer, and the client maps them.
 func TestStartServiceErrors(t *testing.T) {
-	noService := func(d *keypolicy.Document) {
-		d.Statement = d.Statement[:2]
-	}
 	tests := []struct {
 		name     string
 		cfg      envConfig
@@ -294,15 +278,13 @@ func TestStartServiceErrors(t *testing.T) {
 	}{
 		{name: "disabled key", state: kmstypes.KeyStateDisabled, want: kmscheck.ErrKeyNotUsable, wantType: "ValidationException"},
 		{name: "key pending deletion", state: kmstypes.KeyStatePendingDeletion, want: kmscheck.ErrKeyNotUsable, wantType: "ValidationException"},
-		{name: "service principal statement missing", cfg: envConfig{edit: noService}, want: kmscheck.ErrAccessDenied, wantType: "AccessDeniedException"},
+		{name: "service principal statement missing", cfg: envConfig{drop: []string{keypolicy.SidBatchServicePrincipalAccess}}, want: kmscheck.ErrAccessDenied, wantType: "AccessDeniedException"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, tt.cfg, func(o *batcheval.Options) { o.SkipPreflight = true })
 			if tt.state != "" {
-				if err := e.kms.SetKeyState(e.keyID, tt.state); err != nil {
-					t.Fatal(err)
-				}
+				e.setState(t, tt.state)
 			}
 			_, err := e.c.Start(context.Background(), startInput("nightly", e.keyARN))
 			if !errors.Is(err, tt.want) {
@@ -334,18 +316,11 @@ func TestStartServiceErrors(t *testing.T) {
 func TestKeyUnavailableAfterCompletion(t *testing.T) {
 	e := newEnv(t, envConfig{admin: true})
 	ctx := context.Background()
-	start, err := e.c.Start(ctx, startInput("nightly", e.keyARN))
-	if err != nil {
-		t.Fatal(err)
+	id, done := e.startAndWait(t, "nightly")
+	if done.Status != types.BatchEvaluationStatusCompleted {
+		t.Fatalf("wait = %v", done)
 	}
-	id := aws.ToString(start.BatchEvaluationId)
-	done, err := e.c.Wait(ctx, id, e.advanceOnProgress(6*time.Second, nil))
-	if err != nil || done.Status != types.BatchEvaluationStatusCompleted {
-		t.Fatalf("wait = %v, %v", done, err)
-	}
-	if err := e.kms.SetKeyState(e.keyID, kmstypes.KeyStateDisabled); err != nil {
-		t.Fatal(err)
-	}
+	e.setState(t, kmstypes.KeyStateDisabled)
 
 	// Start fails: the preflight sees the disabled key.
 	if _, err := e.c.Start(ctx, startInput("second", e.keyARN)); !errors.Is(err, kmscheck.ErrKeyNotUsable) {
@@ -378,27 +353,15 @@ func TestKeyUnavailableAfterCompletion(t *testing.T) {
 	}
 
 	// Enabled again but the service statement removed: access denied.
-	if err := e.kms.SetKeyState(e.keyID, kmstypes.KeyStateEnabled); err != nil {
-		t.Fatal(err)
-	}
-	doc, _ := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{Account: account, Region: "us-east-1", Principal: role})
-	doc.Statement = append(doc.Statement[:2], keypolicy.Statement{
-		Sid: "Enable IAM User Permissions", Effect: "Allow", Principal: keypolicy.AWSPrincipal("arn:aws:iam::" + account + ":root"),
-		Action: keypolicy.One("kms:*"), Resource: keypolicy.One("*"),
-	})
-	p, _ := doc.JSON()
-	if err := e.kms.SetKeyPolicy(e.keyID, string(p)); err != nil {
-		t.Fatal(err)
-	}
+	e.setState(t, kmstypes.KeyStateEnabled)
+	e.setPolicy(t, true, keypolicy.SidBatchServicePrincipalAccess)
 	_, err = e.c.Get(ctx, id)
 	if !errors.Is(err, batcheval.ErrResultsUnavailable) || !errors.Is(err, kmscheck.ErrAccessDenied) || !errors.As(err, &ru) || !strings.Contains(ru.Reason, keypolicy.SidBatchServicePrincipalAccess) {
 		t.Errorf("get without the service statement: %v", err)
 	}
 
 	// Stop and Delete need no key.
-	if err := e.kms.SetKeyState(e.keyID, kmstypes.KeyStatePendingDeletion); err != nil {
-		t.Fatal(err)
-	}
+	e.setState(t, kmstypes.KeyStatePendingDeletion)
 	del, err := e.c.Delete(ctx, id)
 	if err != nil || del.Status != types.BatchEvaluationStatusDeleting {
 		t.Errorf("delete = %+v, %v", del, err)
@@ -415,19 +378,12 @@ func TestKeyUnavailableAfterCompletion(t *testing.T) {
 func TestKeyRestoredBringsResultsBack(t *testing.T) {
 	e := newEnv(t, envConfig{})
 	ctx := context.Background()
-	start, err := e.c.Start(ctx, startInput("nightly", e.keyARN))
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := aws.ToString(start.BatchEvaluationId)
-	if _, err := e.c.Wait(ctx, id, e.advanceOnProgress(6*time.Second, nil)); err != nil {
-		t.Fatal(err)
-	}
-	_ = e.kms.SetKeyState(e.keyID, kmstypes.KeyStateDisabled)
+	id, _ := e.startAndWait(t, "nightly")
+	e.setState(t, kmstypes.KeyStateDisabled)
 	if _, err := e.c.Get(ctx, id); !errors.Is(err, batcheval.ErrResultsUnavailable) {
 		t.Fatalf("get with a disabled key: %v", err)
 	}
-	_ = e.kms.SetKeyState(e.keyID, kmstypes.KeyStateEnabled)
+	e.setState(t, kmstypes.KeyStateEnabled)
 	out, err := e.c.Get(ctx, id)
 	if err != nil || out.EvaluationResults == nil {
 		t.Errorf("get after re-enabling: %+v, %v", out, err)
@@ -478,7 +434,7 @@ func TestStopWithUnusableKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = e.kms.SetKeyState(e.keyID, kmstypes.KeyStatePendingDeletion)
+	e.setState(t, kmstypes.KeyStatePendingDeletion)
 	id := aws.ToString(start.BatchEvaluationId)
 	stop, err := e.c.Stop(ctx, id)
 	if err != nil || stop.Status != types.BatchEvaluationStatusStopping {
@@ -574,14 +530,7 @@ func TestListFollowsPages(t *testing.T) {
 func TestArchiveRefusalsAndVerifyFailures(t *testing.T) {
 	e := newEnv(t, envConfig{})
 	ctx := context.Background()
-	start, err := e.c.Start(ctx, startInput("nightly", e.keyARN))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := e.c.Wait(ctx, aws.ToString(start.BatchEvaluationId), e.advanceOnProgress(6*time.Second, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, out := e.startAndWait(t, "nightly")
 	noKey := *out
 	noKey.KmsKeyArn = nil
 	for _, tt := range []struct {
@@ -629,7 +578,7 @@ func TestArchiveRefusalsAndVerifyFailures(t *testing.T) {
 	}
 
 	// With the key disabled, S3 (through KMS) refuses to write the archive.
-	_ = e.kms.SetKeyState(e.keyID, kmstypes.KeyStateDisabled)
+	e.setState(t, kmstypes.KeyStateDisabled)
 	if _, err := e.c.Archive(ctx, e.s3c, "b", "q", out); err == nil || !strings.Contains(err.Error(), "KMS.DisabledException") {
 		t.Errorf("archive with a disabled key: %v", err)
 	}
@@ -663,14 +612,9 @@ func TestStartLeavesInputReusable(t *testing.T) {
 func TestCompletedWithErrors(t *testing.T) {
 	e := newEnv(t, envConfig{em: func(o *batchevaltest.Options) { o.Sessions, o.FailedSessions = 5, 2 }})
 	ctx := context.Background()
-	start, err := e.c.Start(ctx, startInput("nightly", e.keyARN))
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := aws.ToString(start.BatchEvaluationId)
-	out, err := e.c.Wait(ctx, id, e.advanceOnProgress(6*time.Second, nil))
-	if err != nil || out.Status != types.BatchEvaluationStatusCompletedWithErrors {
-		t.Fatalf("wait = %v, %v; want COMPLETED_WITH_ERRORS and no error", out, err)
+	id, out := e.startAndWait(t, "nightly")
+	if out.Status != types.BatchEvaluationStatusCompletedWithErrors {
+		t.Fatalf("wait = %v; want COMPLETED_WITH_ERRORS and no error", out)
 	}
 	r := out.EvaluationResults
 	if r == nil || aws.ToInt32(r.NumberOfSessionsFailed) != 2 || aws.ToInt32(r.NumberOfSessionsCompleted) != 3 || len(out.ErrorDetails) != 1 {
@@ -679,7 +623,7 @@ func TestCompletedWithErrors(t *testing.T) {
 	if _, err := e.c.Archive(ctx, e.s3c, "b", "", out); err != nil {
 		t.Errorf("archive: %v", err)
 	}
-	_ = e.kms.SetKeyState(e.keyID, kmstypes.KeyStatePendingDeletion)
+	e.setState(t, kmstypes.KeyStatePendingDeletion)
 	if _, err := e.c.Get(ctx, id); !errors.Is(err, batcheval.ErrResultsUnavailable) || !errors.Is(err, kmscheck.ErrKeyNotUsable) || !strings.Contains(err.Error(), "PendingDeletion") {
 		t.Errorf("get with the key pending deletion: %v", err)
 	}
@@ -688,22 +632,10 @@ func TestCompletedWithErrors(t *testing.T) {
 func TestGetDiagnosesAccessDenied(t *testing.T) {
 	e := newEnv(t, envConfig{})
 	ctx := context.Background()
-	start, err := e.c.Start(ctx, startInput("nightly", e.keyARN))
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := aws.ToString(start.BatchEvaluationId)
-	if _, err := e.c.Wait(ctx, id, e.advanceOnProgress(6*time.Second, nil)); err != nil {
-		t.Fatal(err)
-	}
+	id, _ := e.startAndWait(t, "nightly")
 	// Only the caller's crypto statement is left: neither the caller's
 	// DescribeKey nor the service principal's Decrypt is allowed.
-	doc, _ := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{Account: account, Region: "us-east-1", Principal: role})
-	doc.Statement = doc.Statement[1:2]
-	p, _ := doc.JSON()
-	if err := e.kms.SetKeyPolicy(e.keyID, string(p)); err != nil {
-		t.Fatal(err)
-	}
+	e.setPolicy(t, false, keypolicy.SidBatchCallerAccess, keypolicy.SidBatchServicePrincipalAccess)
 	out, err := e.c.Get(ctx, id)
 	var ru *batcheval.ResultsUnavailableError
 	if !errors.As(err, &ru) || !errors.Is(err, kmscheck.ErrAccessDenied) || !strings.Contains(ru.Reason, "may not even describe") || out == nil {

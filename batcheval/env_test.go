@@ -2,6 +2,7 @@ package batcheval_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/agentcorekms/agentcorekms/batcheval"
@@ -65,8 +67,32 @@ type env struct {
 
 type envConfig struct {
 	admin bool                         // add the default "Enable IAM User Permissions" statement
-	edit  func(d *keypolicy.Document)  // change the documented policy
+	drop  []string                     // Sids of documented statements to leave out
 	em    func(*batchevaltest.Options) // change the emulator's options
+}
+
+// keyPolicy returns the documented batch-evaluation key policy for role,
+// without the statements whose Sid is in drop and, with admin, with the
+// default key policy's "Enable IAM User Permissions" statement added.
+func keyPolicy(t testing.TB, admin bool, drop ...string) string {
+	t.Helper()
+	doc, err := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{Account: account, Region: "us-east-1", Principal: role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.Statement = slices.DeleteFunc(doc.Statement, func(s keypolicy.Statement) bool { return slices.Contains(drop, s.Sid) })
+	if admin {
+		doc.Statement = append(doc.Statement, keypolicy.Statement{
+			Sid: "Enable IAM User Permissions", Effect: "Allow",
+			Principal: keypolicy.AWSPrincipal("arn:aws:iam::" + account + ":root"),
+			Action:    keypolicy.One("kms:*"), Resource: keypolicy.One("*"),
+		})
+	}
+	policy, err := doc.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(policy)
 }
 
 // newEnv wires the real SDK clients for AgentCore, KMS and S3 to the
@@ -77,25 +103,7 @@ func newEnv(t testing.TB, cfg envConfig, optFns ...func(*batcheval.Options)) *en
 	clk := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	k := kmstest.New()
 	k.MapAccessKey(accessKey, role)
-	doc, err := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{Account: account, Region: "us-east-1", Principal: role})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.admin {
-		doc.Statement = append(doc.Statement, keypolicy.Statement{
-			Sid: "Enable IAM User Permissions", Effect: "Allow",
-			Principal: keypolicy.AWSPrincipal("arn:aws:iam::" + account + ":root"),
-			Action:    keypolicy.One("kms:*"), Resource: keypolicy.One("*"),
-		})
-	}
-	if cfg.edit != nil {
-		cfg.edit(doc)
-	}
-	policy, err := doc.JSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	md := k.CreateTestKey(t, &kms.CreateKeyInput{Policy: aws.String(string(policy))})
+	md := k.CreateTestKey(t, &kms.CreateKeyInput{Policy: aws.String(keyPolicy(t, cfg.admin, cfg.drop...))})
 	em := batchevaltest.New(k, func(o *batchevaltest.Options) {
 		o.Now = clk.Now
 		o.PendingFor = time.Second
@@ -147,4 +155,38 @@ func (e *env) advanceOnProgress(d time.Duration, seen *[]types.BatchEvaluationSt
 			e.clock.Add(d)
 		}
 	}
+}
+
+// setState puts the env's key in state s.
+func (e *env) setState(t testing.TB, s kmstypes.KeyState) {
+	t.Helper()
+	if err := e.kms.SetKeyState(e.keyID, s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setPolicy replaces the env's key policy with keyPolicy(admin, drop...).
+func (e *env) setPolicy(t testing.TB, admin bool, drop ...string) {
+	t.Helper()
+	if err := e.kms.SetKeyPolicy(e.keyID, keyPolicy(t, admin, drop...)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startAndWait starts an evaluation called name and waits until it ends,
+// moving the clock 6 s after each poll; it returns the evaluation's id and
+// final state, and fails the test if Start or Wait fails.
+func (e *env) startAndWait(t testing.TB, name string) (string, *bedrockagentcore.GetBatchEvaluationOutput) {
+	t.Helper()
+	ctx := context.Background()
+	start, err := e.c.Start(ctx, startInput(name, e.keyARN))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(start.BatchEvaluationId)
+	out, err := e.c.Wait(ctx, id, e.advanceOnProgress(6*time.Second, nil))
+	if err != nil {
+		t.Fatalf("waiting for %s: %v", id, err)
+	}
+	return id, out
 }

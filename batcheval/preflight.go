@@ -3,10 +3,10 @@ package batcheval
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
+	"github.com/agentcorekms/agentcorekms/internal/awsarn"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
 )
@@ -35,7 +35,9 @@ func (c *Client) preflight(ctx context.Context, o Options, key string) error {
 	if o.Principal == "" {
 		return &InputError{Field: "Options.Principal", Reason: "is required for the KMS preflight (the key policy is analysed for that role or user); set it, or set SkipPreflight"}
 	}
-	principal := roleOfSession(o.Principal)
+	// Key policies name the role of an assumed-role session (what
+	// GetCallerIdentity returns), not the session.
+	principal, _ := awsarn.SessionRole(o.Principal)
 	p, err := arn.Parse(principal)
 	if err != nil {
 		return &InputError{Field: "Options.Principal", Value: o.Principal, Reason: "is not an IAM ARN"}
@@ -54,22 +56,4 @@ func (c *Client) preflight(ctx context.Context, o Options, key string) error {
 		return &PreflightError{KeyARN: key, Report: rep}
 	}
 	return nil
-}
-
-// roleOfSession turns an STS assumed-role session ARN
-// (arn:P:sts::ACCOUNT:assumed-role/ROLE/SESSION, what GetCallerIdentity
-// returns) into the role's ARN arn:P:iam::ACCOUNT:role/ROLE, which key
-// policies name. A role path is not part of the session ARN and is lost.
-// Other values come back unchanged.
-func roleOfSession(principal string) string {
-	a, err := arn.Parse(principal)
-	if err != nil || a.Service != "sts" {
-		return principal
-	}
-	rest, ok := strings.CutPrefix(a.Resource, "assumed-role/")
-	if !ok {
-		return principal
-	}
-	role, _, _ := strings.Cut(rest, "/")
-	return "arn:" + a.Partition + ":iam::" + a.AccountID + ":role/" + role
 }

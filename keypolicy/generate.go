@@ -4,11 +4,13 @@ package keypolicy
 // value for every policy engine, in every partition ("arn:aws*").
 const policyEngineContextPattern = "arn:aws*:bedrock-agentcore:*:*:policy-engine/*"
 
-// policyEngineGrantOperations are the operations the documented CreateGrant
-// statement allows in the two grants.
-var policyEngineGrantOperations = []string{
-	"Encrypt", "Decrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
-	"ReEncryptFrom", "ReEncryptTo",
+// policyEngineGrantOperations returns the operations the documented
+// CreateGrant statement allows in the two grants, in a new slice.
+func policyEngineGrantOperations() []string {
+	return []string{
+		"Encrypt", "Decrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
+		"ReEncryptFrom", "ReEncryptTo",
+	}
 }
 
 // ForPolicyEngine returns the key policy that AWS documents for encrypting
@@ -43,7 +45,7 @@ func ForPolicyEngine(p PolicyEngineParams) (*Document, error) {
 			}},
 			{Operator: "StringLike", Keys: []ConditionKey{contextKey}},
 			{Operator: "ForAllValues:StringEquals", Keys: []ConditionKey{
-				{Key: "kms:GrantOperations", Values: List(append([]string(nil), policyEngineGrantOperations...)...)},
+				{Key: "kms:GrantOperations", Values: List(policyEngineGrantOperations()...)},
 			}},
 		},
 	}

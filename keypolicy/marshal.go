@@ -118,11 +118,17 @@ func (d *Document) UnmarshalJSON(data []byte) error {
 // MarshalJSON implements [json.Marshaler]; it writes the compact form.
 func (s Statement) MarshalJSON() ([]byte, error) { return s.appendCompact(nil), nil }
 
-var documentOrder = []string{"Version", "Id", "Statement"}
+// documentOrder is the canonical order of a document's members. A function,
+// not a package-level slice, so that nothing can change it; the slice stays
+// on the stack.
+func documentOrder() []string { return []string{"Version", "Id", "Statement"} }
 
-var statementOrder = []string{
-	"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
-	"Resource", "NotResource", "Condition",
+// statementOrder is the canonical order of a statement's members.
+func statementOrder() []string {
+	return []string{
+		"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
+		"Resource", "NotResource", "Condition",
+	}
 }
 
 // objectWriter writes the members of one JSON object, in the parsed order
@@ -179,7 +185,7 @@ func (d *Document) appendCompact(b []byte) []byte {
 	if d == nil {
 		return append(b, "null"...)
 	}
-	return writeObject(b, d.keys, documentOrder, d.Extra, func(w *objectWriter, name string, parsed bool) bool {
+	return writeObject(b, d.keys, documentOrder(), d.Extra, func(w *objectWriter, name string, parsed bool) bool {
 		switch name {
 		case "Version":
 			if parsed || d.Version != "" {
@@ -214,7 +220,7 @@ func (d *Document) appendCompact(b []byte) []byte {
 }
 
 func (s *Statement) appendCompact(b []byte) []byte {
-	return writeObject(b, s.keys, statementOrder, s.Extra, func(w *objectWriter, name string, parsed bool) bool {
+	return writeObject(b, s.keys, statementOrder(), s.Extra, func(w *objectWriter, name string, parsed bool) bool {
 		str := func(v string) {
 			if parsed || v != "" {
 				w.key(name)

@@ -296,7 +296,7 @@ func (b *builder) dryRunFinding(err error, called bool, descErr error) {
 		b.fail(id, what+": denied: "+apiMessage(err),
 			fmt.Sprintf("Allow kms:GenerateDataKey with the encryption context %s to the caller (documented statement %q).", keypolicy.BatchEvaluationContextKey, keypolicy.SidBatchCallerCryptoOps),
 			err, ErrAccessDenied)
-	case notUsableCodes[code]:
+	case keyNotUsable(code):
 		b.unknown(id, what+": not probed, the key cannot be used now: "+apiMessage(err), "Fix the key findings, then check again.", err)
 	default:
 		b.unknown(id, what+" failed: "+err.Error(), "Check the network, credentials and Region of the KMS client, then check again.", err)

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
 	"github.com/agentcorekms/agentcorekms/internal/awspartition"
+	"github.com/agentcorekms/agentcorekms/internal/loopback"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 )
 
@@ -281,14 +282,8 @@ type handlerFunc func(ctx context.Context, principal string, r *http.Request) (i
 
 func (e *Emulator) handle(op string, h handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if d := e.opts.Latency; d > 0 {
-			t := time.NewTimer(d)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
-				return
-			}
+		if !loopback.Wait(r.Context(), e.opts.Latency) {
+			return
 		}
 		if e.opts.Inject != nil {
 			if f := e.opts.Inject(op); f != nil {

@@ -107,13 +107,34 @@ func apiError(t *testing.T, err error) smithy.APIError {
 	return ae
 }
 
-func TestLifecycleThroughSDK(t *testing.T) {
-	e := newEnv(t, nil)
-	ctx := context.Background()
-	start, err := e.api.StartBatchEvaluation(ctx, startInput("nightly", e.keyARN))
+// start starts an evaluation called name under the env's key, failing the
+// test if the emulator refuses.
+func (e *env) start(t *testing.T, name string) *bedrockagentcore.StartBatchEvaluationOutput {
+	t.Helper()
+	out, err := e.api.StartBatchEvaluation(context.Background(), startInput(name, e.keyARN))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return out
+}
+
+// get reads the evaluation id through the SDK client.
+func (e *env) get(ctx context.Context, id *string) (*bedrockagentcore.GetBatchEvaluationOutput, error) {
+	return e.api.GetBatchEvaluation(ctx, &bedrockagentcore.GetBatchEvaluationInput{BatchEvaluationId: id})
+}
+
+// setState puts the env's key in state s.
+func (e *env) setState(t *testing.T, s kmstypes.KeyState) {
+	t.Helper()
+	if err := e.kms.SetKeyState(e.keyID, s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLifecycleThroughSDK(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	start := e.start(t, "nightly")
 	wantARN := "arn:aws:bedrock-agentcore:us-east-1:111122223333:batch-evaluate/" + aws.ToString(start.BatchEvaluationId)
 	if got := aws.ToString(start.BatchEvaluationArn); got != wantARN {
 		t.Errorf("ARN = %q, want %q", got, wantARN)
@@ -134,7 +155,7 @@ func TestLifecycleThroughSDK(t *testing.T) {
 		{time.Second, types.BatchEvaluationStatusCompleted},
 	} {
 		e.clock.Add(step.advance)
-		got, err := e.api.GetBatchEvaluation(ctx, &bedrockagentcore.GetBatchEvaluationInput{BatchEvaluationId: id})
+		got, err := e.get(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -237,9 +258,7 @@ func TestStartKeyChecks(t *testing.T) {
 				key = tt.key(e)
 			}
 			if tt.state != "" {
-				if err := e.kms.SetKeyState(e.keyID, tt.state); err != nil {
-					t.Fatal(err)
-				}
+				e.setState(t, tt.state)
 			}
 			_, err := e.api.StartBatchEvaluation(context.Background(), startInput("nightly", key))
 			ae := apiError(t, err)
@@ -322,29 +341,21 @@ func TestStartValidation(t *testing.T) {
 func TestKeyUnavailableAfterCompletion(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
-	start, err := e.api.StartBatchEvaluation(ctx, startInput("nightly", e.keyARN))
-	if err != nil {
-		t.Fatal(err)
-	}
-	running, err := e.api.StartBatchEvaluation(ctx, startInput("second", e.keyARN))
-	if err != nil {
-		t.Fatal(err)
-	}
+	start := e.start(t, "nightly")
+	running := e.start(t, "second")
 	e.clock.Add(11 * time.Second)
-	if _, err := e.api.GetBatchEvaluation(ctx, &bedrockagentcore.GetBatchEvaluationInput{BatchEvaluationId: start.BatchEvaluationId}); err != nil {
+	if _, err := e.get(ctx, start.BatchEvaluationId); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.kms.SetKeyState(e.keyID, kmstypes.KeyStateDisabled); err != nil {
-		t.Fatal(err)
-	}
+	e.setState(t, kmstypes.KeyStateDisabled)
 
 	// Start fails at validation.
-	_, err = e.api.StartBatchEvaluation(ctx, startInput("third", e.keyARN))
+	_, err := e.api.StartBatchEvaluation(ctx, startInput("third", e.keyARN))
 	if ae := apiError(t, err); ae.ErrorCode() != "ValidationException" {
 		t.Errorf("start with a disabled key: %v", err)
 	}
 	// Get returns metadata without results.
-	got, err := e.api.GetBatchEvaluation(ctx, &bedrockagentcore.GetBatchEvaluationInput{BatchEvaluationId: start.BatchEvaluationId})
+	got, err := e.get(ctx, start.BatchEvaluationId)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +393,7 @@ func TestKeyUnavailableAfterCompletion(t *testing.T) {
 	if err != nil || stop.Status != types.BatchEvaluationStatusStopping {
 		t.Fatalf("stop = %+v, %v", stop, err)
 	}
-	got, err = e.api.GetBatchEvaluation(ctx, &bedrockagentcore.GetBatchEvaluationInput{BatchEvaluationId: third.BatchEvaluationId})
+	got, err = e.get(ctx, third.BatchEvaluationId)
 	if err != nil || got.Status != types.BatchEvaluationStatusStopped {
 		t.Fatalf("after stop: %+v, %v", got, err)
 	}
@@ -390,23 +401,18 @@ func TestKeyUnavailableAfterCompletion(t *testing.T) {
 	if err != nil || del.Status != types.BatchEvaluationStatusDeleting || aws.ToString(del.BatchEvaluationArn) != aws.ToString(start.BatchEvaluationArn) {
 		t.Fatalf("delete = %+v, %v", del, err)
 	}
-	_, err = e.api.GetBatchEvaluation(ctx, &bedrockagentcore.GetBatchEvaluationInput{BatchEvaluationId: start.BatchEvaluationId})
+	_, err = e.get(ctx, start.BatchEvaluationId)
 	var nf *types.ResourceNotFoundException
 	if !errors.As(err, &nf) {
 		t.Errorf("get after delete: %v, want ResourceNotFoundException", err)
 	}
 
 	// Re-enabling the key restores access to results.
-	if err := e.kms.SetKeyState(e.keyID, kmstypes.KeyStateEnabled); err != nil {
-		t.Fatal(err)
-	}
+	e.setState(t, kmstypes.KeyStateEnabled)
 	e.clock.Add(11 * time.Second)
-	fourth, err := e.api.StartBatchEvaluation(ctx, startInput("fourth", e.keyARN))
-	if err != nil {
-		t.Fatal(err)
-	}
+	fourth := e.start(t, "fourth")
 	e.clock.Add(11 * time.Second)
-	got, err = e.api.GetBatchEvaluation(ctx, &bedrockagentcore.GetBatchEvaluationInput{BatchEvaluationId: fourth.BatchEvaluationId})
+	got, err = e.get(ctx, fourth.BatchEvaluationId)
 	if err != nil || got.EvaluationResults == nil {
 		t.Errorf("after re-enabling: %+v, %v", got, err)
 	}
@@ -417,10 +423,7 @@ func TestListPaginates(t *testing.T) {
 	ctx := context.Background()
 	var want []string
 	for _, name := range []string{"a", "b", "c", "d", "e"} {
-		out, err := e.api.StartBatchEvaluation(ctx, startInput(name, e.keyARN))
-		if err != nil {
-			t.Fatal(err)
-		}
+		out := e.start(t, name)
 		want = append(want, aws.ToString(out.BatchEvaluationId))
 	}
 	p := bedrockagentcore.NewListBatchEvaluationsPaginator(e.api, &bedrockagentcore.ListBatchEvaluationsInput{MaxResults: aws.Int32(2)})
@@ -559,18 +562,15 @@ func TestResultsUnreadableReasons(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, nil)
 			ctx := context.Background()
-			start, err := e.api.StartBatchEvaluation(ctx, startInput("nightly", e.keyARN))
-			if err != nil {
-				t.Fatal(err)
-			}
+			start := e.start(t, "nightly")
 			e.clock.Add(time.Minute)
-			if _, err := e.api.GetBatchEvaluation(ctx, &bedrockagentcore.GetBatchEvaluationInput{BatchEvaluationId: start.BatchEvaluationId}); err != nil {
+			if _, err := e.get(ctx, start.BatchEvaluationId); err != nil {
 				t.Fatal(err)
 			}
 			if err := tt.breakKey(e); err != nil {
 				t.Fatal(err)
 			}
-			got, err := e.api.GetBatchEvaluation(ctx, &bedrockagentcore.GetBatchEvaluationInput{BatchEvaluationId: start.BatchEvaluationId})
+			got, err := e.get(ctx, start.BatchEvaluationId)
 			if err != nil || got.EvaluationResults != nil || len(got.ErrorDetails) != 1 || !strings.Contains(got.ErrorDetails[0], tt.want) {
 				t.Errorf("get = %+v, %v; want metadata and a detail naming %q", got, err, tt.want)
 			}
@@ -581,9 +581,7 @@ func TestResultsUnreadableReasons(t *testing.T) {
 func TestListCarriesResultsOnlyWithoutAKey(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
-	if _, err := e.api.StartBatchEvaluation(ctx, startInput("encrypted", e.keyARN)); err != nil {
-		t.Fatal(err)
-	}
+	e.start(t, "encrypted")
 	plain := startInput("plain", "")
 	plain.KmsKeyArn = nil
 	if _, err := e.api.StartBatchEvaluation(ctx, plain); err != nil {

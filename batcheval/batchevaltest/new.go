@@ -2,14 +2,11 @@ package batchevaltest
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore"
 
+	"github.com/agentcorekms/agentcorekms/internal/loopback"
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
 
@@ -38,11 +35,8 @@ func NewSDKClient(url, accessKeyID string, optFns ...func(*bedrockagentcore.Opti
 	opts := bedrockagentcore.Options{
 		Region:       DefaultRegion,
 		BaseEndpoint: aws.String(url),
-		Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, "batchevaltest-secret", ""),
-		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxBackoff = 10 * time.Millisecond
-			o.RateLimiter = ratelimit.None
-		}),
+		Credentials:  loopback.Credentials(accessKeyID, "batchevaltest-secret"),
+		Retryer:      loopback.FastRetryer(),
 	}
 	return bedrockagentcore.New(opts, optFns...)
 }

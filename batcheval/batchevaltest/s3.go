@@ -8,12 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -21,6 +17,7 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/agentcorekms/agentcorekms/internal/awspartition"
+	"github.com/agentcorekms/agentcorekms/internal/loopback"
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
 
@@ -248,11 +245,8 @@ func NewS3SDKClient(url, accessKeyID string, optFns ...func(*s3.Options)) *s3.Cl
 		Region:       DefaultRegion,
 		BaseEndpoint: aws.String(url),
 		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, "batchevaltest-secret", ""),
-		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxBackoff = 10 * time.Millisecond
-			o.RateLimiter = ratelimit.None
-		}),
+		Credentials:  loopback.Credentials(accessKeyID, "batchevaltest-secret"),
+		Retryer:      loopback.FastRetryer(),
 	}
 	return s3.New(opts, optFns...)
 }

@@ -34,16 +34,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/agentcorekms/agentcorekms/batcheval"
 	"github.com/agentcorekms/agentcorekms/batcheval/batchevaltest"
+	"github.com/agentcorekms/agentcorekms/internal/awsenv"
 	"github.com/agentcorekms/agentcorekms/internal/awspartition"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
@@ -140,16 +139,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func awsClients(ctx context.Context, f *flags) (*clients, error) {
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(f.region))
+	cfg, err := awsenv.LoadConfig(ctx, f.region)
 	if err != nil {
-		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		return nil, err
 	}
 	if f.principal == "" && !f.skipPreflight {
-		id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		_, principal, err := awsenv.CallerIdentity(ctx, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("finding the caller for the preflight (or pass -principal): %w", err)
 		}
-		f.principal = aws.ToString(id.Arn)
+		f.principal = principal
 	}
 	return &clients{
 		api: bedrockagentcore.NewFromConfig(cfg), kms: kms.NewFromConfig(cfg), s3: s3.NewFromConfig(cfg),

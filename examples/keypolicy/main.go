@@ -82,15 +82,24 @@ type options struct {
 	lint          string
 }
 
-// flagNames maps generator parameter fields to the flags that set them, so
-// that errors name what the user typed.
-var flagNames = map[string]string{
-	"Account":            "-account",
-	"Region":             "-region",
-	"Partition":          "-partition",
-	"Principal":          "-principal",
-	"PolicyEngineARN":    "-engine-arn",
-	"BatchEvaluationARN": "-batch-evaluation-arn",
+// flagName returns the flag that sets a generator parameter field, so that
+// errors name what the user typed, or the field itself if no flag does.
+func flagName(field string) string {
+	switch field {
+	case "Account":
+		return "-account"
+	case "Region":
+		return "-region"
+	case "Partition":
+		return "-partition"
+	case "Principal":
+		return "-principal"
+	case "PolicyEngineARN":
+		return "-engine-arn"
+	case "BatchEvaluationARN":
+		return "-batch-evaluation-arn"
+	}
+	return field
 }
 
 // newFlagSet declares every flag of the command, bound to o. It is the one
@@ -291,9 +300,5 @@ func paramError(err error) error {
 	if !errors.As(err, &pe) {
 		return err
 	}
-	name, ok := flagNames[pe.Field]
-	if !ok {
-		name = pe.Field
-	}
-	return badInput("%s %q: %s", name, pe.Value, pe.Reason)
+	return badInput("%s %q: %s", flagName(pe.Field), pe.Value, pe.Reason)
 }

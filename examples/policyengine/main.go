@@ -31,12 +31,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/agentcorekms/agentcorekms/internal/awsenv"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
 	"github.com/agentcorekms/agentcorekms/policyengine"
 )
@@ -99,26 +97,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // live creates the engine in AWS.
 func live(ctx context.Context, f flags, stdout, stderr io.Writer) int {
-	var opts []func(*config.LoadOptions) error
-	if f.region != "" {
-		opts = append(opts, config.WithRegion(f.region))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := awsenv.LoadConfig(ctx, f.region)
 	if err != nil {
-		fmt.Fprintln(stderr, "policyengine: loading AWS configuration:", err)
-		return exitUsage
-	}
-	if cfg.Region == "" {
-		fmt.Fprintln(stderr, "policyengine: no Region: pass -region or set AWS_REGION")
+		fmt.Fprintln(stderr, "policyengine:", err)
 		return exitUsage
 	}
 	if f.principal == "" && !f.noPreflight && f.key != "" {
-		id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		_, principal, err := awsenv.CallerIdentity(ctx, cfg)
 		if err != nil {
 			fmt.Fprintln(stderr, "policyengine: could not look up your identity (pass -principal or -no-preflight):", err)
 			return exitFailed
 		}
-		f.principal = roleOf(aws.ToString(id.Arn))
+		f.principal = principal
 	}
 	client := policyengine.New(bedrockagentcorecontrol.NewFromConfig(cfg), kms.NewFromConfig(cfg))
 	if f.key == "" {
@@ -160,21 +150,6 @@ func audit(ctx context.Context, client *policyengine.Client, stdout, stderr io.W
 		}
 	}
 	return code
-}
-
-// roleOf turns an STS assumed-role session ARN into its role ARN (without
-// the path, which the session ARN does not carry); other ARNs are kept.
-func roleOf(p string) string {
-	rest, ok := strings.CutPrefix(p, "arn:")
-	if !ok {
-		return p
-	}
-	parts := strings.SplitN(rest, ":", 5)
-	if len(parts) != 5 || parts[1] != "sts" || !strings.HasPrefix(parts[4], "assumed-role/") {
-		return p
-	}
-	role, _, _ := strings.Cut(strings.TrimPrefix(parts[4], "assumed-role/"), "/")
-	return "arn:" + parts[0] + ":iam::" + parts[3] + ":role/" + role
 }
 
 // createAndShow creates the engine, waits for it and prints its grants.

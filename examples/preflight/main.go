@@ -27,12 +27,11 @@ import (
 	"os"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/agentcorekms/agentcorekms/internal/awsarn"
+	"github.com/agentcorekms/agentcorekms/internal/awsenv"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
 )
@@ -119,24 +118,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // checkReal checks f.key against AWS (or AWS_ENDPOINT_URL_KMS).
 func checkReal(ctx context.Context, f flags, stdout, stderr io.Writer) int {
-	var opts []func(*config.LoadOptions) error
-	if f.region != "" {
-		opts = append(opts, config.WithRegion(f.region))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := awsenv.LoadConfig(ctx, f.region)
 	if err != nil {
-		fmt.Fprintln(stderr, "preflight: loading AWS configuration:", err)
+		fmt.Fprintln(stderr, "preflight:", err)
 		return exitUsage
 	}
-	if f.region == "" {
-		f.region = cfg.Region
-	}
-	if f.region == "" {
-		fmt.Fprintln(stderr, "preflight: no Region: pass -region or set AWS_REGION")
-		return exitUsage
-	}
+	f.region = cfg.Region
 	if f.account == "" || f.principal == "" {
-		id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		account, principal, err := awsenv.CallerIdentity(ctx, cfg)
 		if err != nil {
 			if f.account == "" {
 				fmt.Fprintln(stderr, "preflight: could not look up your account (pass -account and -principal):", err)
@@ -145,10 +134,10 @@ func checkReal(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "preflight: could not look up your identity; checking for the account root:", err)
 		} else {
 			if f.account == "" {
-				f.account = aws.ToString(id.Account)
+				f.account = account
 			}
 			if f.principal == "" {
-				f.principal = principalOf(aws.ToString(id.Arn))
+				f.principal = principalOf(principal)
 			}
 		}
 	}
@@ -175,19 +164,17 @@ func checkReal(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 }
 
 // principalOf turns an STS assumed-role session ARN into its role ARN (the
-// role path is not in the session ARN, so it is lost); other ARNs are
-// returned as they are.
+// role path is not in the session ARN, so it is lost). Another STS ARN (a
+// federated user) gives "", so that the check is for the account root;
+// other values are returned as they are.
 func principalOf(callerARN string) string {
-	a, err := arn.Parse(callerARN)
-	if err != nil || a.Service != "sts" {
-		return callerARN
+	if role, ok := awsarn.SessionRole(callerARN); ok {
+		return role
 	}
-	rest, ok := strings.CutPrefix(a.Resource, "assumed-role/")
-	if !ok {
+	if a, err := arn.Parse(callerARN); err == nil && a.Service == "sts" {
 		return ""
 	}
-	role, _, _ := strings.Cut(rest, "/")
-	return "arn:" + a.Partition + ":iam::" + a.AccountID + ":role/" + role
+	return callerARN
 }
 
 func exitCode(r *kmscheck.Report) int {

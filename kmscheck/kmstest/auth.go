@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	smithy "github.com/aws/smithy-go"
 
+	"github.com/agentcorekms/agentcorekms/internal/awsarn"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 )
 
@@ -89,7 +90,8 @@ func (k *KMS) authorizeLocked(c Caller, kk *key, req request) error {
 		if a, err := arn.Parse(c.Principal); err == nil {
 			ctx["kms:CallerAccount"] = []string{a.AccountID}
 			if _, ok := ctx["aws:PrincipalArn"]; !ok {
-				ctx["aws:PrincipalArn"] = []string{principalIdentity(c.Principal)}
+				role, _ := awsarn.SessionRole(c.Principal)
+				ctx["aws:PrincipalArn"] = []string{role}
 			}
 		}
 	}
@@ -138,21 +140,6 @@ func (k *KMS) accessDenied(c Caller, action, resource, why string) error {
 	}
 }
 
-// principalIdentity maps an assumed-role session ARN to its role ARN (without
-// a path, which the session ARN does not carry).
-func principalIdentity(p string) string {
-	a, err := arn.Parse(p)
-	if err != nil || a.Service != "sts" {
-		return p
-	}
-	rest, ok := strings.CutPrefix(a.Resource, "assumed-role/")
-	if !ok {
-		return p
-	}
-	role, _, _ := strings.Cut(rest, "/")
-	return "arn:" + a.Partition + ":iam::" + a.AccountID + ":role/" + role
-}
-
 // samePrincipal reports whether caller principal c is principal p, treating
 // an assumed-role session as its role and ignoring role paths.
 func samePrincipal(p, c string) bool {
@@ -162,7 +149,8 @@ func samePrincipal(p, c string) bool {
 	if p == c {
 		return true
 	}
-	pc, cc := principalIdentity(c), principalIdentity(p)
+	pc, _ := awsarn.SessionRole(c)
+	cc, _ := awsarn.SessionRole(p)
 	if pc == cc {
 		return true
 	}

@@ -9,13 +9,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	smithy "github.com/aws/smithy-go"
 
+	"github.com/agentcorekms/agentcorekms/internal/loopback"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
 )
@@ -56,14 +56,8 @@ func (c *Client) begin(ctx context.Context, op, keyRef string) error {
 	if c.admin {
 		return nil
 	}
-	if d := c.kms.opts.Latency; d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
+	if !loopback.Wait(ctx, c.kms.opts.Latency) {
+		return ctx.Err()
 	}
 	k := c.kms
 	k.mu.Lock()

@@ -12,11 +12,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	smithy "github.com/aws/smithy-go"
+
+	"github.com/agentcorekms/agentcorekms/internal/loopback"
 )
 
 type handler func(ctx context.Context, c *Client, body []byte) (any, error)
@@ -131,9 +130,15 @@ func writeError(w http.ResponseWriter, err error) {
 	_, _ = w.Write(b)
 }
 
-// timestampMembers are the KMS members whose values are timestamps, which
-// the JSON protocol sends as epoch seconds.
-var timestampMembers = map[string]bool{"CreationDate": true, "DeletionDate": true, "ValidTo": true, "LastUpdatedDate": true}
+// isTimestampMember reports whether the KMS member name holds a timestamp,
+// which the JSON protocol sends as epoch seconds.
+func isTimestampMember(name string) bool {
+	switch name {
+	case "CreationDate", "DeletionDate", "ValidTo", "LastUpdatedDate":
+		return true
+	}
+	return false
+}
 
 // encodeOutput marshals an SDK output struct as the KMS JSON protocol does:
 // members by name, blobs in base64, timestamps as epoch seconds, no nulls.
@@ -162,7 +167,7 @@ func clean(v any) any {
 				delete(v, k)
 				continue
 			}
-			if s, ok := e.(string); ok && timestampMembers[k] {
+			if s, ok := e.(string); ok && isTimestampMember(k) {
 				if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 					v[k] = json.Number(formatEpoch(t))
 					continue
@@ -193,11 +198,8 @@ func NewSDKClient(url, accessKeyID string, optFns ...func(*kms.Options)) *kms.Cl
 	opts := kms.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(url),
-		Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, "kmstest-secret", ""),
-		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxBackoff = 10 * time.Millisecond
-			o.RateLimiter = ratelimit.None
-		}),
+		Credentials:  loopback.Credentials(accessKeyID, "kmstest-secret"),
+		Retryer:      loopback.FastRetryer(),
 	}
 	return kms.New(opts, optFns...)
 }

@@ -1,13 +1,10 @@
 package policyenginetest
 
 import (
-	"time"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+
+	"github.com/agentcorekms/agentcorekms/internal/loopback"
 )
 
 // NewSDKClient returns a real *bedrockagentcorecontrol.Client for a control
@@ -19,11 +16,8 @@ func NewSDKClient(url, accessKeyID string, optFns ...func(*bedrockagentcorecontr
 	opts := bedrockagentcorecontrol.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(url),
-		Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, "policyenginetest-secret", ""),
-		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxBackoff = 10 * time.Millisecond
-			o.RateLimiter = ratelimit.None
-		}),
+		Credentials:  loopback.Credentials(accessKeyID, "policyenginetest-secret"),
+		Retryer:      loopback.FastRetryer(),
 	}
 	return bedrockagentcorecontrol.New(opts, optFns...)
 }
