@@ -241,7 +241,7 @@ func policy(o *options, stdin io.Reader) (*keypolicy.Document, error) {
 	}
 	name := "the generated policy"
 	if o.merge != "" {
-		base, err := readPolicy(o.merge, stdin)
+		base, err := loadPolicy("-merge", o.merge, stdin)
 		if err != nil {
 			return nil, err
 		}
@@ -267,31 +267,6 @@ func mergeName(path string) string {
 		return "the policy on standard input"
 	}
 	return path
-}
-
-// readPolicy reads and parses the -merge policy.
-func readPolicy(path string, stdin io.Reader) (*keypolicy.Document, error) {
-	var (
-		data []byte
-		err  error
-	)
-	if path == "-" {
-		data, err = io.ReadAll(stdin)
-	} else {
-		data, err = os.ReadFile(path)
-	}
-	if err != nil {
-		return nil, badInput("-merge: %v", err)
-	}
-	doc, err := keypolicy.Parse(data)
-	if err != nil {
-		var se *keypolicy.SyntaxError
-		if errors.As(err, &se) {
-			return nil, badInput("%s is not valid JSON: line %d, column %d: %s", mergeName(path), se.Line, se.Column, se.Msg)
-		}
-		return nil, badInput("%s is not a key policy: %s", mergeName(path), strings.TrimPrefix(err.Error(), "keypolicy: "))
-	}
-	return doc, nil
 }
 
 // paramError rewrites a generator's *ParamError in terms of flags.
