@@ -1,10 +1,22 @@
-// Command quickstart shows agentcorekms end to end, offline: it generates
-// the key policies AgentCore documents for a sample account.
+// Command quickstart tells the whole agentcorekms story offline, against the
+// embedded KMS, AgentCore and S3 emulators:
+//
+//  1. the key policies AWS documents, generated for a sample account;
+//  2. a preflight of a good key and of a disabled one;
+//  3. a policy engine encrypted with a customer managed key: key policy,
+//     preflight, create, wait, the two grants, then the key disabled, the
+//     audit finding and the denied read;
+//  4. a batch evaluation encrypted with a customer managed key: start, wait,
+//     archive to S3 with SSE-KMS, then the key disabled.
+//
+// It needs no AWS account and no network. It exits 1 if anything does not
+// behave as AWS documents.
 package main
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/agentcorekms/agentcorekms/keypolicy"
@@ -16,13 +28,37 @@ const (
 )
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(context.Background(), os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+// run tells each story in turn, a blank line between them.
+func run(ctx context.Context, w io.Writer) error {
+	stories := []struct {
+		name string
+		tell func(context.Context, io.Writer) error
+	}{
+		{"key policies", policiesStory},
+		{"preflight", preflightStory},
+		{"policy engine", policyEngineStory},
+		{"batch evaluation", batchEvaluationStory},
+	}
+	for i, s := range stories {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		if err := s.tell(ctx, w); err != nil {
+			return fmt.Errorf("%s story: %w", s.name, err)
+		}
+	}
+	return nil
+}
+
+// policiesStory prints the two documented key policies for the sample
+// account and its roles.
+func policiesStory(_ context.Context, w io.Writer) error {
 	pe, err := keypolicy.ForPolicyEngine(keypolicy.PolicyEngineParams{
 		Account: account, Region: region,
 		Principal: "arn:aws:iam::" + account + ":role/ExampleRole",
@@ -37,7 +73,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	for _, step := range []struct {
+	for i, step := range []struct {
 		title string
 		doc   *keypolicy.Document
 	}{
@@ -48,16 +84,10 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("# %s\n%s\n", step.title, out)
-	}
-	if err := preflightStory(context.Background(), os.Stdout); err != nil {
-		return err
-	}
-	if err := policyEngineStory(context.Background(), os.Stdout); err != nil {
-		return fmt.Errorf("policy engine story: %w", err)
-	}
-	if err := batchEvaluationStory(context.Background(), os.Stdout); err != nil {
-		return fmt.Errorf("batch evaluation story: %w", err)
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "# %s\n%s", step.title, out)
 	}
 	return nil
 }

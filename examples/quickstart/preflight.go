@@ -77,6 +77,6 @@ func preflightStory(ctx context.Context, w io.Writer) error {
 	if state.Status != kmscheck.StatusFail || !errors.Is(bad.Err(), kmscheck.ErrKeyNotUsable) {
 		return fmt.Errorf("preflight of a disabled key: %s, error %v; want a failure with ErrKeyNotUsable", state.Status, bad.Err())
 	}
-	fmt.Fprintf(w, "report.Err() wraps kmscheck.ErrKeyNotUsable: %v\n\n", kmscheck.ErrKeyNotUsable)
+	fmt.Fprintf(w, "report.Err() wraps kmscheck.ErrKeyNotUsable: %v\n", kmscheck.ErrKeyNotUsable)
 	return nil
 }
