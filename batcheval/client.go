@@ -189,12 +189,28 @@ func validate(in *bedrockagentcore.StartBatchEvaluationInput, region string) err
 	case nil:
 		bad("DataSourceConfig", "", "is required")
 	case *types.DataSourceConfigMemberCloudWatchLogs:
+		if ds == nil {
+			bad("DataSourceConfig", "", "is required (a nil *DataSourceConfigMemberCloudWatchLogs)")
+			break
+		}
 		if len(ds.Value.ServiceNames) == 0 {
 			bad("DataSourceConfig.CloudWatchLogs.ServiceNames", "", "is required")
 		}
 		if len(ds.Value.LogGroupNames) == 0 && len(ds.Value.LogGroupNamePrefixes) == 0 {
 			bad("DataSourceConfig.CloudWatchLogs", "", "needs LogGroupNames or LogGroupNamePrefixes")
 		}
+	case *types.DataSourceConfigMemberOnlineEvaluationConfigSource:
+		if ds == nil {
+			bad("DataSourceConfig", "", "is required (a nil *DataSourceConfigMemberOnlineEvaluationConfigSource)")
+		}
+	}
+	// The optional unions too: the SDK's serializer dereferences a member
+	// given as a typed nil pointer.
+	if m, ok := in.OutputConfig.(*types.OutputConfigMemberCloudWatchConfig); ok && m == nil {
+		bad("OutputConfig", "", "is a nil *OutputConfigMemberCloudWatchConfig; leave OutputConfig nil instead")
+	}
+	if m, ok := in.EvaluationMetadata.(*types.EvaluationMetadataMemberSessionMetadata); ok && m == nil {
+		bad("EvaluationMetadata", "", "is a nil *EvaluationMetadataMemberSessionMetadata; leave EvaluationMetadata nil instead")
 	}
 	if err := validateKeyARN(aws.ToString(in.KmsKeyArn), region); err != nil {
 		errs = append(errs, err)
