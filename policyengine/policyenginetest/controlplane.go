@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -328,7 +329,7 @@ func (c *ControlPlane) validateCreate(r *createRequest) *apiError {
 		return fieldError("name", "name is required")
 	case !nameRE.MatchString(name):
 		return fieldError("name", "name must match ^[A-Za-z][A-Za-z0-9_]*$ and be 1-48 characters")
-	case r.Description != nil && (len(*r.Description) < 1 || len(*r.Description) > 4096):
+	case r.Description != nil && (*r.Description == "" || utf8.RuneCountInString(*r.Description) > 4096):
 		return fieldError("description", "description must be 1-4096 characters")
 	case r.ClientToken != nil && (len(*r.ClientToken) < 33 || len(*r.ClientToken) > 256 || !clientTokenRE.MatchString(*r.ClientToken)):
 		return fieldError("clientToken", "clientToken must be 33-256 characters of letters, digits and hyphens")
@@ -336,7 +337,8 @@ func (c *ControlPlane) validateCreate(r *createRequest) *apiError {
 		return fieldError("tags", "at most 50 tags are allowed")
 	}
 	for k, v := range r.Tags {
-		if len(k) < 1 || len(k) > 128 || strings.HasPrefix(strings.ToLower(k), "aws:") || len(v) > 256 {
+		// Smithy's length trait counts characters, not bytes.
+		if k == "" || utf8.RuneCountInString(k) > 128 || strings.HasPrefix(strings.ToLower(k), "aws:") || utf8.RuneCountInString(v) > 256 {
 			return fieldError("tags", fmt.Sprintf("tag %q is invalid: keys are 1-128 characters and do not start with aws:, values at most 256", k))
 		}
 	}
