@@ -144,27 +144,41 @@ func listGrants(ctx context.Context, api ListGrantsAPIClient, keyARN string) ([]
 	return all, nil
 }
 
-// pairFor picks the engine's two grants out of a key's grants.
+// pairFor picks the engine's two grants out of a key's grants: the first
+// of each kind.
 func pairFor(grants []kmstypes.GrantListEntry, engineARN string) GrantPair {
 	var p GrantPair
+	for _, gr := range boundTo(grants, engineARN) {
+		switch {
+		case gr.Kind == ManagementGrant && p.Management == nil:
+			p.Management = gr
+		case gr.Kind == EvaluationGrant && p.Evaluation == nil:
+			p.Evaluation = gr
+		}
+	}
+	return p
+}
+
+// boundTo returns every grant of the key that is bound to the engine by its
+// encryption-context constraint and is of one of the two kinds, in the
+// order ListGrants returned them.
+func boundTo(grants []kmstypes.GrantListEntry, engineARN string) []*Grant {
+	var out []*Grant
 	for _, g := range grants {
 		if !constrainedTo(g, engineARN) {
 			continue
 		}
 		kind := kindOf(g.Operations)
-		gr := &Grant{
+		if kind == 0 {
+			continue
+		}
+		out = append(out, &Grant{
 			Kind: kind, ID: aws.ToString(g.GrantId), Name: aws.ToString(g.Name), KeyID: aws.ToString(g.KeyId),
 			GranteePrincipal: aws.ToString(g.GranteePrincipal), RetiringPrincipal: aws.ToString(g.RetiringPrincipal),
 			Operations: g.Operations, CreationDate: timeOrZero(g.CreationDate),
-		}
-		switch {
-		case kind == ManagementGrant && p.Management == nil:
-			p.Management = gr
-		case kind == EvaluationGrant && p.Evaluation == nil:
-			p.Evaluation = gr
-		}
+		})
 	}
-	return p
+	return out
 }
 
 // constrainedTo reports whether the grant is bound to the engine by its
@@ -195,20 +209,28 @@ func kindOf(ops []kmstypes.GrantOperation) GrantKind {
 
 // RevokeGrants revokes both grants of the engine on the key, as the
 // documentation says to do when revoking by hand, and returns the grants it
-// revoked. When there is nothing left to revoke it does nothing and returns
-// an empty pair. If a revoke fails, the [*RevokeError] names the grant that
-// still holds access.
+// revoked. Every grant of the key bound to the engine by its
+// encryption-context constraint is revoked, so none is left behind when a
+// kind is there more than once. When there is nothing left to revoke it does
+// nothing and returns an empty pair. If a revoke fails, the [*RevokeError]
+// names the grant that still holds access.
 func (c *Client) RevokeGrants(ctx context.Context, keyARN, engineARN string) (GrantPair, error) {
-	pair, err := c.Grants(ctx, keyARN, engineARN)
-	if err != nil && pair.State() == GrantsNone {
+	if err := c.needs(false, true); err != nil {
+		return GrantPair{}, err
+	}
+	if err := validateKeyARN(keyARN, ""); err != nil {
+		return GrantPair{}, err
+	}
+	if engineARN == "" {
+		return GrantPair{}, &InputError{Field: "EngineARN", Value: engineARN, Reason: "is required"}
+	}
+	all, err := listGrants(ctx, c.kms, keyARN)
+	if err != nil {
 		return GrantPair{}, err
 	}
 	var revoked GrantPair
 	rerr := &RevokeError{KeyARN: keyARN, EngineARN: engineARN}
-	for _, g := range []*Grant{pair.Management, pair.Evaluation} {
-		if g == nil {
-			continue
-		}
+	for _, g := range boundTo(all, engineARN) {
 		_, err := c.kms.RevokeGrant(ctx, &kms.RevokeGrantInput{KeyId: aws.String(keyARN), GrantId: aws.String(g.ID)})
 		var nf *kmstypes.NotFoundException
 		if err != nil && !errors.As(err, &nf) {
@@ -217,9 +239,10 @@ func (c *Client) RevokeGrants(ctx context.Context, keyARN, engineARN string) (Gr
 			continue
 		}
 		rerr.Revoked = append(rerr.Revoked, *g)
-		if g.Kind == ManagementGrant {
+		switch {
+		case g.Kind == ManagementGrant && revoked.Management == nil:
 			revoked.Management = g
-		} else {
+		case g.Kind == EvaluationGrant && revoked.Evaluation == nil:
 			revoked.Evaluation = g
 		}
 	}
