@@ -290,11 +290,15 @@ func (c *Client) WaitActive(ctx context.Context, id string, optFns ...func(*Opti
 }
 
 func (c *Client) wait(ctx context.Context, id string, o Options) (*Engine, error) {
-	var last *Engine
+	var (
+		last  *Engine
+		opErr error // the error of the last GetPolicyEngine, if it failed
+	)
 	w := bedrockagentcorecontrol.NewPolicyEngineActiveWaiter(c.api, func(wo *bedrockagentcorecontrol.PolicyEngineActiveWaiterOptions) {
 		wo.MinDelay, wo.MaxDelay = o.WaitMinDelay, o.WaitMaxDelay
 		wo.Retryable = func(ctx context.Context, in *bedrockagentcorecontrol.GetPolicyEngineInput, out *bedrockagentcorecontrol.GetPolicyEngineOutput, err error) (bool, error) {
 			if err != nil {
+				opErr = err
 				return false, err
 			}
 			last = engineFromGet(out)
@@ -316,8 +320,10 @@ func (c *Client) wait(ctx context.Context, id string, o Options) (*Engine, error
 		case ctx.Err() != nil:
 			return last, fmt.Errorf("policyengine: waiting for %s to be ACTIVE: %w", id, ctx.Err())
 		}
+		// A poll that failed, other than by running out of the wait's time,
+		// is that failure (an API error, or the control plane unreachable).
 		var ae interface{ ErrorCode() string }
-		if errors.As(err, &ae) {
+		if errors.As(err, &ae) || (opErr != nil && !errors.Is(opErr, context.DeadlineExceeded)) {
 			return last, classify("GetPolicyEngine", id, keyOf(last), err)
 		}
 		return last, fmt.Errorf("policyengine: waiting for %s after %v: %w", id, o.WaitTimeout, errors.Join(ErrWaitTimeout, err))
