@@ -204,10 +204,9 @@ func (c *Client) Audit(ctx context.Context, optFns ...func(*Options)) (*AuditRep
 			mu.Unlock()
 		}
 	}
-	wg.Add(o.Concurrency)
-	for range o.Concurrency {
-		go worker()
-	}
+	// Workers start as engines are listed, so a large Concurrency costs
+	// no more goroutines than there are engines.
+	started := 0
 
 	var listErr error
 	p := bedrockagentcorecontrol.NewListPolicyEngineSummariesPaginator(c.api,
@@ -225,6 +224,11 @@ list:
 			rep.Engines = append(rep.Engines, nil)
 			listed++
 			mu.Unlock()
+			if started < o.Concurrency {
+				started++
+				wg.Add(1)
+				go worker()
+			}
 			select {
 			case jobs <- job{i, s}:
 			case <-ctx.Done():
