@@ -181,6 +181,7 @@ type evaluation struct {
 	seq                        int
 	id, arn, name, account     string
 	description, keyARN, token string
+	fingerprint                string // of the request's parameters, for client-token retries
 	evaluators                 []evaluatorJSON
 	insights                   []insightJSON
 	dataSource, output, meta   json.RawMessage
@@ -383,7 +384,7 @@ func (e *Emulator) start(ctx context.Context, principal string, r *http.Request)
 		if id, ok := e.tokens[account+"/"+*in.ClientToken]; ok {
 			if ev, ok := e.evals[id]; ok {
 				defer e.mu.Unlock()
-				if ev.name != *in.BatchEvaluationName || ev.keyARN != deref(in.KmsKeyArn) {
+				if ev.fingerprint != fingerprint(&in) {
 					return 0, nil, &apiError{status: http.StatusBadRequest, Code: "ValidationException",
 						Message: "The client token was already used with different parameters.", Reason: "IdempotentParameterMismatchException"}
 				}
@@ -405,7 +406,7 @@ func (e *Emulator) start(ctx context.Context, principal string, r *http.Request)
 		description: deref(in.Description), keyARN: deref(in.KmsKeyArn), token: deref(in.ClientToken),
 		evaluators: in.Evaluators, insights: in.Insights,
 		dataSource: in.DataSourceConfig, output: in.OutputConfig, meta: in.EvaluationMetadata,
-		tags: in.Tags, status: statusPending, created: now, updated: now,
+		tags: in.Tags, status: statusPending, created: now, updated: now, fingerprint: fingerprint(&in),
 		objects: map[string]sealed{}, plain: map[string][]byte{},
 	}
 	if ev.keyARN != "" {
@@ -431,6 +432,18 @@ func (e *Emulator) start(ctx context.Context, principal string, r *http.Request)
 		e.tokens[account+"/"+ev.token] = id
 	}
 	return http.StatusAccepted, startOutput(ev), nil
+}
+
+// fingerprint identifies the parameters of a start request other than its
+// client token: a retry with the same token must send the same ones.
+func fingerprint(in *startRequest) string {
+	cp := *in
+	cp.ClientToken = nil
+	b, err := json.Marshal(cp) // map keys sorted, raw unions compacted
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 func deref(s *string) string {
