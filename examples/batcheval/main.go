@@ -279,13 +279,19 @@ func story(ctx context.Context, f *flags, cl *clients, stdout, stderr io.Writer)
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: %d sessions\n", out.Status, aws.ToInt32(out.EvaluationResults.TotalNumberOfSessions))
-	for _, s := range out.EvaluationResults.EvaluatorSummaries {
-		score := "n/a"
-		if s.Statistics != nil && s.Statistics.AverageScore != nil {
-			score = fmt.Sprintf("%.2f", *s.Statistics.AverageScore)
+	// A STOPPED evaluation ends without results; only its metadata is
+	// archived.
+	if res := out.EvaluationResults; res == nil {
+		fmt.Fprintf(stdout, "%s: no results\n", out.Status)
+	} else {
+		fmt.Fprintf(stdout, "%s: %d sessions\n", out.Status, aws.ToInt32(res.TotalNumberOfSessions))
+		for _, s := range res.EvaluatorSummaries {
+			score := "n/a"
+			if s.Statistics != nil && s.Statistics.AverageScore != nil {
+				score = fmt.Sprintf("%.2f", *s.Statistics.AverageScore)
+			}
+			fmt.Fprintf(stdout, "  %-24s average %s over %d sessions\n", aws.ToString(s.EvaluatorId), score, aws.ToInt32(s.TotalEvaluated))
 		}
-		fmt.Fprintf(stdout, "  %-24s average %s over %d sessions\n", aws.ToString(s.EvaluatorId), score, aws.ToInt32(s.TotalEvaluated))
 	}
 	a, err := c.Archive(ctx, cl.s3, f.bucket, f.prefix, out)
 	if err != nil {
