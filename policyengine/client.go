@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/agentcorekms/agentcorekms/internal/awsarn"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
 )
@@ -57,8 +58,10 @@ type Options struct {
 	// CreatePolicyEngine. The zero value runs it.
 	SkipPreflight bool
 	// Principal is the ARN of the IAM role or user that calls AgentCore, for
-	// which the preflight checks the key policy. If empty, the account root
-	// is assumed, which only key policies that delegate to IAM satisfy.
+	// which the preflight checks the key policy; an STS assumed-role session
+	// ARN (as GetCallerIdentity returns) stands for its role. If empty, the
+	// account root is assumed, which only key policies that delegate to IAM
+	// satisfy.
 	Principal string
 	// Preflight are options for [kmscheck.Check].
 	Preflight []func(*kmscheck.Options)
@@ -230,8 +233,11 @@ func (c *Client) Create(ctx context.Context, in CreateInput, optFns ...func(*Opt
 		if region == "" {
 			region = a.Region
 		}
+		// Key policies name the role of an assumed-role session (what
+		// GetCallerIdentity returns), not the session.
+		principal, _ := awsarn.SessionRole(o.Principal)
 		rep, err := kmscheck.Check(ctx, c.kms, in.KeyARN, kmscheck.PolicyEngine(keypolicy.PolicyEngineParams{
-			Account: a.AccountID, Region: region, Partition: a.Partition, Principal: o.Principal,
+			Account: a.AccountID, Region: region, Partition: a.Partition, Principal: principal,
 		}), o.Preflight...)
 		out.Preflight = rep
 		if err != nil {
