@@ -722,3 +722,43 @@ func TestNilReport(t *testing.T) {
 		t.Errorf("nil Report: Err() = %v; want an *InputError wrapping ErrInvalidInput", err)
 	}
 }
+
+// A Deny statement whose condition operator keypolicy cannot evaluate may
+// deny the required requests; the findings it could change must be unknown,
+// never pass.
+func TestUnsupportedOperatorInDenyIsUnknown(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	doc, err := keypolicy.Parse([]byte(e.policy(t, keypolicy.FeaturePolicyEngine)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.Statement = append(doc.Statement, keypolicy.Statement{
+		Sid: "DenyOutsideOrg", Effect: keypolicy.EffectDeny, Principal: &keypolicy.Principal{Wildcard: true},
+		Action: keypolicy.One("kms:Decrypt"), Resource: keypolicy.One("*"),
+		Condition: keypolicy.Condition{{Operator: "StringNotEqualsFutureOperator", Keys: []keypolicy.ConditionKey{
+			{Key: "aws:PrincipalOrgID", Values: keypolicy.One("o-example")},
+		}}},
+	})
+	pol, err := doc.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := e.key(t, &kms.CreateKeyInput{Policy: aws.String(string(pol))})
+	r, err := kmscheck.Check(ctx, e.c, *md.Arn, peTarget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := finding(t, r, "policy.decrypt")
+	if f.Status != kmscheck.StatusUnknown || !strings.Contains(f.Message, "StringNotEqualsFutureOperator") || !strings.Contains(f.Message, "DenyOutsideOrg") {
+		t.Errorf("policy.decrypt = %v, want unknown naming the operator and the Deny statement", f)
+	}
+	// Requirements the Deny cannot touch still pass.
+	if f := finding(t, r, "policy.describe-key"); f.Status != kmscheck.StatusPass {
+		t.Errorf("policy.describe-key = %v, want pass", f)
+	}
+	if r.Complete() {
+		t.Error("Complete() = true with an unknown finding")
+	}
+}
