@@ -181,15 +181,31 @@ func retirerMatches(g types.GrantListEntry, c Caller) bool {
 	return samePrincipal(aws.ToString(g.RetiringPrincipal), c.Principal)
 }
 
+// constraintsMatch reports whether encryption context ec meets grant
+// constraints gc. As in KMS, the keys of a constraint match ignoring case
+// and the values respecting it.
 func constraintsMatch(gc *types.GrantConstraints, ec map[string]string) bool {
 	if gc == nil {
 		return true
 	}
 	if gc.EncryptionContextEquals != nil {
-		return maps.Equal(gc.EncryptionContextEquals, ec)
+		return len(gc.EncryptionContextEquals) == len(ec) && containsPairs(ec, gc.EncryptionContextEquals)
 	}
-	for k, v := range gc.EncryptionContextSubset {
-		if got, ok := ec[k]; !ok || got != v {
+	return containsPairs(ec, gc.EncryptionContextSubset)
+}
+
+// containsPairs reports whether every pair of want is in ec, comparing keys
+// ignoring case.
+func containsPairs(ec, want map[string]string) bool {
+	for k, v := range want {
+		found := false
+		for ek, ev := range ec {
+			if strings.EqualFold(ek, k) && ev == v {
+				found = true
+				break
+			}
+		}
+		if !found {
 			return false
 		}
 	}

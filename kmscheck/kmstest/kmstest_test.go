@@ -520,3 +520,41 @@ func TestImportedMaterialExpires(t *testing.T) {
 		t.Errorf("%d calls after ResetCalls", n)
 	}
 }
+
+// In a grant constraint KMS matches the encryption-context keys ignoring
+// case and the values respecting it (GrantConstraints in the KMS API
+// reference).
+func TestGrantConstraintKeysIgnoreCase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	k, c := setup(t)
+	id := aws.ToString(k.CreateTestKey(t, nil).KeyId)
+	grantee := k.As(kmstest.Caller{Principal: other})
+	if err := k.SetKeyPolicy(id, policyFor(role, "kms:*")); err != nil {
+		t.Fatal(err)
+	}
+	for _, cons := range []types.GrantConstraints{
+		{EncryptionContextSubset: map[string]string{"Department": "IT"}},
+		{EncryptionContextEquals: map[string]string{"Department": "IT"}},
+	} {
+		_, err := c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: &id, GranteePrincipal: aws.String(other),
+			Operations: []types.GrantOperation{types.GrantOperationEncrypt}, Constraints: &cons})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = grantee.Encrypt(ctx, &kms.EncryptInput{KeyId: &id, Plaintext: []byte("x"), EncryptionContext: map[string]string{"department": "IT"}})
+		if err != nil {
+			t.Errorf("%+v: Encrypt with the key in another case = %v, want allowed", cons, err)
+		}
+		_, err = grantee.Encrypt(ctx, &kms.EncryptInput{KeyId: &id, Plaintext: []byte("x"), EncryptionContext: map[string]string{"Department": "it"}})
+		if apiCode(err) != "AccessDeniedException" {
+			t.Errorf("%+v: Encrypt with the value in another case = %v, want AccessDeniedException", cons, err)
+		}
+		left, _ := k.Grants(id)
+		for _, g := range left {
+			if _, err := c.RevokeGrant(ctx, &kms.RevokeGrantInput{KeyId: &id, GrantId: g.GrantId}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
