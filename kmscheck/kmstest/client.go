@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -872,11 +873,12 @@ func (c *Client) CreateGrant(ctx context.Context, params *kms.CreateGrantInput, 
 		if err := dryRun(params.DryRun); err != nil {
 			return err
 		}
-		// A grant with the same name, grantee, operations and constraints is
-		// returned again, as KMS does for idempotent retries.
+		// A grant with the same name and the same parameters (grantee,
+		// retiring principal, operations, constraints) is returned again, as
+		// KMS does for idempotent retries; any difference makes a new grant.
 		if n := aws.ToString(params.Name); n != "" {
 			for _, g := range kk.grants {
-				if aws.ToString(g.entry.Name) == n && aws.ToString(g.entry.GranteePrincipal) == aws.ToString(params.GranteePrincipal) && slices.Equal(g.entry.Operations, params.Operations) {
+				if aws.ToString(g.entry.Name) == n && sameGrant(g.entry, params) {
 					out = &kms.CreateGrantOutput{GrantId: g.entry.GrantId, GrantToken: aws.String(g.token)}
 					return nil
 				}
@@ -899,6 +901,24 @@ func (c *Client) CreateGrant(ctx context.Context, params *kms.CreateGrantInput, 
 		return nil
 	})
 	return out, err
+}
+
+// sameGrant reports whether CreateGrant input in asks for grant e again.
+func sameGrant(e types.GrantListEntry, in *kms.CreateGrantInput) bool {
+	if aws.ToString(e.GranteePrincipal) != aws.ToString(in.GranteePrincipal) ||
+		aws.ToString(e.GranteeServicePrincipal) != aws.ToString(in.GranteeServicePrincipal) ||
+		aws.ToString(e.RetiringPrincipal) != aws.ToString(in.RetiringPrincipal) ||
+		aws.ToString(e.RetiringServicePrincipal) != aws.ToString(in.RetiringServicePrincipal) ||
+		!slices.Equal(e.Operations, in.Operations) {
+		return false
+	}
+	a, b := e.Constraints, in.Constraints
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return maps.Equal(a.EncryptionContextEquals, b.EncryptionContextEquals) &&
+		maps.Equal(a.EncryptionContextSubset, b.EncryptionContextSubset) &&
+		aws.ToString(a.SourceArn) == aws.ToString(b.SourceArn)
 }
 
 func cloneConstraints(c *types.GrantConstraints) *types.GrantConstraints {

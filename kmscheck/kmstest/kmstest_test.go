@@ -558,3 +558,40 @@ func TestGrantConstraintKeysIgnoreCase(t *testing.T) {
 		}
 	}
 }
+
+// A CreateGrant retried with the same name returns the same grant only if
+// every parameter is the same; otherwise KMS creates a new grant.
+func TestCreateGrantSameNameOtherConstraints(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	k, c := setup(t)
+	id := aws.ToString(k.CreateTestKey(t, nil).KeyId)
+	in := func(engineARN, retiring string) *kms.CreateGrantInput {
+		return &kms.CreateGrantInput{KeyId: &id, Name: aws.String("agentcore"), GranteePrincipal: aws.String(other),
+			RetiringPrincipal: aws.String(retiring), Operations: []types.GrantOperation{types.GrantOperationDecrypt},
+			Constraints: &types.GrantConstraints{EncryptionContextSubset: map[string]string{keypolicy.PolicyEngineContextKey: engineARN}}}
+	}
+	first, err := c.CreateGrant(ctx, in(engine, role))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.CreateGrant(ctx, in(engine, role))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(again.GrantId) != aws.ToString(first.GrantId) {
+		t.Errorf("identical retry got grant %s, want %s", aws.ToString(again.GrantId), aws.ToString(first.GrantId))
+	}
+	for _, tt := range []*kms.CreateGrantInput{in(engine+"-2", role), in(engine, other)} {
+		g, err := c.CreateGrant(ctx, tt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aws.ToString(g.GrantId) == aws.ToString(first.GrantId) {
+			t.Errorf("CreateGrant with other constraints or retiring principal returned the existing grant")
+		}
+	}
+	if left, _ := k.Grants(id); len(left) != 3 {
+		t.Errorf("%d grants, want 3", len(left))
+	}
+}
