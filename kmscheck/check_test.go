@@ -762,3 +762,43 @@ func TestUnsupportedOperatorInDenyIsUnknown(t *testing.T) {
 		t.Error("Complete() = true with an unknown finding")
 	}
 }
+
+// When DescribeKey is denied but the key policy can be read, the requests
+// are still evaluated for the key ARN the check was given, so statements
+// whose Resource is that ARN apply.
+func TestPolicyWithKeyARNResourceWithoutDescribeKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	md := e.key(t, nil)
+	doc, err := keypolicy.Parse([]byte(e.policy(t, keypolicy.FeaturePolicyEngine)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The checker may read the policy, not describe the key; every
+	// statement names the key by its ARN.
+	doc.Statement[0].Principal = keypolicy.AWSPrincipal(caller)
+	doc.Statement[0].Action = keypolicy.One("kms:GetKeyPolicy")
+	for i := range doc.Statement {
+		doc.Statement[i].Resource = keypolicy.One(*md.Arn)
+	}
+	pol, err := doc.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.k.SetKeyPolicy(*md.KeyId, string(pol)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := kmscheck.Check(ctx, e.c, *md.Arn, peTarget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := finding(t, r, kmscheck.IDKeyExists); f.Status != kmscheck.StatusUnknown {
+		t.Errorf("key.exists = %v, want unknown (DescribeKey is denied)", f)
+	}
+	for _, id := range peIDs[len(keyIDs):] {
+		if f := finding(t, r, id); f.Status != kmscheck.StatusPass {
+			t.Errorf("%s = %v, want pass", id, f)
+		}
+	}
+}

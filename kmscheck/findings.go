@@ -229,9 +229,11 @@ func (b *builder) policyFindings(reqs []keypolicy.Requirement, md *types.KeyMeta
 	}
 	b.report.Policy = doc
 	b.pass(IDPolicyRead, fmt.Sprintf("Read the key policy (%d statements).", len(doc.Statement)))
-	if md != nil {
+	// The key ARN from DescribeKey or, when that failed, the one Check was
+	// given: statements may name the key by its ARN.
+	if keyARN := b.report.KeyARN; keyARN != "" {
 		for i := range reqs {
-			reqs[i].Request.Resource = *md.Arn
+			reqs[i].Request.Resource = keyARN
 		}
 	}
 	an := keypolicy.Analyze(doc, reqs)
