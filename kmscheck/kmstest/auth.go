@@ -78,6 +78,50 @@ func (k *KMS) authorizeLocked(c Caller, kk *key, req request) error {
 	if !k.opts.EnforceKeyPolicy {
 		return nil
 	}
+	d := k.decide(c, kk, req)
+	switch d.Verdict {
+	case keypolicy.ExplicitDeny:
+		return k.accessDenied(c, req.action, *kk.meta.Arn, "with an explicit deny in a resource-based policy")
+	case keypolicy.Allow:
+		return nil
+	case keypolicy.AllowIfIAMAllows:
+		if k.opts.RootDelegation {
+			return nil
+		}
+	}
+	if req.grantOp != "" {
+		for _, g := range kk.grants {
+			if granteeMatches(g.entry, c) && slices.Contains(g.entry.Operations, req.grantOp) && constraintsMatch(g.entry.Constraints, req.ec) {
+				return nil
+			}
+		}
+	}
+	return k.accessDenied(c, req.action, *kk.meta.Arn, "because no resource-based policy allows the "+req.action+" action")
+}
+
+// authorizeRetireLocked decides RetireGrant for a caller the grant does not
+// name as its retiring principal or as a grantee allowed to retire it.
+// kms:RetireGrant is not effective in a key policy: only the account that
+// created the grant may then retire it, as its root user or through its IAM
+// policies, which kmstest takes to allow (Options.RootDelegation) when the
+// key policy delegates kms:RetireGrant to the account.
+func (k *KMS) authorizeRetireLocked(c Caller, kk *key) error {
+	if !k.opts.EnforceKeyPolicy || c.Principal == "arn:"+k.partition.ID+":iam::"+k.opts.Account+":root" {
+		return nil
+	}
+	const action = "kms:RetireGrant"
+	d := k.decide(c, kk, request{action: action})
+	switch {
+	case d.Verdict == keypolicy.ExplicitDeny:
+		return k.accessDenied(c, action, *kk.meta.Arn, "with an explicit deny in a resource-based policy")
+	case d.Verdict == keypolicy.AllowIfIAMAllows && k.opts.RootDelegation:
+		return nil
+	}
+	return k.accessDenied(c, action, *kk.meta.Arn, "because the grant does not name it as a retiring principal, and kms:RetireGrant is not effective in a key policy")
+}
+
+// decide evaluates the key policy of kk for c's request req.
+func (k *KMS) decide(c Caller, kk *key, req request) keypolicy.Decision {
 	ctx := map[string][]string{}
 	maps.Copy(ctx, c.Context)
 	for key, v := range req.extra {
@@ -108,24 +152,7 @@ func (k *KMS) authorizeLocked(c Caller, kk *key, req request) error {
 			Resource: *kk.meta.Arn, Context: ctx,
 		})
 	}
-	switch d.Verdict {
-	case keypolicy.ExplicitDeny:
-		return k.accessDenied(c, req.action, *kk.meta.Arn, "with an explicit deny in a resource-based policy")
-	case keypolicy.Allow:
-		return nil
-	case keypolicy.AllowIfIAMAllows:
-		if k.opts.RootDelegation {
-			return nil
-		}
-	}
-	if req.grantOp != "" {
-		for _, g := range kk.grants {
-			if granteeMatches(g.entry, c) && slices.Contains(g.entry.Operations, req.grantOp) && constraintsMatch(g.entry.Constraints, req.ec) {
-				return nil
-			}
-		}
-	}
-	return k.accessDenied(c, req.action, *kk.meta.Arn, "because no resource-based policy allows the "+req.action+" action")
+	return d
 }
 
 func (k *KMS) accessDenied(c Caller, action, resource, why string) error {

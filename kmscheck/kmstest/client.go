@@ -981,8 +981,11 @@ func (c *Client) ListGrants(ctx context.Context, params *kms.ListGrantsInput, op
 
 // RetireGrant deletes a grant named by GrantToken, or by KeyId and GrantId.
 // The grant's retiring principal may retire it, so may its grantee if the
-// grant allows RetireGrant, and so may a caller the key policy allows
-// kms:RetireGrant.
+// grant allows RetireGrant, and so may the account: its root user, or a
+// principal of it when the key policy delegates kms:RetireGrant to the
+// account root and Options.RootDelegation is set (standing for its IAM
+// policies). As in KMS, kms:RetireGrant is not effective in a key policy
+// statement that names the caller.
 func (c *Client) RetireGrant(ctx context.Context, params *kms.RetireGrantInput, optFns ...func(*kms.Options)) (*kms.RetireGrantOutput, error) {
 	if params == nil {
 		params = &kms.RetireGrantInput{}
@@ -1029,7 +1032,7 @@ func (c *Client) RetireGrant(ctx context.Context, params *kms.RetireGrantInput, 
 		allowed := c.admin || retirerMatches(g, c.caller) ||
 			(granteeMatches(g, c.caller) && slices.Contains(g.Operations, types.GrantOperationRetireGrant))
 		if !allowed {
-			if err := c.authorize(kk, request{action: "kms:RetireGrant"}); err != nil {
+			if err := c.kms.authorizeRetireLocked(c.caller, kk); err != nil {
 				return err
 			}
 		}

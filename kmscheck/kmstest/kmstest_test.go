@@ -595,3 +595,35 @@ func TestCreateGrantSameNameOtherConstraints(t *testing.T) {
 		t.Errorf("%d grants, want 3", len(left))
 	}
 }
+
+// kms:RetireGrant is not effective in a key policy: a principal the grant
+// does not name cannot retire it because the key policy allows it
+// kms:RetireGrant (or kms:*). The account's IAM delegation still works.
+func TestRetireGrantKeyPolicyNotEffective(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	k, c := setup(t)
+	id := aws.ToString(k.CreateTestKey(t, nil).KeyId)
+	g, err := c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: &id, GranteePrincipal: aws.String(role),
+		Operations: []types.GrantOperation{types.GrantOperationDecrypt}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Other is named by the key policy only.
+	if err := k.SetKeyPolicy(id, policyFor(other, "kms:RetireGrant")); err != nil {
+		t.Fatal(err)
+	}
+	otherC := k.As(kmstest.Caller{Principal: other})
+	_, err = otherC.RetireGrant(ctx, &kms.RetireGrantInput{KeyId: &id, GrantId: g.GrantId})
+	if apiCode(err) != "AccessDeniedException" {
+		t.Errorf("RetireGrant allowed only by the key policy = %v, want AccessDeniedException", err)
+	}
+	// With the default key policy, the account's IAM policies decide, and
+	// kmstest takes them to allow (RootDelegation).
+	if err := k.SetKeyPolicy(id, k.DefaultKeyPolicy()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := otherC.RetireGrant(ctx, &kms.RetireGrantInput{KeyId: &id, GrantId: g.GrantId}); err != nil {
+		t.Errorf("RetireGrant delegated to IAM: %v", err)
+	}
+}
