@@ -802,3 +802,16 @@ func TestPolicyWithKeyARNResourceWithoutDescribeKey(t *testing.T) {
 		}
 	}
 }
+
+// A nil *kms.Client in the interface is bad input too: calling it would
+// panic in one of Check's goroutines, which no caller can recover.
+func TestTypedNilClient(t *testing.T) {
+	t.Parallel()
+	for _, c := range []kmscheck.KMS{(*kms.Client)(nil), (*kmstest.Client)(nil)} {
+		r, err := kmscheck.Check(context.Background(), c, "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", peTarget)
+		var ie *kmscheck.InputError
+		if r != nil || !errors.As(err, &ie) || ie.Field != "client" {
+			t.Errorf("Check(%T nil) = %v, %v; want an *InputError for the client", c, r, err)
+		}
+	}
+}
