@@ -91,7 +91,8 @@ func (k *KMS) authorizeLocked(c Caller, kk *key, req request) error {
 	}
 	if req.grantOp != "" {
 		for _, g := range kk.grants {
-			if granteeMatches(g.entry, c) && slices.Contains(g.entry.Operations, req.grantOp) && constraintsMatch(g.entry.Constraints, req.ec) {
+			if granteeMatches(g.entry, c) && slices.Contains(g.entry.Operations, req.grantOp) &&
+				(!contextConstrained(req.grantOp) || constraintsMatch(g.entry.Constraints, req.ec)) {
 				return nil
 			}
 		}
@@ -206,6 +207,18 @@ func retirerMatches(g types.GrantListEntry, c Caller) bool {
 		return aws.ToString(g.RetiringServicePrincipal) == c.Service || aws.ToString(g.RetiringPrincipal) == c.Service
 	}
 	return samePrincipal(aws.ToString(g.RetiringPrincipal), c.Principal)
+}
+
+// contextConstrained reports whether a grant's encryption-context
+// constraints apply to grant operation op. KMS applies them only to
+// operations that take an encryption context, not to DescribeKey,
+// GetPublicKey or RetireGrant.
+func contextConstrained(op types.GrantOperation) bool {
+	switch op {
+	case types.GrantOperationDescribeKey, types.GrantOperationGetPublicKey, types.GrantOperationRetireGrant:
+		return false
+	}
+	return true
 }
 
 // constraintsMatch reports whether encryption context ec meets grant

@@ -627,3 +627,36 @@ func TestRetireGrantKeyPolicyNotEffective(t *testing.T) {
 		t.Errorf("RetireGrant delegated to IAM: %v", err)
 	}
 }
+
+// KMS applies encryption-context grant constraints only to cryptographic
+// operations: a grant for DescribeKey with such a constraint allows
+// DescribeKey, which has no encryption context (GrantConstraints in the KMS
+// API reference).
+func TestGrantConstraintNotAppliedToDescribeKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	k, c := setup(t)
+	id := aws.ToString(k.CreateTestKey(t, nil).KeyId)
+	_, err := c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: &id, GranteePrincipal: aws.String(other),
+		Operations:  []types.GrantOperation{types.GrantOperationDescribeKey, types.GrantOperationDecrypt},
+		Constraints: &types.GrantConstraints{EncryptionContextSubset: map[string]string{"Department": "IT"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.SetKeyPolicy(id, policyFor(role, "kms:*")); err != nil {
+		t.Fatal(err)
+	}
+	grantee := k.As(kmstest.Caller{Principal: other})
+	if _, err := grantee.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: &id}); err != nil {
+		t.Errorf("DescribeKey through a grant with an encryption-context constraint: %v", err)
+	}
+	// The constraint still applies to cryptographic operations.
+	enc, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: &id, Plaintext: []byte("x")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = grantee.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob})
+	if apiCode(err) != "AccessDeniedException" {
+		t.Errorf("Decrypt without the constraint's context = %v, want AccessDeniedException", err)
+	}
+}
