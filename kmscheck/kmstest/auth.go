@@ -92,7 +92,8 @@ func (k *KMS) authorizeLocked(c Caller, kk *key, req request) error {
 	if req.grantOp != "" {
 		for _, g := range kk.grants {
 			if granteeMatches(g.entry, c) && slices.Contains(g.entry.Operations, req.grantOp) &&
-				(!contextConstrained(req.grantOp) || constraintsMatch(g.entry.Constraints, req.ec)) {
+				(!contextConstrained(req.grantOp) || constraintsMatch(g.entry.Constraints, req.ec)) &&
+				sourceArnMatches(g.entry.Constraints, c.Context) {
 				return nil
 			}
 		}
@@ -219,6 +220,21 @@ func contextConstrained(op types.GrantOperation) bool {
 		return false
 	}
 	return true
+}
+
+// sourceArnMatches reports whether a request whose extra condition keys
+// are ctx meets the SourceArn constraint of gc, if any: the request must be
+// made on behalf of that resource (aws:SourceArn).
+func sourceArnMatches(gc *types.GrantConstraints, ctx map[string][]string) bool {
+	if gc == nil || gc.SourceArn == nil {
+		return true
+	}
+	for k, vs := range ctx {
+		if strings.EqualFold(k, "aws:SourceArn") && slices.Contains(vs, *gc.SourceArn) {
+			return true
+		}
+	}
+	return false
 }
 
 // constraintsMatch reports whether encryption context ec meets grant

@@ -5,7 +5,7 @@
 //
 // It keeps keys (symmetric, RSA, ECC and HMAC specs; AWS_KMS and EXTERNAL
 // origins; multi-Region ids), aliases, key policies, grants with
-// encryption-context constraints, and the key states Enabled, Disabled,
+// encryption-context and SourceArn constraints, and the key states Enabled, Disabled,
 // PendingDeletion, PendingImport and Unavailable. Encrypt, Decrypt,
 // GenerateDataKey, GenerateDataKeyWithoutPlaintext and ReEncrypt use real
 // AES-256-GCM with the encryption context as additional authenticated data,

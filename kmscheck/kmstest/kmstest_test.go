@@ -660,3 +660,38 @@ func TestGrantConstraintNotAppliedToDescribeKey(t *testing.T) {
 		t.Errorf("Decrypt without the constraint's context = %v, want AccessDeniedException", err)
 	}
 }
+
+// A grant with a SourceArn constraint allows its operations only for
+// requests made on behalf of that resource (aws:SourceArn).
+func TestGrantSourceArnConstraint(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	k, c := setup(t)
+	id := aws.ToString(k.CreateTestKey(t, nil).KeyId)
+	_, err := c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: &id, GranteeServicePrincipal: aws.String(keypolicy.ServicePrincipalName),
+		Operations:  []types.GrantOperation{types.GrantOperationEncrypt},
+		Constraints: &types.GrantConstraints{SourceArn: aws.String(engine)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.SetKeyPolicy(id, policyFor(role, "kms:*")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		source   string
+		wantCode string
+	}{
+		{engine, ""},
+		{engine + "-other", "AccessDeniedException"},
+		{"", "AccessDeniedException"},
+	} {
+		caller := kmstest.Caller{Service: keypolicy.ServicePrincipalName}
+		if tt.source != "" {
+			caller.Context = map[string][]string{"aws:SourceArn": {tt.source}}
+		}
+		_, err := k.As(caller).Encrypt(ctx, &kms.EncryptInput{KeyId: &id, Plaintext: []byte("x")})
+		if apiCode(err) != tt.wantCode || (tt.wantCode == "" && err != nil) {
+			t.Errorf("Encrypt on behalf of %q = %v, want %q", tt.source, err, tt.wantCode)
+		}
+	}
+}
