@@ -5,8 +5,8 @@
 //
 // It keeps keys (symmetric, RSA, ECC and HMAC specs; AWS_KMS and EXTERNAL
 // origins; multi-Region ids), aliases, key policies, grants with
-// encryption-context and SourceArn constraints, and the key states Enabled, Disabled,
-// PendingDeletion, PendingImport and Unavailable. Encrypt, Decrypt,
+// encryption-context and SourceArn constraints, and the key states Enabled,
+// Disabled, PendingDeletion, PendingImport and Unavailable. Encrypt, Decrypt,
 // GenerateDataKey, GenerateDataKeyWithoutPlaintext and ReEncrypt use real
 // AES-256-GCM with the encryption context as additional authenticated data,
 // so a wrong context fails with InvalidCiphertextException as in KMS.
