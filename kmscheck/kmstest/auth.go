@@ -91,7 +91,8 @@ func (k *KMS) authorizeLocked(c Caller, kk *key, req request) error {
 	}
 	if req.grantOp != "" {
 		for _, g := range kk.grants {
-			if granteeMatches(g.entry, c) && slices.Contains(g.entry.Operations, req.grantOp) &&
+			grantee := granteeMatches(g.entry, c) || (k.opts.RootDelegation && accountGrantee(aws.ToString(g.entry.GranteePrincipal), c.Principal))
+			if grantee && slices.Contains(g.entry.Operations, req.grantOp) &&
 				(!contextConstrained(req.grantOp) || constraintsMatch(g.entry.Constraints, req.ec)) &&
 				sourceArnMatches(g.entry.Constraints, c.Context) {
 				return nil
@@ -201,6 +202,20 @@ func granteeMatches(g types.GrantListEntry, c Caller) bool {
 		return aws.ToString(g.GranteeServicePrincipal) == c.Service || aws.ToString(g.GranteePrincipal) == c.Service
 	}
 	return samePrincipal(aws.ToString(g.GranteePrincipal), c.Principal)
+}
+
+// accountGrantee reports whether grantee is an account (its root ARN or
+// its id) that principal belongs to: the account's IAM policies then
+// decide whether principal may use the grant.
+func accountGrantee(grantee, principal string) bool {
+	c, err := arn.Parse(principal)
+	if err != nil {
+		return false
+	}
+	if a, err := arn.Parse(grantee); err == nil {
+		return a.Service == "iam" && a.Resource == "root" && a.AccountID == c.AccountID && a.Partition == c.Partition
+	}
+	return grantee == c.AccountID
 }
 
 func retirerMatches(g types.GrantListEntry, c Caller) bool {

@@ -695,3 +695,32 @@ func TestGrantSourceArnConstraint(t *testing.T) {
 		}
 	}
 }
+
+// A grant whose grantee is an account lets that account's IAM policies
+// decide which of its principals use it; kmstest takes them to allow when
+// RootDelegation is set.
+func TestGrantToAccount(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tt := range []struct {
+		root     bool
+		wantCode string
+	}{{true, ""}, {false, "AccessDeniedException"}} {
+		k, c := setup(t, func(o *kmstest.Options) { o.RootDelegation = tt.root })
+		id := aws.ToString(k.CreateTestKey(t, &kms.CreateKeyInput{Policy: aws.String(policyFor(role, "kms:*"))}).KeyId)
+		_, err := c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: &id, GranteePrincipal: aws.String("arn:aws:iam::" + account + ":root"),
+			Operations: []types.GrantOperation{types.GrantOperationEncrypt}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = k.As(kmstest.Caller{Principal: other}).Encrypt(ctx, &kms.EncryptInput{KeyId: &id, Plaintext: []byte("x")})
+		if apiCode(err) != tt.wantCode || (tt.wantCode == "" && err != nil) {
+			t.Errorf("RootDelegation %v: Encrypt through a grant to the account = %v, want %q", tt.root, err, tt.wantCode)
+		}
+		// Another account's principal is not covered.
+		_, err = k.As(kmstest.Caller{Principal: "arn:aws:iam::444455556666:role/Other"}).Encrypt(ctx, &kms.EncryptInput{KeyId: &id, Plaintext: []byte("x")})
+		if apiCode(err) != "AccessDeniedException" {
+			t.Errorf("RootDelegation %v: Encrypt by another account = %v, want AccessDeniedException", tt.root, err)
+		}
+	}
+}
