@@ -27,7 +27,10 @@ type Result struct {
 	// Deciding are the statements that decided (see Decision.Statements).
 	Deciding []StatementRef
 	// Reason says why the request is denied, or for AllowIfIAMAllows what
-	// else must hold; empty for Allow.
+	// else must hold; empty for Allow, unless a Deny statement that applies
+	// has a condition operator Evaluate does not know (see
+	// Decision.Unsupported): then the allow is not certain, and Reason
+	// names that statement.
 	Reason string
 	// Fix is a one-line change to the key policy that would satisfy the
 	// requirement; empty when it is satisfied.
@@ -142,12 +145,26 @@ func Analyze(doc *Document, reqs []Requirement) Analysis {
 		case ImplicitDeny:
 			r.Reason, r.Fix = explainDenial(doc, req)
 		}
-		if len(d.Unsupported) > 0 && r.Reason != "" {
+		switch {
+		case len(d.Unsupported) > 0 && r.Reason != "":
 			r.Reason += "; unsupported condition operators were taken as not matching: " + unsupportedList(d.Unsupported)
+		case d.Allowed() && unsupportedDeny(doc, d.Unsupported):
+			// The Deny was taken as not matching; it may deny in AWS.
+			r.Reason = "allowed only if the Deny statements that cannot be evaluated do not match; unsupported condition operators were taken as not matching: " + unsupportedList(d.Unsupported)
 		}
 		a.Results[i] = r
 	}
 	return a
+}
+
+// unsupportedDeny reports whether one of us is in a Deny statement.
+func unsupportedDeny(doc *Document, us []UnsupportedOperator) bool {
+	for _, u := range us {
+		if doc.Statement[u.Statement].Effect == EffectDeny {
+			return true
+		}
+	}
+	return false
 }
 
 func callerName(req Request) string {

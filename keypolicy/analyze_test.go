@@ -210,3 +210,22 @@ func TestAnalyzeHandWrittenRequirement(t *testing.T) {
 		t.Errorf("Analyze(nil) = %s, want a failure", got)
 	}
 }
+
+func TestAnalyzeUnsupportedDenyOnAllowedRequirement(t *testing.T) {
+	t.Parallel()
+	doc, reqs := documentedPolicyEngine(t)
+	// The Deny cannot be evaluated, so the requirements it covers are
+	// allowed only as far as Analyze can tell; that must not be silent.
+	doc.Statement = append(doc.Statement, Statement{Sid: "Guard", Effect: EffectDeny, Principal: &Principal{Wildcard: true},
+		Action: One("kms:Decrypt"), Resource: One("*"), Condition: Condition{{Operator: "Bogus", Keys: []ConditionKey{{Key: "k", Values: One("v")}}}}})
+	a := Analyze(doc, reqs)
+	for _, r := range a.Results {
+		mentions := strings.Contains(r.Reason, `"Bogus" in "Guard" (#3)`)
+		if r.Requirement.Action == "kms:Decrypt" && (!r.OK() || !mentions || !strings.Contains(r.String(), "Bogus")) {
+			t.Errorf("%s: want allowed with the unsupported Deny in the reason", r)
+		}
+		if r.Requirement.Action != "kms:Decrypt" && r.Reason != "" {
+			t.Errorf("%s: want no reason, the Deny does not cover it", r)
+		}
+	}
+}

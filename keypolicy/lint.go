@@ -1,6 +1,7 @@
 package keypolicy
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -276,7 +277,8 @@ func serviceIntegration(c Condition) bool {
 }
 
 // positiveCondition reports whether c requires key to be present with a
-// value: a known, non-negated operator without IfExists or ForAllValues.
+// value: a known, non-negated operator without IfExists or ForAllValues,
+// none of whose values is a wildcard that accepts every value.
 func positiveCondition(c Condition, key string) bool {
 	for _, op := range c {
 		o, ok := parseOperator(op.Operator)
@@ -284,10 +286,36 @@ func positiveCondition(c Condition, key string) bool {
 			continue
 		}
 		for _, k := range op.Keys {
-			if equalFold(k.Key, key) {
+			if equalFold(k.Key, key) && !slices.ContainsFunc(k.Values.Values, o.acceptsAll) {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// acceptsAll reports whether policy value v matches every request value
+// under o, such as "*" for StringLike or ArnLike: a condition with such a
+// value (the values are ORed) narrows nothing.
+func (o operator) acceptsAll(v string) bool {
+	onlyStars := func(s string) bool { return strings.Trim(s, "*") == "" && s != "" }
+	switch o.base {
+	case opStringLike:
+		return onlyStars(v)
+	case opArnLike, opArnEquals:
+		if v == "*" {
+			return true
+		}
+		parts := strings.SplitN(v, ":", 6)
+		if len(parts) != 6 || parts[0] != "arn" {
+			return false
+		}
+		for _, p := range parts[1:] {
+			if !onlyStars(p) {
+				return false
+			}
+		}
+		return true
 	}
 	return false
 }

@@ -52,6 +52,19 @@ func TestLint(t *testing.T) {
 			reason: "the AWS managed key pattern is narrowed to one account",
 		},
 		{
+			name:   "wildcard narrowed by a condition that accepts every value",
+			stmts:  []string{stmt("Open", "Allow", `"*"`, `"kms:Decrypt"`, `{"StringLike":{"aws:PrincipalAccount":["111122223333","*"]}}`)},
+			want:   []f{{LintWildcardPrincipal, SeverityError, 0}},
+			reason: "StringLike with * matches every account, so it narrows nothing",
+		},
+		{
+			name: "service principal with source conditions that accept everything",
+			stmts: []string{stmt("Svc", "Allow", `{"Service":"bedrock-agentcore.amazonaws.com"}`, `"kms:Decrypt"`,
+				`{"StringLike":{"aws:SourceAccount":"*"},"ArnLike":{"aws:SourceArn":"*"}}`)},
+			want:   []f{{LintConfusedDeputy, SeverityError, 0}},
+			reason: "wildcard source conditions do not stop a confused deputy",
+		},
+		{
 			name:   "wildcard with only a negated condition",
 			stmts:  []string{stmt("Open", "Allow", `"*"`, `"kms:Decrypt"`, `{"StringNotEquals":{"aws:PrincipalAccount":"444455556666"}}`)},
 			want:   []f{{LintWildcardPrincipal, SeverityError, 0}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -135,7 +136,7 @@ func Check(ctx context.Context, client KMS, keyID string, target Target, optFns 
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if client == nil {
+	if isNil(client) {
 		return nil, &InputError{Field: "client", Reason: "is nil"}
 	}
 	feature := target.Feature()
@@ -229,6 +230,19 @@ func Check(ctx context.Context, client KMS, keyID string, target Target, optFns 
 		b.dryRunFinding(dry.err, dryCh != nil, desc.err)
 	}
 	return b.report, nil
+}
+
+// isNil reports whether client is nil or holds a nil pointer (such as a nil
+// *kms.Client), whose methods would panic in Check's goroutines.
+func isNil(client KMS) bool {
+	if client == nil {
+		return true
+	}
+	switch v := reflect.ValueOf(client); v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return v.IsNil()
+	}
+	return false
 }
 
 // dryRunContext is the encryption context of the caller's GenerateDataKey

@@ -722,3 +722,96 @@ func TestNilReport(t *testing.T) {
 		t.Errorf("nil Report: Err() = %v; want an *InputError wrapping ErrInvalidInput", err)
 	}
 }
+
+// A Deny statement whose condition operator keypolicy cannot evaluate may
+// deny the required requests; the findings it could change must be unknown,
+// never pass.
+func TestUnsupportedOperatorInDenyIsUnknown(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	doc, err := keypolicy.Parse([]byte(e.policy(t, keypolicy.FeaturePolicyEngine)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.Statement = append(doc.Statement, keypolicy.Statement{
+		Sid: "DenyOutsideOrg", Effect: keypolicy.EffectDeny, Principal: &keypolicy.Principal{Wildcard: true},
+		Action: keypolicy.One("kms:Decrypt"), Resource: keypolicy.One("*"),
+		Condition: keypolicy.Condition{{Operator: "StringNotEqualsFutureOperator", Keys: []keypolicy.ConditionKey{
+			{Key: "aws:PrincipalOrgID", Values: keypolicy.One("o-example")},
+		}}},
+	})
+	pol, err := doc.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := e.key(t, &kms.CreateKeyInput{Policy: aws.String(string(pol))})
+	r, err := kmscheck.Check(ctx, e.c, *md.Arn, peTarget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := finding(t, r, "policy.decrypt")
+	if f.Status != kmscheck.StatusUnknown || !strings.Contains(f.Message, "StringNotEqualsFutureOperator") || !strings.Contains(f.Message, "DenyOutsideOrg") {
+		t.Errorf("policy.decrypt = %v, want unknown naming the operator and the Deny statement", f)
+	}
+	// Requirements the Deny cannot touch still pass.
+	if f := finding(t, r, "policy.describe-key"); f.Status != kmscheck.StatusPass {
+		t.Errorf("policy.describe-key = %v, want pass", f)
+	}
+	if r.Complete() {
+		t.Error("Complete() = true with an unknown finding")
+	}
+}
+
+// When DescribeKey is denied but the key policy can be read, the requests
+// are still evaluated for the key ARN the check was given, so statements
+// whose Resource is that ARN apply.
+func TestPolicyWithKeyARNResourceWithoutDescribeKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	md := e.key(t, nil)
+	doc, err := keypolicy.Parse([]byte(e.policy(t, keypolicy.FeaturePolicyEngine)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The checker may read the policy, not describe the key; every
+	// statement names the key by its ARN.
+	doc.Statement[0].Principal = keypolicy.AWSPrincipal(caller)
+	doc.Statement[0].Action = keypolicy.One("kms:GetKeyPolicy")
+	for i := range doc.Statement {
+		doc.Statement[i].Resource = keypolicy.One(*md.Arn)
+	}
+	pol, err := doc.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.k.SetKeyPolicy(*md.KeyId, string(pol)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := kmscheck.Check(ctx, e.c, *md.Arn, peTarget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := finding(t, r, kmscheck.IDKeyExists); f.Status != kmscheck.StatusUnknown {
+		t.Errorf("key.exists = %v, want unknown (DescribeKey is denied)", f)
+	}
+	for _, id := range peIDs[len(keyIDs):] {
+		if f := finding(t, r, id); f.Status != kmscheck.StatusPass {
+			t.Errorf("%s = %v, want pass", id, f)
+		}
+	}
+}
+
+// A nil *kms.Client in the interface is bad input too: calling it would
+// panic in one of Check's goroutines, which no caller can recover.
+func TestTypedNilClient(t *testing.T) {
+	t.Parallel()
+	for _, c := range []kmscheck.KMS{(*kms.Client)(nil), (*kmstest.Client)(nil)} {
+		r, err := kmscheck.Check(context.Background(), c, "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", peTarget)
+		var ie *kmscheck.InputError
+		if r != nil || !errors.As(err, &ie) || ie.Field != "client" {
+			t.Errorf("Check(%T nil) = %v, %v; want an *InputError for the client", c, r, err)
+		}
+	}
+}

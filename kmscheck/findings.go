@@ -229,9 +229,11 @@ func (b *builder) policyFindings(reqs []keypolicy.Requirement, md *types.KeyMeta
 	}
 	b.report.Policy = doc
 	b.pass(IDPolicyRead, fmt.Sprintf("Read the key policy (%d statements).", len(doc.Statement)))
-	if md != nil {
+	// The key ARN from DescribeKey or, when that failed, the one Check was
+	// given: statements may name the key by its ARN.
+	if keyARN := b.report.KeyARN; keyARN != "" {
 		for i := range reqs {
-			reqs[i].Request.Resource = *md.Arn
+			reqs[i].Request.Resource = keyARN
 		}
 	}
 	an := keypolicy.Analyze(doc, reqs)
@@ -244,6 +246,16 @@ func (b *builder) policyFindings(reqs []keypolicy.Requirement, md *types.KeyMeta
 			who = r.Request.Service
 		}
 		what := fmt.Sprintf("%s by %s (%s)", r.Action, who, r.Description)
+		// keypolicy takes a statement with a condition operator it does not
+		// know as not matching. For an Allow that can only hide an allow;
+		// for a Deny it can hide the denial, so an allow is not known.
+		if res.OK() {
+			if denies := unsupportedDenies(doc, res.Decision.Unsupported); denies != "" {
+				b.unknown(id, what+": allowed unless "+denies+" denies it, which cannot be evaluated.",
+					"Check the condition by hand, or rewrite it with a supported IAM condition operator, then check again.", nil)
+				continue
+			}
+		}
 		switch res.Decision.Verdict {
 		case keypolicy.Allow:
 			b.pass(id, what+": allowed by "+refs(res.Deciding)+".")
@@ -265,6 +277,18 @@ func (b *builder) policyFindings(reqs []keypolicy.Requirement, md *types.KeyMeta
 			b.fail(id, what+": denied: "+reason+".", upperFirst(fix)+".", nil, ErrAccessDenied)
 		}
 	}
+}
+
+// unsupportedDenies names the Deny statements among us, with their
+// operators, or returns "".
+func unsupportedDenies(doc *keypolicy.Document, us []keypolicy.UnsupportedOperator) string {
+	var parts []string
+	for _, u := range us {
+		if doc.Statement[u.Statement].Effect == keypolicy.EffectDeny {
+			parts = append(parts, fmt.Sprintf("Deny statement %s with condition operator %q", keypolicy.StatementRef{Index: u.Statement, Sid: u.Sid}, u.Operator))
+		}
+	}
+	return strings.Join(parts, " or ")
 }
 
 func refs(rs []keypolicy.StatementRef) string {

@@ -100,12 +100,33 @@ func check(w io.Writer, doc *keypolicy.Document, reqs []keypolicy.Requirement) b
 	a := keypolicy.Analyze(doc, reqs)
 	fmt.Fprint(w, a.String())
 	failed, iam := len(a.Failed()), len(a.NeedsIAM())
+	// An allow that a Deny statement with an unsupported condition
+	// operator may override is not verified: it does not pass.
+	unverified := 0
+	for _, r := range a.Results {
+		if r.OK() && deniableByUnsupported(doc, r.Decision.Unsupported) {
+			unverified++
+		}
+	}
 	summary := fmt.Sprintf("%d of %d requests allowed by the key policy", len(reqs)-failed, len(reqs))
+	if unverified > 0 {
+		summary += fmt.Sprintf(", %d of them only if a Deny statement that cannot be evaluated does not match", unverified)
+	}
 	if iam > 0 {
 		summary += fmt.Sprintf(" (%d only if the caller's IAM policies allow them too)", iam)
 	}
 	fmt.Fprintln(w, summary)
-	return failed == 0
+	return failed == 0 && unverified == 0
+}
+
+// deniableByUnsupported reports whether one of us is in a Deny statement.
+func deniableByUnsupported(doc *keypolicy.Document, us []keypolicy.UnsupportedOperator) bool {
+	for _, u := range us {
+		if doc.Statement[u.Statement].Effect == keypolicy.EffectDeny {
+			return true
+		}
+	}
+	return false
 }
 
 // lint prints the findings, or that there are none, and reports whether

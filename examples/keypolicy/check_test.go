@@ -25,6 +25,8 @@ func TestRunCheckAndLint(t *testing.T) {
 	defaultFile := write("default.json", defaultPolicy)
 	deputy := write("deputy.json", `{"Version":"2012-10-17","Statement":[{"Sid":"AllowAgentCore","Effect":"Allow","Principal":{"Service":"bedrock-agentcore.amazonaws.com"},"Action":"kms:Decrypt","Resource":"*"}]}`)
 	broken := write("broken.json", `{"Statement": [`)
+	guarded := write("guarded.json", strings.Replace(specFile(t, "policy-engine-key-policy.json"), `"Statement": [`,
+		`"Statement": [{"Sid":"Guard","Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringNotEqualsFutureOperator":{"aws:PrincipalOrgID":"o-example"}}},`, 1))
 	base := []string{"-account", account, "-region", region}
 	with := func(extra ...string) []string { return append(append([]string(nil), base...), extra...) }
 
@@ -70,6 +72,12 @@ func TestRunCheckAndLint(t *testing.T) {
 				"3 of 5 requests allowed by the key policy (3 only if the caller's IAM policies allow them too)",
 			},
 			wantStdout: []string{`fix: add statement "AllowServicePrincipalAccess" as keypolicy.ForBatchEvaluation writes it`},
+		},
+		{
+			name:       "a Deny that cannot be evaluated makes the requests it covers unverified",
+			in:         with("-principal", role, "-check", guarded),
+			wantCode:   exitCheckFailed,
+			wantStdout: []string{`"StringNotEqualsFutureOperator" in "Guard" (#0)`, "5 of 5 requests allowed by the key policy, 1 of them only if a Deny statement that cannot be evaluated does not match"},
 		},
 		{
 			name:       "both features against the batch policy: the policy-engine requests fail",

@@ -27,7 +27,8 @@
 //
 // -check prints one line per KMS request the feature makes (allowed or
 // denied, by which statement, and the fix) and exits with status 1 if the
-// policy denies any. The requests come from -principal; when that is the
+// policy denies any, or allows one only because a Deny statement with a
+// condition operator it cannot evaluate was taken as not matching. The requests come from -principal; when that is the
 // account root (the default), from a sample role of the account,
 // ExampleRole, since the root user does not call AgentCore. -lint prints the findings and exits with status 1 if
 // any is an error; it needs no other flag.

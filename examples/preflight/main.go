@@ -124,6 +124,7 @@ func checkReal(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	f.region = cfg.Region
+	fromSession := false
 	if f.account == "" || f.principal == "" {
 		account, principal, err := awsenv.CallerIdentity(ctx, cfg)
 		if err != nil {
@@ -138,6 +139,8 @@ func checkReal(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 			}
 			if f.principal == "" {
 				f.principal = principalOf(principal)
+				// A role from STS comes from a session, so it has no path.
+				fromSession = f.principal != ""
 			}
 		}
 	}
@@ -152,6 +155,17 @@ func checkReal(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "preflight:", err)
 		return exitUsage
 	}
+	// A session ARN has no role path, so the role ARN taken from it lacks
+	// one; if the key policy names the role with its path, check for that.
+	if fromSession && report.Policy != nil {
+		if role := rolePathIn(report.Policy, f.principal); role != "" {
+			f.principal = role
+			if report, err = kmscheck.Check(ctx, client, f.key, f.target()); err != nil {
+				fmt.Fprintln(stderr, "preflight:", err)
+				return exitUsage
+			}
+		}
+	}
 	if f.json {
 		if err := writeJSON(stdout, report); err != nil {
 			fmt.Fprintln(stderr, "preflight:", err)
@@ -164,7 +178,8 @@ func checkReal(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 }
 
 // principalOf turns an STS assumed-role session ARN into its role ARN (the
-// role path is not in the session ARN, so it is lost). Another STS ARN (a
+// role path is not in the session ARN, so it is lost; checkReal takes it
+// from the key policy when that names the role). Another STS ARN (a
 // federated user) gives "", so that the check is for the account root;
 // other values are returned as they are.
 func principalOf(callerARN string) string {
@@ -175,6 +190,35 @@ func principalOf(callerARN string) string {
 		return ""
 	}
 	return callerARN
+}
+
+// rolePathIn returns the one role ARN in doc's principals with the account
+// and name of role (which has no path) but a path, or "" if there is none
+// or more than one. Role names are unique in an account, whatever the path,
+// so such an ARN names the same role.
+func rolePathIn(doc *keypolicy.Document, role string) string {
+	want, err := arn.Parse(role)
+	if err != nil || !strings.HasPrefix(want.Resource, "role/") {
+		return ""
+	}
+	name := strings.TrimPrefix(want.Resource, "role/")
+	found := ""
+	for _, s := range doc.Statement {
+		for _, p := range []*keypolicy.Principal{s.Principal, s.NotPrincipal} {
+			for _, v := range p.Values(keypolicy.PrincipalAWS) {
+				a, err := arn.Parse(v)
+				if err != nil || v == role || a.Service != "iam" || a.Partition != want.Partition || a.AccountID != want.AccountID ||
+					!strings.HasPrefix(a.Resource, "role/") || a.Resource[strings.LastIndexByte(a.Resource, '/')+1:] != name {
+					continue
+				}
+				if found != "" && found != v {
+					return ""
+				}
+				found = v
+			}
+		}
+	}
+	return found
 }
 
 func exitCode(r *kmscheck.Report) int {

@@ -78,6 +78,53 @@ func (k *KMS) authorizeLocked(c Caller, kk *key, req request) error {
 	if !k.opts.EnforceKeyPolicy {
 		return nil
 	}
+	d := k.decide(c, kk, req)
+	switch d.Verdict {
+	case keypolicy.ExplicitDeny:
+		return k.accessDenied(c, req.action, *kk.meta.Arn, "with an explicit deny in a resource-based policy")
+	case keypolicy.Allow:
+		return nil
+	case keypolicy.AllowIfIAMAllows:
+		if k.opts.RootDelegation {
+			return nil
+		}
+	}
+	if req.grantOp != "" {
+		for _, g := range kk.grants {
+			grantee := granteeMatches(g.entry, c) || (k.opts.RootDelegation && accountGrantee(aws.ToString(g.entry.GranteePrincipal), c.Principal))
+			if grantee && slices.Contains(g.entry.Operations, req.grantOp) &&
+				(!contextConstrained(req.grantOp) || constraintsMatch(g.entry.Constraints, req.ec)) &&
+				sourceArnMatches(g.entry.Constraints, c.Context) {
+				return nil
+			}
+		}
+	}
+	return k.accessDenied(c, req.action, *kk.meta.Arn, "because no resource-based policy allows the "+req.action+" action")
+}
+
+// authorizeRetireLocked decides RetireGrant for a caller the grant does not
+// name as its retiring principal or as a grantee allowed to retire it.
+// kms:RetireGrant is not effective in a key policy: only the account that
+// created the grant may then retire it, as its root user or through its IAM
+// policies, which kmstest takes to allow (Options.RootDelegation) when the
+// key policy delegates kms:RetireGrant to the account.
+func (k *KMS) authorizeRetireLocked(c Caller, kk *key) error {
+	if !k.opts.EnforceKeyPolicy || c.Principal == "arn:"+k.partition.ID+":iam::"+k.opts.Account+":root" {
+		return nil
+	}
+	const action = "kms:RetireGrant"
+	d := k.decide(c, kk, request{action: action})
+	switch {
+	case d.Verdict == keypolicy.ExplicitDeny:
+		return k.accessDenied(c, action, *kk.meta.Arn, "with an explicit deny in a resource-based policy")
+	case d.Verdict == keypolicy.AllowIfIAMAllows && k.opts.RootDelegation:
+		return nil
+	}
+	return k.accessDenied(c, action, *kk.meta.Arn, "because the grant does not name it as a retiring principal, and kms:RetireGrant is not effective in a key policy")
+}
+
+// decide evaluates the key policy of kk for c's request req.
+func (k *KMS) decide(c Caller, kk *key, req request) keypolicy.Decision {
 	ctx := map[string][]string{}
 	maps.Copy(ctx, c.Context)
 	for key, v := range req.extra {
@@ -108,24 +155,7 @@ func (k *KMS) authorizeLocked(c Caller, kk *key, req request) error {
 			Resource: *kk.meta.Arn, Context: ctx,
 		})
 	}
-	switch d.Verdict {
-	case keypolicy.ExplicitDeny:
-		return k.accessDenied(c, req.action, *kk.meta.Arn, "with an explicit deny in a resource-based policy")
-	case keypolicy.Allow:
-		return nil
-	case keypolicy.AllowIfIAMAllows:
-		if k.opts.RootDelegation {
-			return nil
-		}
-	}
-	if req.grantOp != "" {
-		for _, g := range kk.grants {
-			if granteeMatches(g.entry, c) && slices.Contains(g.entry.Operations, req.grantOp) && constraintsMatch(g.entry.Constraints, req.ec) {
-				return nil
-			}
-		}
-	}
-	return k.accessDenied(c, req.action, *kk.meta.Arn, "because no resource-based policy allows the "+req.action+" action")
+	return d
 }
 
 func (k *KMS) accessDenied(c Caller, action, resource, why string) error {
@@ -174,6 +204,20 @@ func granteeMatches(g types.GrantListEntry, c Caller) bool {
 	return samePrincipal(aws.ToString(g.GranteePrincipal), c.Principal)
 }
 
+// accountGrantee reports whether grantee is an account (its root ARN or
+// its id) that principal belongs to: the account's IAM policies then
+// decide whether principal may use the grant.
+func accountGrantee(grantee, principal string) bool {
+	c, err := arn.Parse(principal)
+	if err != nil {
+		return false
+	}
+	if a, err := arn.Parse(grantee); err == nil {
+		return a.Service == "iam" && a.Resource == "root" && a.AccountID == c.AccountID && a.Partition == c.Partition
+	}
+	return grantee == c.AccountID
+}
+
 func retirerMatches(g types.GrantListEntry, c Caller) bool {
 	if c.Service != "" {
 		return aws.ToString(g.RetiringServicePrincipal) == c.Service || aws.ToString(g.RetiringPrincipal) == c.Service
@@ -181,15 +225,58 @@ func retirerMatches(g types.GrantListEntry, c Caller) bool {
 	return samePrincipal(aws.ToString(g.RetiringPrincipal), c.Principal)
 }
 
+// contextConstrained reports whether a grant's encryption-context
+// constraints apply to grant operation op. KMS applies them only to
+// operations that take an encryption context, not to DescribeKey,
+// GetPublicKey or RetireGrant.
+func contextConstrained(op types.GrantOperation) bool {
+	switch op {
+	case types.GrantOperationDescribeKey, types.GrantOperationGetPublicKey, types.GrantOperationRetireGrant:
+		return false
+	}
+	return true
+}
+
+// sourceArnMatches reports whether a request whose extra condition keys
+// are ctx meets the SourceArn constraint of gc, if any: the request must be
+// made on behalf of that resource (aws:SourceArn).
+func sourceArnMatches(gc *types.GrantConstraints, ctx map[string][]string) bool {
+	if gc == nil || gc.SourceArn == nil {
+		return true
+	}
+	for k, vs := range ctx {
+		if strings.EqualFold(k, "aws:SourceArn") && slices.Contains(vs, *gc.SourceArn) {
+			return true
+		}
+	}
+	return false
+}
+
+// constraintsMatch reports whether encryption context ec meets grant
+// constraints gc. As in KMS, the keys of a constraint match ignoring case
+// and the values respecting it.
 func constraintsMatch(gc *types.GrantConstraints, ec map[string]string) bool {
 	if gc == nil {
 		return true
 	}
 	if gc.EncryptionContextEquals != nil {
-		return maps.Equal(gc.EncryptionContextEquals, ec)
+		return len(gc.EncryptionContextEquals) == len(ec) && containsPairs(ec, gc.EncryptionContextEquals)
 	}
-	for k, v := range gc.EncryptionContextSubset {
-		if got, ok := ec[k]; !ok || got != v {
+	return containsPairs(ec, gc.EncryptionContextSubset)
+}
+
+// containsPairs reports whether every pair of want is in ec, comparing keys
+// ignoring case.
+func containsPairs(ec, want map[string]string) bool {
+	for k, v := range want {
+		found := false
+		for ek, ev := range ec {
+			if strings.EqualFold(ek, k) && ev == v {
+				found = true
+				break
+			}
+		}
+		if !found {
 			return false
 		}
 	}

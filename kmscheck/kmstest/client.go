@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -872,11 +873,12 @@ func (c *Client) CreateGrant(ctx context.Context, params *kms.CreateGrantInput, 
 		if err := dryRun(params.DryRun); err != nil {
 			return err
 		}
-		// A grant with the same name, grantee, operations and constraints is
-		// returned again, as KMS does for idempotent retries.
+		// A grant with the same name and the same parameters (grantee,
+		// retiring principal, operations, constraints) is returned again, as
+		// KMS does for idempotent retries; any difference makes a new grant.
 		if n := aws.ToString(params.Name); n != "" {
 			for _, g := range kk.grants {
-				if aws.ToString(g.entry.Name) == n && aws.ToString(g.entry.GranteePrincipal) == aws.ToString(params.GranteePrincipal) && slices.Equal(g.entry.Operations, params.Operations) {
+				if aws.ToString(g.entry.Name) == n && sameGrant(g.entry, params) {
 					out = &kms.CreateGrantOutput{GrantId: g.entry.GrantId, GrantToken: aws.String(g.token)}
 					return nil
 				}
@@ -899,6 +901,24 @@ func (c *Client) CreateGrant(ctx context.Context, params *kms.CreateGrantInput, 
 		return nil
 	})
 	return out, err
+}
+
+// sameGrant reports whether CreateGrant input in asks for grant e again.
+func sameGrant(e types.GrantListEntry, in *kms.CreateGrantInput) bool {
+	if aws.ToString(e.GranteePrincipal) != aws.ToString(in.GranteePrincipal) ||
+		aws.ToString(e.GranteeServicePrincipal) != aws.ToString(in.GranteeServicePrincipal) ||
+		aws.ToString(e.RetiringPrincipal) != aws.ToString(in.RetiringPrincipal) ||
+		aws.ToString(e.RetiringServicePrincipal) != aws.ToString(in.RetiringServicePrincipal) ||
+		!slices.Equal(e.Operations, in.Operations) {
+		return false
+	}
+	a, b := e.Constraints, in.Constraints
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return maps.Equal(a.EncryptionContextEquals, b.EncryptionContextEquals) &&
+		maps.Equal(a.EncryptionContextSubset, b.EncryptionContextSubset) &&
+		aws.ToString(a.SourceArn) == aws.ToString(b.SourceArn)
 }
 
 func cloneConstraints(c *types.GrantConstraints) *types.GrantConstraints {
@@ -961,8 +981,11 @@ func (c *Client) ListGrants(ctx context.Context, params *kms.ListGrantsInput, op
 
 // RetireGrant deletes a grant named by GrantToken, or by KeyId and GrantId.
 // The grant's retiring principal may retire it, so may its grantee if the
-// grant allows RetireGrant, and so may a caller the key policy allows
-// kms:RetireGrant.
+// grant allows RetireGrant, and so may the account: its root user, or a
+// principal of it when the key policy delegates kms:RetireGrant to the
+// account root and Options.RootDelegation is set (standing for its IAM
+// policies). As in KMS, kms:RetireGrant is not effective in a key policy
+// statement that names the caller.
 func (c *Client) RetireGrant(ctx context.Context, params *kms.RetireGrantInput, optFns ...func(*kms.Options)) (*kms.RetireGrantOutput, error) {
 	if params == nil {
 		params = &kms.RetireGrantInput{}
@@ -1009,7 +1032,7 @@ func (c *Client) RetireGrant(ctx context.Context, params *kms.RetireGrantInput, 
 		allowed := c.admin || retirerMatches(g, c.caller) ||
 			(granteeMatches(g, c.caller) && slices.Contains(g.Operations, types.GrantOperationRetireGrant))
 		if !allowed {
-			if err := c.authorize(kk, request{action: "kms:RetireGrant"}); err != nil {
+			if err := c.kms.authorizeRetireLocked(c.caller, kk); err != nil {
 				return err
 			}
 		}

@@ -5,8 +5,8 @@
 //
 // It keeps keys (symmetric, RSA, ECC and HMAC specs; AWS_KMS and EXTERNAL
 // origins; multi-Region ids), aliases, key policies, grants with
-// encryption-context constraints, and the key states Enabled, Disabled,
-// PendingDeletion, PendingImport and Unavailable. Encrypt, Decrypt,
+// encryption-context and SourceArn constraints, and the key states Enabled,
+// Disabled, PendingDeletion, PendingImport and Unavailable. Encrypt, Decrypt,
 // GenerateDataKey, GenerateDataKeyWithoutPlaintext and ReEncrypt use real
 // AES-256-GCM with the encryption context as additional authenticated data,
 // so a wrong context fails with InvalidCiphertextException as in KMS.
@@ -18,8 +18,10 @@
 // # Authorization
 //
 // Every key operation is authorized as KMS does: the key policy, evaluated
-// with keypolicy.Evaluate, or a grant whose grantee is the caller, whose
-// operations include the operation and whose constraints match. An explicit
+// with keypolicy.Evaluate, or a grant whose grantee is the caller (or the
+// caller's account, when Options.RootDelegation stands for its IAM
+// policies), whose operations include the operation and whose constraints
+// match. An explicit
 // deny wins. A statement naming the account root delegates to IAM, which
 // kmstest does not model: Options.RootDelegation decides. Operations that
 // only IAM authorizes (CreateKey, ListAliases) are always allowed.

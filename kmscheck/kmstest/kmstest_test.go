@@ -520,3 +520,207 @@ func TestImportedMaterialExpires(t *testing.T) {
 		t.Errorf("%d calls after ResetCalls", n)
 	}
 }
+
+// In a grant constraint KMS matches the encryption-context keys ignoring
+// case and the values respecting it (GrantConstraints in the KMS API
+// reference).
+func TestGrantConstraintKeysIgnoreCase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	k, c := setup(t)
+	id := aws.ToString(k.CreateTestKey(t, nil).KeyId)
+	grantee := k.As(kmstest.Caller{Principal: other})
+	if err := k.SetKeyPolicy(id, policyFor(role, "kms:*")); err != nil {
+		t.Fatal(err)
+	}
+	for _, cons := range []types.GrantConstraints{
+		{EncryptionContextSubset: map[string]string{"Department": "IT"}},
+		{EncryptionContextEquals: map[string]string{"Department": "IT"}},
+	} {
+		_, err := c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: &id, GranteePrincipal: aws.String(other),
+			Operations: []types.GrantOperation{types.GrantOperationEncrypt}, Constraints: &cons})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = grantee.Encrypt(ctx, &kms.EncryptInput{KeyId: &id, Plaintext: []byte("x"), EncryptionContext: map[string]string{"department": "IT"}})
+		if err != nil {
+			t.Errorf("%+v: Encrypt with the key in another case = %v, want allowed", cons, err)
+		}
+		_, err = grantee.Encrypt(ctx, &kms.EncryptInput{KeyId: &id, Plaintext: []byte("x"), EncryptionContext: map[string]string{"Department": "it"}})
+		if apiCode(err) != "AccessDeniedException" {
+			t.Errorf("%+v: Encrypt with the value in another case = %v, want AccessDeniedException", cons, err)
+		}
+		left, _ := k.Grants(id)
+		for _, g := range left {
+			if _, err := c.RevokeGrant(ctx, &kms.RevokeGrantInput{KeyId: &id, GrantId: g.GrantId}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// A CreateGrant retried with the same name returns the same grant only if
+// every parameter is the same; otherwise KMS creates a new grant.
+func TestCreateGrantSameNameOtherConstraints(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	k, c := setup(t)
+	id := aws.ToString(k.CreateTestKey(t, nil).KeyId)
+	in := func(engineARN, retiring string) *kms.CreateGrantInput {
+		return &kms.CreateGrantInput{KeyId: &id, Name: aws.String("agentcore"), GranteePrincipal: aws.String(other),
+			RetiringPrincipal: aws.String(retiring), Operations: []types.GrantOperation{types.GrantOperationDecrypt},
+			Constraints: &types.GrantConstraints{EncryptionContextSubset: map[string]string{keypolicy.PolicyEngineContextKey: engineARN}}}
+	}
+	first, err := c.CreateGrant(ctx, in(engine, role))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.CreateGrant(ctx, in(engine, role))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(again.GrantId) != aws.ToString(first.GrantId) {
+		t.Errorf("identical retry got grant %s, want %s", aws.ToString(again.GrantId), aws.ToString(first.GrantId))
+	}
+	for _, tt := range []*kms.CreateGrantInput{in(engine+"-2", role), in(engine, other)} {
+		g, err := c.CreateGrant(ctx, tt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aws.ToString(g.GrantId) == aws.ToString(first.GrantId) {
+			t.Errorf("CreateGrant with other constraints or retiring principal returned the existing grant")
+		}
+	}
+	if left, _ := k.Grants(id); len(left) != 3 {
+		t.Errorf("%d grants, want 3", len(left))
+	}
+}
+
+// kms:RetireGrant is not effective in a key policy: a principal the grant
+// does not name cannot retire it because the key policy allows it
+// kms:RetireGrant (or kms:*). The account's IAM delegation still works.
+func TestRetireGrantKeyPolicyNotEffective(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	k, c := setup(t)
+	id := aws.ToString(k.CreateTestKey(t, nil).KeyId)
+	g, err := c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: &id, GranteePrincipal: aws.String(role),
+		Operations: []types.GrantOperation{types.GrantOperationDecrypt}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Other is named by the key policy only.
+	if err := k.SetKeyPolicy(id, policyFor(other, "kms:RetireGrant")); err != nil {
+		t.Fatal(err)
+	}
+	otherC := k.As(kmstest.Caller{Principal: other})
+	_, err = otherC.RetireGrant(ctx, &kms.RetireGrantInput{KeyId: &id, GrantId: g.GrantId})
+	if apiCode(err) != "AccessDeniedException" {
+		t.Errorf("RetireGrant allowed only by the key policy = %v, want AccessDeniedException", err)
+	}
+	// With the default key policy, the account's IAM policies decide, and
+	// kmstest takes them to allow (RootDelegation).
+	if err := k.SetKeyPolicy(id, k.DefaultKeyPolicy()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := otherC.RetireGrant(ctx, &kms.RetireGrantInput{KeyId: &id, GrantId: g.GrantId}); err != nil {
+		t.Errorf("RetireGrant delegated to IAM: %v", err)
+	}
+}
+
+// KMS applies encryption-context grant constraints only to cryptographic
+// operations: a grant for DescribeKey with such a constraint allows
+// DescribeKey, which has no encryption context (GrantConstraints in the KMS
+// API reference).
+func TestGrantConstraintNotAppliedToDescribeKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	k, c := setup(t)
+	id := aws.ToString(k.CreateTestKey(t, nil).KeyId)
+	_, err := c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: &id, GranteePrincipal: aws.String(other),
+		Operations:  []types.GrantOperation{types.GrantOperationDescribeKey, types.GrantOperationDecrypt},
+		Constraints: &types.GrantConstraints{EncryptionContextSubset: map[string]string{"Department": "IT"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.SetKeyPolicy(id, policyFor(role, "kms:*")); err != nil {
+		t.Fatal(err)
+	}
+	grantee := k.As(kmstest.Caller{Principal: other})
+	if _, err := grantee.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: &id}); err != nil {
+		t.Errorf("DescribeKey through a grant with an encryption-context constraint: %v", err)
+	}
+	// The constraint still applies to cryptographic operations.
+	enc, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: &id, Plaintext: []byte("x")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = grantee.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob})
+	if apiCode(err) != "AccessDeniedException" {
+		t.Errorf("Decrypt without the constraint's context = %v, want AccessDeniedException", err)
+	}
+}
+
+// A grant with a SourceArn constraint allows its operations only for
+// requests made on behalf of that resource (aws:SourceArn).
+func TestGrantSourceArnConstraint(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	k, c := setup(t)
+	id := aws.ToString(k.CreateTestKey(t, nil).KeyId)
+	_, err := c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: &id, GranteeServicePrincipal: aws.String(keypolicy.ServicePrincipalName),
+		Operations:  []types.GrantOperation{types.GrantOperationEncrypt},
+		Constraints: &types.GrantConstraints{SourceArn: aws.String(engine)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.SetKeyPolicy(id, policyFor(role, "kms:*")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		source   string
+		wantCode string
+	}{
+		{engine, ""},
+		{engine + "-other", "AccessDeniedException"},
+		{"", "AccessDeniedException"},
+	} {
+		caller := kmstest.Caller{Service: keypolicy.ServicePrincipalName}
+		if tt.source != "" {
+			caller.Context = map[string][]string{"aws:SourceArn": {tt.source}}
+		}
+		_, err := k.As(caller).Encrypt(ctx, &kms.EncryptInput{KeyId: &id, Plaintext: []byte("x")})
+		if apiCode(err) != tt.wantCode || (tt.wantCode == "" && err != nil) {
+			t.Errorf("Encrypt on behalf of %q = %v, want %q", tt.source, err, tt.wantCode)
+		}
+	}
+}
+
+// A grant whose grantee is an account lets that account's IAM policies
+// decide which of its principals use it; kmstest takes them to allow when
+// RootDelegation is set.
+func TestGrantToAccount(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tt := range []struct {
+		root     bool
+		wantCode string
+	}{{true, ""}, {false, "AccessDeniedException"}} {
+		k, c := setup(t, func(o *kmstest.Options) { o.RootDelegation = tt.root })
+		id := aws.ToString(k.CreateTestKey(t, &kms.CreateKeyInput{Policy: aws.String(policyFor(role, "kms:*"))}).KeyId)
+		_, err := c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: &id, GranteePrincipal: aws.String("arn:aws:iam::" + account + ":root"),
+			Operations: []types.GrantOperation{types.GrantOperationEncrypt}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = k.As(kmstest.Caller{Principal: other}).Encrypt(ctx, &kms.EncryptInput{KeyId: &id, Plaintext: []byte("x")})
+		if apiCode(err) != tt.wantCode || (tt.wantCode == "" && err != nil) {
+			t.Errorf("RootDelegation %v: Encrypt through a grant to the account = %v, want %q", tt.root, err, tt.wantCode)
+		}
+		// Another account's principal is not covered.
+		_, err = k.As(kmstest.Caller{Principal: "arn:aws:iam::444455556666:role/Other"}).Encrypt(ctx, &kms.EncryptInput{KeyId: &id, Plaintext: []byte("x")})
+		if apiCode(err) != "AccessDeniedException" {
+			t.Errorf("RootDelegation %v: Encrypt by another account = %v, want AccessDeniedException", tt.root, err)
+		}
+	}
+}
