@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/agentcorekms/agentcorekms/internal/typednil"
 )
 
 // ArchiveResult says where [Client.Archive] wrote an evaluation and how.
@@ -69,7 +71,7 @@ type archivedResults struct {
 // its source. Bad arguments return [ErrInvalidInput].
 func (c *Client) Archive(ctx context.Context, s3c PutObjectAPIClient, bucket, prefix string, ev *bedrockagentcore.GetBatchEvaluationOutput) (*ArchiveResult, error) {
 	switch {
-	case s3c == nil:
+	case typednil.Is(s3c):
 		return nil, &InputError{Field: "s3Client", Reason: "is nil"}
 	case bucket == "":
 		return nil, &InputError{Field: "bucket", Reason: "is required"}
@@ -155,7 +157,7 @@ func marshal(v any) ([]byte, error) {
 // to [ErrArchiveNotEncrypted]) and of HeadObject errors. S3 does not return
 // an object's encryption context, so that part cannot be verified this way.
 func (c *Client) VerifyArchive(ctx context.Context, s3c HeadObjectAPIClient, a *ArchiveResult) error {
-	if s3c == nil {
+	if typednil.Is(s3c) {
 		return &InputError{Field: "s3Client", Reason: "is nil"}
 	}
 	if a == nil || a.Bucket == "" || a.KeyARN == "" || len(a.Keys) == 0 {

@@ -18,6 +18,7 @@ import (
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/agentcorekms/agentcorekms/internal/awspartition"
+	"github.com/agentcorekms/agentcorekms/internal/typednil"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
 )
@@ -98,7 +99,7 @@ func New(api API, keys kmscheck.KMS, optFns ...func(*Options)) *Client {
 	c := &Client{api: api, kms: keys}
 	if r, ok := api.(interface {
 		Options() bedrockagentcore.Options
-	}); ok {
+	}); ok && !typednil.Is(api) {
 		c.opts.Region = r.Options().Region
 	}
 	for _, fn := range optFns {
@@ -284,7 +285,7 @@ func (c *Client) Start(ctx context.Context, in *bedrockagentcore.StartBatchEvalu
 
 // ready reports a client that cannot make calls.
 func (c *Client) ready() error {
-	if c == nil || c.api == nil {
+	if c == nil || typednil.Is(c.api) {
 		return &InputError{Field: "api", Reason: "is nil; build the Client with New and a data-plane client"}
 	}
 	return nil
@@ -336,7 +337,7 @@ func (c *Client) diagnose(ctx context.Context, out *bedrockagentcore.GetBatchEva
 		ID: aws.ToString(out.BatchEvaluationId), ARN: aws.ToString(out.BatchEvaluationArn),
 		KeyARN: aws.ToString(out.KmsKeyArn), Status: out.Status, Details: out.ErrorDetails,
 	}
-	if c.kms == nil {
+	if typednil.Is(c.kms) {
 		e.Reason = "the service could not decrypt them with key " + e.KeyARN
 		return e
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -700,6 +701,22 @@ func TestNilAPI(t *testing.T) {
 	c = batcheval.New(e.sdk, nil, func(o *batcheval.Options) { o.Principal = role })
 	if _, err := c.Start(ctx, startInput("a", e.keyARN)); !errors.Is(err, batcheval.ErrInvalidInput) {
 		t.Errorf("preflight without KMS: %v", err)
+	}
+	// So do clients that are nil pointers inside the interfaces, such as a
+	// *kms.Client left nil by a failed constructor.
+	var nilKMS *kms.Client
+	var nilSDK *bedrockagentcore.Client
+	c = batcheval.New(nilSDK, nilKMS, func(o *batcheval.Options) { o.Region = "us-east-1"; o.Principal = role })
+	if _, err := c.Get(ctx, "id"); !errors.Is(err, batcheval.ErrInvalidInput) {
+		t.Errorf("Get with a nil *bedrockagentcore.Client: %v, want ErrInvalidInput", err)
+	}
+	c = batcheval.New(e.sdk, nilKMS, func(o *batcheval.Options) { o.Principal = role })
+	if _, err := c.Start(ctx, startInput("a", e.keyARN)); !errors.Is(err, batcheval.ErrInvalidInput) {
+		t.Errorf("preflight with a nil *kms.Client: %v, want ErrInvalidInput", err)
+	}
+	var nilS3 *s3.Client
+	if _, err := c.Archive(ctx, nilS3, "bucket", "prefix", &bedrockagentcore.GetBatchEvaluationOutput{}); !errors.Is(err, batcheval.ErrInvalidInput) {
+		t.Errorf("Archive with a nil *s3.Client: %v, want ErrInvalidInput", err)
 	}
 }
 

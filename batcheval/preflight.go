@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
 	"github.com/agentcorekms/agentcorekms/internal/awsarn"
+	"github.com/agentcorekms/agentcorekms/internal/typednil"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
 )
@@ -42,7 +43,7 @@ func (c *Client) preflight(ctx context.Context, o Options, key string) error {
 	if err != nil {
 		return &InputError{Field: "Options.Principal", Value: o.Principal, Reason: "is not an IAM ARN"}
 	}
-	if c.kms == nil {
+	if typednil.Is(c.kms) {
 		return &InputError{Field: "kms", Reason: "is nil; New needs a KMS client for the preflight, or set SkipPreflight"}
 	}
 	target := kmscheck.BatchEvaluation(keypolicy.BatchEvaluationParams{

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	smithy "github.com/aws/smithy-go"
 
+	"github.com/agentcorekms/agentcorekms/internal/typednil"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 )
 
@@ -136,7 +136,7 @@ func Check(ctx context.Context, client KMS, keyID string, target Target, optFns 
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if isNil(client) {
+	if typednil.Is(client) {
 		return nil, &InputError{Field: "client", Reason: "is nil"}
 	}
 	feature := target.Feature()
@@ -230,19 +230,6 @@ func Check(ctx context.Context, client KMS, keyID string, target Target, optFns 
 		b.dryRunFinding(dry.err, dryCh != nil, desc.err)
 	}
 	return b.report, nil
-}
-
-// isNil reports whether client is nil or holds a nil pointer (such as a nil
-// *kms.Client), whose methods would panic in Check's goroutines.
-func isNil(client KMS) bool {
-	if client == nil {
-		return true
-	}
-	switch v := reflect.ValueOf(client); v.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
-		return v.IsNil()
-	}
-	return false
 }
 
 // dryRunContext is the encryption context of the caller's GenerateDataKey

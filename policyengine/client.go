@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/agentcorekms/agentcorekms/internal/awsarn"
+	"github.com/agentcorekms/agentcorekms/internal/typednil"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
 )
@@ -101,7 +102,7 @@ func New(api API, kms KMS, optFns ...func(*Options)) *Client {
 	if o.Region == "" {
 		if c, ok := api.(interface {
 			Options() bedrockagentcorecontrol.Options
-		}); ok {
+		}); ok && !typednil.Is(api) {
 			o.Region = c.Options().Region
 		}
 	}
@@ -114,9 +115,9 @@ func (c *Client) needs(api, kms bool) error {
 	switch {
 	case c == nil:
 		return &InputError{Field: "Client", Reason: "is nil; build it with New"}
-	case api && c.api == nil:
+	case api && typednil.Is(c.api):
 		return &InputError{Field: "api", Reason: "is nil; give New a control-plane client such as *bedrockagentcorecontrol.Client"}
-	case kms && c.kms == nil:
+	case kms && typednil.Is(c.kms):
 		return &InputError{Field: "kms", Reason: "is nil; give New a KMS client such as *kms.Client"}
 	}
 	return nil

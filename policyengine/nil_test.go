@@ -5,6 +5,9 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 	"github.com/agentcorekms/agentcorekms/policyengine"
 )
@@ -21,6 +24,10 @@ func TestMissingDependencies(t *testing.T) {
 	noAPI := policyengine.New(nil, kmstest.New().Client(), func(o *policyengine.Options) { o.Region = "us-east-1" })
 	noKMS := policyengine.New(nil, nil, func(o *policyengine.Options) { o.Region = "us-east-1" })
 	var nilClient *policyengine.Client
+	var nilKMS *kms.Client
+	typedNilKMS := policyengine.New(nil, nilKMS, func(o *policyengine.Options) { o.Region = "us-east-1" })
+	var nilSDK *bedrockagentcorecontrol.Client
+	typedNilAPI := policyengine.New(nilSDK, nil) // New must not read the Region from it
 	tests := []struct {
 		name      string
 		call      func() error
@@ -36,6 +43,8 @@ func TestMissingDependencies(t *testing.T) {
 		{"Audit without api", func() error { _, err := noAPI.Audit(ctx); return err }, "api"},
 		{"Grants without kms", func() error { _, err := noKMS.Grants(ctx, keyARN, engineARN); return err }, "kms"},
 		{"RevokeGrants without kms", func() error { _, err := noKMS.RevokeGrants(ctx, keyARN, engineARN); return err }, "kms"},
+		{"Grants with a nil *kms.Client", func() error { _, err := typedNilKMS.Grants(ctx, keyARN, engineARN); return err }, "kms"},
+		{"Get with a nil *bedrockagentcorecontrol.Client", func() error { _, err := typedNilAPI.Get(ctx, "MyPolicyEngine-abc123"); return err }, "api"},
 		{"nil Client", func() error { _, err := nilClient.Get(ctx, "MyPolicyEngine-abc123"); return err }, "Client"},
 	}
 	for _, tt := range tests {
