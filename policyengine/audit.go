@@ -153,8 +153,10 @@ type keyInfo struct {
 // gives a finding whose DeniedFrom says from when all authorization
 // decisions of the engine are denied.
 //
-// If listing fails or ctx is cancelled, Audit returns the engines audited so
-// far with the error.
+// After each engine, Audit calls [Options.Progress] if it is set, from one
+// goroutine at a time. Problems with a key are findings, not errors. If
+// listing fails or ctx is cancelled, Audit returns the engines audited so
+// far with the error (errors.Is(err, context.Canceled) on cancellation).
 func (c *Client) Audit(ctx context.Context, optFns ...func(*Options)) (*AuditReport, error) {
 	if err := c.needs(true, true); err != nil {
 		return nil, err

@@ -85,7 +85,8 @@ type Options struct {
 }
 
 // Client creates, inspects and audits policy engines encrypted with customer
-// managed KMS keys. It is safe for concurrent use.
+// managed KMS keys. It is safe for concurrent use. Build it with [New]; the
+// methods of a nil or zero Client return an [*InputError].
 type Client struct {
 	api  API
 	kms  KMS
@@ -93,7 +94,8 @@ type Client struct {
 }
 
 // New returns a Client using api for the AgentCore control plane and kms for
-// the keys.
+// the keys. Neither is called until a method needs it; a method that needs
+// one that is nil returns an [*InputError].
 func New(api API, kms KMS, optFns ...func(*Options)) *Client {
 	var o Options
 	for _, fn := range optFns {
@@ -354,9 +356,11 @@ func engineFromGet(res *bedrockagentcorecontrol.GetPolicyEngineOutput) *Engine {
 	}
 }
 
-// Get returns the policy engine id. Reading an encrypted engine needs its
-// key: when the key is unusable or the key policy denies the caller, Get
-// returns a [*KeyError].
+// Get returns the policy engine with the given id, read with
+// GetPolicyEngine. Reading an encrypted engine needs its key: when the key is
+// unusable or the key policy denies the caller, Get returns a [*KeyError]
+// (use [Client.Audit], which reads summaries, to see such engines). An
+// unknown id returns an error wrapping [ErrNotFound].
 func (c *Client) Get(ctx context.Context, id string) (*Engine, error) {
 	if err := c.needs(true, false); err != nil {
 		return nil, err
@@ -386,8 +390,13 @@ type DeleteOutput struct {
 	GrantsErr error
 }
 
-// Delete deletes the policy engine id, then lists the grants of its key and
-// reports whether the service retired both.
+// Delete deletes the policy engine with the given id, then lists the grants
+// of its key and reports whether the service retired both. Deleting an
+// encrypted engine needs its key, as reading does: when the key is unusable
+// or the key policy denies the caller, Delete returns a [*KeyError] and
+// nothing is deleted. An unknown id returns an error wrapping [ErrNotFound].
+// A failure to list the grants afterwards is not an error of Delete: it is
+// in [DeleteOutput.GrantsErr].
 func (c *Client) Delete(ctx context.Context, id string) (*DeleteOutput, error) {
 	if err := c.needs(true, true); err != nil {
 		return nil, err

@@ -85,9 +85,12 @@ func (e *KeyError) Unwrap() []error { return []error{e.Kind, e.Err} }
 // *kmscheck.FindingError that unwraps to kmscheck.ErrAccessDenied or
 // kmscheck.ErrKeyNotUsable.
 type PreflightError struct {
+	// KeyARN is the key that was checked.
 	KeyARN string
+	// Report has every finding, passed or not.
 	Report *kmscheck.Report
-	Err    error
+	// Err is the report's error: the failed findings, joined.
+	Err error
 }
 
 // Error returns the key and the failed findings.

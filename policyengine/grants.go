@@ -38,7 +38,10 @@ func (k GrantKind) String() string {
 
 // Grant is one KMS grant of a policy engine.
 type Grant struct {
-	Kind              GrantKind
+	// Kind is which of the two grants this is, told by its operations.
+	Kind GrantKind
+	// ID, Name, KeyID, GranteePrincipal, RetiringPrincipal, Operations and
+	// CreationDate are as ListGrants returned them; empty when absent.
 	ID                string
 	Name              string
 	KeyID             string
