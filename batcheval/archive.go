@@ -68,7 +68,10 @@ type archivedResults struct {
 // Archive refuses an evaluation without a KMS key ([ErrNoKey]) and a
 // completed evaluation whose results could not be read
 // ([ErrResultsUnavailable]): an archive must not be weaker, or emptier, than
-// its source. Bad arguments return [ErrInvalidInput].
+// its source. Bad arguments return [ErrInvalidInput]. A PutObject that
+// fails (S3 refuses when the caller may not use the key, or the key is
+// disabled) returns the S3 error naming the object, with the result listing
+// the objects already written.
 func (c *Client) Archive(ctx context.Context, s3c PutObjectAPIClient, bucket, prefix string, ev *bedrockagentcore.GetBatchEvaluationOutput) (*ArchiveResult, error) {
 	switch {
 	case typednil.Is(s3c):

@@ -48,6 +48,8 @@ func EncryptionContext(evaluationARN string) map[string]string {
 
 // Progress is what [Client.Wait] reports after each poll.
 type Progress struct {
+	// ID is the evaluation being waited for; Status is its status at this
+	// poll.
 	ID      string
 	Status  types.BatchEvaluationStatus
 	Attempt int           // 1 for the first poll
@@ -86,7 +88,8 @@ type Options struct {
 }
 
 // Client starts and manages batch evaluations encrypted with a customer
-// managed KMS key. It is safe for concurrent use.
+// managed KMS key. It is safe for concurrent use. Build it with [New]; the
+// methods of a nil or zero Client return an [*InputError].
 type Client struct {
 	api  API
 	kms  kmscheck.KMS
@@ -94,7 +97,9 @@ type Client struct {
 }
 
 // New returns a Client calling api (usually a *bedrockagentcore.Client) and
-// keys (usually a *kms.Client) for the preflight and diagnoses.
+// keys (usually a *kms.Client) for the preflight and diagnoses. keys may be
+// nil when every Start skips the preflight; Get then explains unreadable
+// results without asking KMS.
 func New(api API, keys kmscheck.KMS, optFns ...func(*Options)) *Client {
 	c := &Client{api: api, kms: keys}
 	if r, ok := api.(interface {
@@ -365,6 +370,8 @@ func (c *Client) diagnose(ctx context.Context, out *bedrockagentcore.GetBatchEva
 
 // List returns every batch evaluation, following NextToken with the SDK's
 // paginator. It makes no KMS call and works whatever the state of the keys.
+// If a page fails, List returns the evaluations listed so far with the
+// error.
 func (c *Client) List(ctx context.Context, optFns ...func(*bedrockagentcore.ListBatchEvaluationsPaginatorOptions)) ([]types.BatchEvaluationSummary, error) {
 	if err := c.ready(); err != nil {
 		return nil, err
@@ -381,7 +388,9 @@ func (c *Client) List(ctx context.Context, optFns ...func(*bedrockagentcore.List
 	return all, nil
 }
 
-// Stop stops the batch evaluation id. It needs no KMS call.
+// Stop stops the batch evaluation id. It needs no KMS call, so it works
+// whatever the state of the key. An unknown id returns an error wrapping
+// [ErrNotFound].
 func (c *Client) Stop(ctx context.Context, id string, optFns ...func(*Options)) (*bedrockagentcore.StopBatchEvaluationOutput, error) {
 	if err := c.checkID(id); err != nil {
 		return nil, err
@@ -394,7 +403,8 @@ func (c *Client) Stop(ctx context.Context, id string, optFns ...func(*Options)) 
 }
 
 // Delete deletes the batch evaluation id and its output. It needs no KMS
-// call.
+// call, so it works whatever the state of the key. An unknown id returns an
+// error wrapping [ErrNotFound].
 func (c *Client) Delete(ctx context.Context, id string, optFns ...func(*Options)) (*bedrockagentcore.DeleteBatchEvaluationOutput, error) {
 	if err := c.checkID(id); err != nil {
 		return nil, err

@@ -61,9 +61,13 @@ func (e *InputError) Unwrap() error { return ErrInvalidInput }
 //	errors.Is(err, kmscheck.ErrKeyNotUsable)
 //	var ve *types.ValidationException; errors.As(err, &ve)
 type KeyError struct {
+	// KeyARN is the key Start was given.
 	KeyARN string
-	Kind   error
-	Err    error
+	// Kind is kmscheck.ErrKeyNotUsable, kmscheck.ErrAccessDenied or
+	// ErrInvalidInput.
+	Kind error
+	// Err is the error the SDK returned.
+	Err error
 }
 
 // Error returns the key and the service error.
@@ -79,6 +83,8 @@ func (e *KeyError) Unwrap() []error { return []error{e.Kind, e.Err} }
 // [ErrResultsUnavailable] and, when the key could be diagnosed, to
 // [kmscheck.ErrKeyNotUsable] or [kmscheck.ErrAccessDenied].
 type ResultsUnavailableError struct {
+	// ID, ARN, KeyARN and Status are the evaluation's, from the metadata
+	// GetBatchEvaluation still returned.
 	ID, ARN, KeyARN string
 	Status          types.BatchEvaluationStatus
 	// Reason says what is wrong with the key, from a DescribeKey made with
@@ -108,6 +114,7 @@ func (e *ResultsUnavailableError) Unwrap() []error {
 // FailedError reports an evaluation that ended FAILED. It unwraps to
 // [ErrEvaluationFailed].
 type FailedError struct {
+	// ID and ARN identify the evaluation.
 	ID, ARN string
 	// Details are the errorDetails the service returned.
 	Details []string
@@ -127,8 +134,10 @@ func (e *FailedError) Unwrap() error { return ErrEvaluationFailed }
 // ArchiveError reports one archived object that is not encrypted as
 // expected. It unwraps to [ErrArchiveNotEncrypted].
 type ArchiveError struct {
+	// Bucket and Key name the object.
 	Bucket, Key string
-	Problem     string
+	// Problem says what is wrong with its encryption.
+	Problem string
 }
 
 // Error returns the object and what is wrong with its encryption.
