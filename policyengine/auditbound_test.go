@@ -11,26 +11,41 @@ import (
 	"github.com/agentcorekms/agentcorekms/policyengine"
 )
 
-// inFlight records how many DescribeKey calls run at once; each one holds
-// for a while so that every worker Audit started is seen.
+// inFlight records how many DescribeKey calls run at once. A call waits
+// until target calls are in flight (or a second has passed), then holds a
+// little longer, so that every worker Audit started is seen, and one too
+// many would be.
 type inFlight struct {
 	*kms.Client
-	hold time.Duration
+	target int
+	hold   time.Duration
 
 	mu       sync.Mutex
 	now, max int
+	full     chan struct{} // closed when target calls are in flight
 }
 
 func (f *inFlight) DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, optFns ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
 	f.mu.Lock()
 	f.now++
 	f.max = max(f.max, f.now)
+	if f.now == f.target {
+		select {
+		case <-f.full:
+		default:
+			close(f.full)
+		}
+	}
 	f.mu.Unlock()
 	defer func() {
 		f.mu.Lock()
 		f.now--
 		f.mu.Unlock()
 	}()
+	select {
+	case <-f.full:
+	case <-time.After(time.Second):
+	}
 	time.Sleep(f.hold)
 	return f.Client.DescribeKey(ctx, in, optFns...)
 }
@@ -62,7 +77,7 @@ func TestAuditConcurrencyIsBounded(t *testing.T) {
 		{"three", 3, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			keys := &inFlight{Client: w.kmsc, hold: 50 * time.Millisecond}
+			keys := &inFlight{Client: w.kmsc, target: tc.want, hold: 20 * time.Millisecond, full: make(chan struct{})}
 			var mu sync.Mutex
 			var done []int
 			rep, err := policyengine.New(w.ctl, keys).Audit(ctx, func(o *policyengine.Options) {
