@@ -76,7 +76,8 @@ type Analysis struct {
 }
 
 // OK reports whether every requirement is allowed (possibly only if IAM
-// allows it too).
+// allows it too). An Analysis of no requirements is OK: pass the feature's
+// requirements, not an empty list, to learn anything.
 func (a Analysis) OK() bool {
 	for _, r := range a.Results {
 		if !r.OK() {
@@ -123,6 +124,9 @@ func (a Analysis) String() string {
 // [Evaluate] and, for each one that fails, says why and how to fix it.
 // Requirements come from [PolicyEngineRequirements] or
 // [BatchEvaluationRequirements], or are written by hand.
+//
+// A nil doc allows nothing: every requirement fails, each with the fix of
+// adding its documented statement.
 //
 // Analyze does not modify doc or reqs and is safe for concurrent use.
 func Analyze(doc *Document, reqs []Requirement) Analysis {

@@ -119,10 +119,11 @@ func wait[T any](ctx context.Context, ch <-chan callResult[T]) (callResult[T], e
 // With a key id or key ARN, DescribeKey, GetKeyPolicy and (for batch
 // evaluations) the GenerateDataKey dry run run concurrently: one round
 // trip. With an alias, DescribeKey resolves it first: two. Check does not
-// retry: the client's retryer does (the SDK's retries throttling and 5xx
-// errors). A call that still fails makes its findings unknown.
+// retry: the client's retryer does (the SDK's standard retryer retries
+// throttling and 5xx errors). A call that still fails makes its findings
+// unknown.
 //
-// The dry run and the reads are made with client's credentials; give Check
+// The dry run and the reads are made with the client's credentials; give Check
 // a client for the identity in the target (the caller principal), or the
 // dry-run finding speaks for another identity.
 func Check(ctx context.Context, client KMS, keyID string, target Target, optFns ...func(*Options)) (*Report, error) {

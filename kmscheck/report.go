@@ -118,6 +118,10 @@ func (f Finding) String() string {
 
 // Report is the result of [Check]: every finding, in a fixed order, and
 // what was learned about the key.
+//
+// Check returns a Report it no longer touches. Its methods only read it, so
+// several goroutines may call them at once; changing a Report while others
+// read it is not safe.
 type Report struct {
 	// KeyID is the key id Check was given.
 	KeyID string `json:"keyId"`

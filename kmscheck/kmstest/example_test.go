@@ -71,3 +71,34 @@ func ExampleKMS_As() {
 	// before the grant: true
 	// after the grant: true
 }
+
+// Key states and faults, as the README shows them: the retryer of the
+// client from NewSDKClient absorbs two throttled attempts, and the
+// disabled key then fails with the SDK's typed error.
+func ExampleKMS_ThrottleNext() {
+	ctx := context.Background()
+	k := kmstest.New()
+	srv := k.NewServer()
+	defer srv.Close()
+	k.MapAccessKey("AKIDCALLER", "arn:aws:iam::111122223333:role/ExampleRole")
+	client := kmstest.NewSDKClient(srv.URL, "AKIDCALLER")
+
+	out, err := k.Client().CreateKey(ctx, &kms.CreateKeyInput{}) // default key policy
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	key := out.KeyMetadata
+	if err := k.SetKeyState(*key.KeyId, types.KeyStateDisabled); err != nil {
+		fmt.Println(err)
+		return
+	}
+	k.ThrottleNext(2)
+	_, err = client.Encrypt(ctx, &kms.EncryptInput{KeyId: key.KeyId, Plaintext: []byte("x")})
+	var disabled *types.DisabledException
+	fmt.Println(errors.As(err, &disabled))
+	fmt.Println("attempts:", k.CallCount("Encrypt"))
+	// Output:
+	// true
+	// attempts: 3
+}

@@ -98,7 +98,11 @@ type Call struct {
 	Err error
 }
 
-// New returns an empty in-memory KMS.
+// New returns an empty in-memory KMS: no keys, aliases or access-key
+// mappings, in Region us-east-1 of account 111122223333, with key policies
+// enforced and root delegation on (the defaults listed on [Options]). The
+// optFns change those defaults; an empty DefaultPrincipal or a nil Now
+// after them gets its default again.
 func New(optFns ...func(*Options)) *KMS {
 	o := Options{
 		Region:           "us-east-1",
