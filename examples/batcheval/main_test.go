@@ -69,24 +69,47 @@ func TestRun(t *testing.T) {
 // standard AWS_ENDPOINT_URL_* variables, so the real-AWS flow is exercised
 // end to end without an account.
 func TestRunAWSPath(t *testing.T) {
-	const (
-		accessKey = "AKIDAWSPATH"
-		principal = "arn:aws:iam::111122223333:role/MyBatchEvaluationRole"
-	)
+	const principal = "arn:aws:iam::111122223333:role/MyBatchEvaluationRole"
+	keyARN, _ := awsEnv(t, "AKIDAWSPATH", principal, func(o *batchevaltest.Options) { o.PendingFor, o.RunFor = -1, -1 })
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"-aws", "-key", keyARN, "-bucket", "archive", "-principal", principal, "-name", "aws_path"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
+	}
+	for _, want := range []string{"started aws_path-", "COMPLETED: 5 sessions", "archived s3://archive/batch-evaluations/aws_path-", "verified: 2 objects are aws:kms with key " + keyARN} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, &stdout)
+		}
+	}
+	if strings.Contains(stdout.String(), "sandbox") {
+		t.Errorf("the -aws path printed sandbox output:\n%s", &stdout)
+	}
+}
+
+// awsEnv starts the KMS, AgentCore and S3 emulators, maps accessKey to
+// principal, makes a key with the documented batch-evaluation policy, and
+// points the standard AWS environment variables at the emulators, as a user
+// would point the -aws path at other endpoints. It returns the key ARN and
+// the AgentCore emulator's URL.
+func awsEnv(t *testing.T, accessKey, principal string, emOpts ...func(*batchevaltest.Options)) (keyARN, agentcoreURL string) {
+	t.Helper()
 	k := kmstest.New()
 	k.MapAccessKey(accessKey, principal)
 	doc, err := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{Account: "111122223333", Region: "us-east-1", Principal: principal})
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy, _ := doc.JSON()
+	policy, err := doc.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
 	md := k.CreateTestKey(t, &kms.CreateKeyInput{Policy: aws.String(string(policy))})
 	kmsSrv := k.NewServer()
-	defer kmsSrv.Close()
-	emSrv := batchevaltest.New(k, func(o *batchevaltest.Options) { o.PendingFor, o.RunFor = -1, -1 }).NewServer()
-	defer emSrv.Close()
+	t.Cleanup(kmsSrv.Close)
+	emSrv := batchevaltest.New(k, emOpts...).NewServer()
+	t.Cleanup(emSrv.Close)
 	s3Srv := batchevaltest.NewS3(k).NewServer()
-	defer s3Srv.Close()
+	t.Cleanup(s3Srv.Close)
 
 	dir := t.TempDir()
 	for k, v := range map[string]string{
@@ -103,17 +126,5 @@ func TestRunAWSPath(t *testing.T) {
 	} {
 		t.Setenv(k, v)
 	}
-	var stdout, stderr bytes.Buffer
-	code := run([]string{"-aws", "-key", aws.ToString(md.Arn), "-bucket", "archive", "-principal", principal, "-name", "aws_path"}, &stdout, &stderr)
-	if code != 0 {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
-	}
-	for _, want := range []string{"started aws_path-", "COMPLETED: 5 sessions", "archived s3://archive/batch-evaluations/aws_path-", "verified: 2 objects are aws:kms with key " + aws.ToString(md.Arn)} {
-		if !strings.Contains(stdout.String(), want) {
-			t.Errorf("stdout lacks %q:\n%s", want, &stdout)
-		}
-	}
-	if strings.Contains(stdout.String(), "sandbox") {
-		t.Errorf("the -aws path printed sandbox output:\n%s", &stdout)
-	}
+	return aws.ToString(md.Arn), emSrv.URL
 }
