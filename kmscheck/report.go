@@ -144,6 +144,16 @@ type Report struct {
 	Analysis *keypolicy.Analysis `json:"-"`
 }
 
+// MarshalJSON encodes the report with its outcome, as "outcome": "passed",
+// "failed" or "incomplete", so that tools need not recompute it.
+func (r Report) MarshalJSON() ([]byte, error) {
+	type plain Report
+	return json.Marshal(struct {
+		Outcome Outcome `json:"outcome"`
+		plain
+	}{Outcome: r.Outcome(), plain: plain(r)})
+}
+
 // Outcome is the verdict of a whole [Report]: passed, failed or incomplete.
 // The zero value is OutcomeIncomplete, so an Outcome nobody set never reads
 // as a pass.
