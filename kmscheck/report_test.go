@@ -109,6 +109,9 @@ func TestNilSafety(t *testing.T) {
 	if fe.Unwrap() != nil || !errors.Is(ie, kmscheck.ErrIncomplete) {
 		t.Error("nil Unwrap")
 	}
+	if (*kmscheck.Status)(nil).UnmarshalText([]byte("pass")) == nil || (*kmscheck.Outcome)(nil).UnmarshalText([]byte("passed")) == nil {
+		t.Error("UnmarshalText into nil must fail, not panic")
+	}
 }
 
 func TestReportJSONHasOutcome(t *testing.T) {
