@@ -69,6 +69,7 @@ type flags struct {
 	key, feature, region, account, principal string
 	engineARN, evaluationARN                 string
 	sourceContext, json                      bool
+	fix                                      bool
 }
 
 // newCommand declares every flag, bound to the returned flags.
@@ -85,6 +86,7 @@ func newCommand() (*cli.Command, *flags) {
 	fs.StringVar(&f.evaluationARN, "evaluation-arn", "", "narrow the check to one batch evaluation ARN")
 	fs.BoolVar(&f.sourceContext, "source-context", false, "expect the documented source-context variant of the policy-engine key policy")
 	fs.BoolVar(&f.json, "json", false, "print JSON instead of a table")
+	fs.BoolVar(&f.fix, "fix", false, fixUsage)
 	return cmd, &f
 }
 
@@ -92,6 +94,9 @@ func newCommand() (*cli.Command, *flags) {
 // reference (with the module's one validator, so a malformed ARN never
 // reaches KMS).
 func (f flags) validate() error {
+	if err := f.validateFix(); err != nil {
+		return err
+	}
 	switch f.feature {
 	case keypolicy.FeaturePolicyEngine:
 		if f.evaluationARN != "" {
@@ -188,6 +193,9 @@ func checkReal(ctx context.Context, cmd *cli.Command, f flags, stdout, stderr io
 				return cmd.Fail(stderr, exitUsage, err)
 			}
 		}
+	}
+	if f.fix {
+		return fix(ctx, cmd, f, cfg, client, report, stdout, stderr)
 	}
 	if f.json {
 		if err := writeJSON(stdout, report); err != nil {
