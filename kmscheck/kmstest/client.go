@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	smithy "github.com/aws/smithy-go"
 
-	"github.com/agentcorekms/agentcorekms/internal/loopback"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
 )
@@ -57,24 +56,18 @@ func (c *Client) begin(ctx context.Context, op, keyRef string) error {
 	if c.admin {
 		return nil
 	}
-	if !loopback.Wait(ctx, c.kms.opts.Latency) {
-		return ctx.Err()
-	}
 	k := c.kms
+	if err := k.latency.Wait(ctx); err != nil {
+		return err
+	}
+	f, ok := k.faults.Next(op)
+	if !ok {
+		return nil
+	}
+	err := f.Err()
 	k.mu.Lock()
-	defer k.mu.Unlock()
-	var err error
-	switch {
-	case k.throttle > 0:
-		k.throttle--
-		err = &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded", Fault: smithy.FaultClient}
-	case k.fail > 0:
-		k.fail--
-		err = &types.KMSInternalException{Message: aws.String("An internal error occurred (injected).")}
-	}
-	if err != nil {
-		k.calls = append(k.calls, Call{Operation: op, Caller: c.caller, KeyID: keyRef, Err: err})
-	}
+	c.recordLocked(op, keyRef, err)
+	k.mu.Unlock()
 	return err
 }
 
@@ -83,7 +76,8 @@ func (c *Client) recordLocked(op, keyRef string, err error) {
 	if c.admin {
 		return
 	}
-	c.kms.calls = append(c.kms.calls, Call{Operation: op, Caller: c.caller, KeyID: keyRef, Err: err})
+	c.kms.counts[op]++
+	c.kms.recorder.Record(Call{Operation: op, Caller: c.caller, KeyID: keyRef, Err: err})
 }
 
 // keyOp runs fn with the lock held on the key keyRef names, after latency and
