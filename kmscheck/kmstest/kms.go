@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -30,10 +31,21 @@ type Options struct {
 	// Account is the 12-digit account that owns every key. Default
 	// "111122223333".
 	Account string
-	// DefaultPrincipal is the caller of [KMS.Client] and of HTTP requests
-	// whose access key id is not mapped. Default
+	// DefaultPrincipal is the caller of [KMS.Client]. Default
 	// arn:PARTITION:iam::ACCOUNT:role/kmstest.
 	DefaultPrincipal string
+	// DefaultCaller, if set, is the caller of HTTP requests signed with an
+	// access key id that [KMS.MapAccessKey] did not map. If nil (the
+	// default), such a request fails with UnrecognizedClientException, as
+	// AWS answers an access key it does not know; so does a request that
+	// is not signed at all.
+	DefaultCaller *Caller
+	// PredefinedAliases are the AWS managed aliases ("alias/aws/...") that
+	// AWS creates in every account before any key is associated with them:
+	// ListAliases lists them with no TargetKeyId, and DescribeKey on one
+	// fails with NotFoundException. [KMS.SetAlias] points one at a key. If
+	// nil, [DefaultPredefinedAliases]; set an empty non-nil slice for none.
+	PredefinedAliases []string
 	// RootDelegation reports whether a key-policy statement that names the
 	// account root (keypolicy.AllowIfIAMAllows) allows the request, as if the
 	// caller's IAM policies allowed it. Default true.
@@ -81,6 +93,7 @@ type KMS struct {
 	keys       map[string]*key // by key id
 	order      []string        // key ids in creation order
 	aliases    map[string]*alias
+	tokens     map[string]*grant // grant token -> grant, for RetireGrant
 	accessKeys map[string]Caller
 	counts     map[string]int // calls served, by operation
 
@@ -94,19 +107,33 @@ type key struct {
 	policy   string
 	doc      *keypolicy.Document
 	material []byte
-	grants   []*grant
+	grants   grantList
+	tags     map[string]string
+	rotation *rotation // nil when automatic rotation is off
 }
 
-type grant struct {
-	entry types.GrantListEntry
-	token string
+type rotation struct {
+	periodDays int32
+	next       time.Time
 }
 
 type alias struct {
 	name    string
-	target  string // key id
+	target  string // key id; "" for a predefined AWS alias with no key yet
 	created time.Time
 	updated time.Time
+}
+
+// DefaultPredefinedAliases returns the predefined AWS managed aliases a
+// [KMS] lists when Options.PredefinedAliases is nil. AWS documents that
+// ListAliases "might also include aliases that have no TargetKeyId field",
+// predefined for AWS services, but not which ones; these are the services
+// AWS names in its examples and whose managed keys are most common.
+func DefaultPredefinedAliases() []string {
+	return []string{
+		"alias/aws/dynamodb", "alias/aws/ebs", "alias/aws/elasticfilesystem", "alias/aws/lambda",
+		"alias/aws/rds", "alias/aws/s3", "alias/aws/secretsmanager", "alias/aws/ssm",
+	}
 }
 
 // Call records one operation a [KMS] served.
@@ -148,21 +175,38 @@ func New(optFns ...func(*Options)) *KMS {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.PredefinedAliases == nil {
+		o.PredefinedAliases = DefaultPredefinedAliases()
+	}
+	o.PredefinedAliases = slices.Clone(o.PredefinedAliases)
+	if o.DefaultCaller != nil {
+		c := *o.DefaultCaller
+		o.DefaultCaller = &c
+	}
 	k := &KMS{
 		opts:       o,
 		partition:  part,
 		keys:       map[string]*key{},
 		aliases:    map[string]*alias{},
+		tokens:     map[string]*grant{},
 		accessKeys: map[string]Caller{},
 		counts:     map[string]int{},
 		recorder:   emu.NewRecorder[Call](o.MaxRequests),
+	}
+	now := o.Now()
+	for _, name := range o.PredefinedAliases {
+		k.aliases[name] = &alias{name: name, created: now, updated: now}
 	}
 	k.latency.SetLatency(o.Latency)
 	return k
 }
 
 // Options returns a copy of the options k was created with.
-func (k *KMS) Options() Options { return k.opts }
+func (k *KMS) Options() Options {
+	o := k.opts
+	o.PredefinedAliases = slices.Clone(o.PredefinedAliases)
+	return o
+}
 
 // Client returns a client whose calls are made by Options.DefaultPrincipal.
 func (k *KMS) Client() *Client {
@@ -304,11 +348,24 @@ func (k *KMS) CreateTestKey(tb testing.TB, in *kms.CreateKeyInput) *types.KeyMet
 func (k *KMS) admin() *Client { return &Client{kms: k, admin: true} }
 
 // SetKeyPolicy replaces the key policy of keyID (a key id, key ARN, alias
-// name or alias ARN) without authorization. It returns a
-// *types.MalformedPolicyDocumentException if policy does not parse and a
-// *types.NotFoundException if the key does not exist.
+// name or alias ARN) without authorization and without the lockout safety
+// check, as an administrator setting up a test would with
+// BypassPolicyLockoutSafetyCheck. It returns a
+// *types.MalformedPolicyDocumentException if policy does not parse, a
+// *types.LimitExceededException if it is over agentcore.MaxKeyPolicyBytes,
+// and a *types.NotFoundException if the key does not exist.
 func (k *KMS) SetKeyPolicy(keyID, policy string) error {
-	_, err := k.admin().PutKeyPolicy(context.Background(), &kms.PutKeyPolicyInput{KeyId: &keyID, Policy: &policy})
+	k.mu.Lock()
+	kk, err := k.lookupLocked(keyID, refAny)
+	var id string
+	if err == nil {
+		id = *kk.meta.KeyId
+	}
+	k.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	_, err = k.admin().PutKeyPolicy(context.Background(), &kms.PutKeyPolicyInput{KeyId: &id, Policy: &policy, BypassPolicyLockoutSafetyCheck: true})
 	return err
 }
 
@@ -318,7 +375,7 @@ func (k *KMS) SetKeyPolicy(keyID, policy string) error {
 func (k *KMS) SetAlias(name, keyID string) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	kk, err := k.lookupLocked(keyID, false)
+	kk, err := k.lookupLocked(keyID, refAny)
 	if err != nil {
 		return err
 	}
@@ -339,7 +396,7 @@ func (k *KMS) SetAlias(name, keyID string) error {
 func (k *KMS) UpdateKey(keyID string, fn func(*types.KeyMetadata)) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	kk, err := k.lookupLocked(keyID, false)
+	kk, err := k.lookupLocked(keyID, refAny)
 	if err != nil {
 		return err
 	}
@@ -370,13 +427,13 @@ func (k *KMS) SetKeyState(keyID string, state types.KeyState) error {
 func (k *KMS) Grants(keyID string) ([]types.GrantListEntry, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	kk, err := k.lookupLocked(keyID, false)
+	kk, err := k.lookupLocked(keyID, refAny)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]types.GrantListEntry, len(kk.grants))
-	for i, g := range kk.grants {
-		out[i] = g.entry
+	out := make([]types.GrantListEntry, len(kk.grants.list))
+	for i, g := range kk.grants.list {
+		out[i] = g.copyEntry()
 	}
 	return out, nil
 }
@@ -401,8 +458,9 @@ func (k *KMS) MapAccessKeyCaller(accessKeyID string, c Caller) {
 	k.mu.Unlock()
 }
 
-// PrincipalForAccessKey returns the principal mapped to accessKeyID, or
-// Options.DefaultPrincipal and false if it is not mapped.
+// PrincipalForAccessKey returns the principal mapped to accessKeyID and
+// true; if it is not mapped, that of Options.DefaultCaller (or "" when
+// there is none) and false.
 func (k *KMS) PrincipalForAccessKey(accessKeyID string) (string, bool) {
 	c, ok := k.callerForAccessKey(accessKeyID)
 	if c.Principal == "" {
@@ -417,12 +475,27 @@ func (k *KMS) callerForAccessKey(id string) (Caller, bool) {
 	if c, ok := k.accessKeys[id]; ok {
 		return c, true
 	}
-	return Caller{Principal: k.opts.DefaultPrincipal}, false
+	if k.opts.DefaultCaller != nil {
+		return *k.opts.DefaultCaller, false
+	}
+	return Caller{}, false
 }
 
-// lookupLocked finds a key by id, key ARN, alias name or alias ARN. With
-// keyOnly, aliases are not accepted (as for CreateAlias's TargetKeyId).
-func (k *KMS) lookupLocked(ref string, keyOnly bool) (*key, error) {
+// refMode says which forms of key reference an operation's KeyId takes.
+type refMode int
+
+const (
+	// refAny: key id, key ARN, alias name or alias ARN (DescribeKey and
+	// the cryptographic operations).
+	refAny refMode = iota
+	// refKey: key id or key ARN only, as most operations document ("Specify
+	// the key ID or key ARN of the KMS key"); an alias is not found.
+	refKey
+)
+
+// lookupLocked finds the key ref names in one of the forms mode allows.
+// A form it does not allow fails with NotFoundException, as KMS answers.
+func (k *KMS) lookupLocked(ref string, mode refMode) (*key, error) {
 	if ref == "" {
 		return nil, validationError("1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null")
 	}
@@ -444,11 +517,11 @@ func (k *KMS) lookupLocked(ref string, keyOnly bool) (*key, error) {
 		}
 	}
 	if strings.HasPrefix(id, "alias/") {
-		if keyOnly {
-			return nil, validationError("Alias " + ref + " cannot be used as a target key id")
+		if mode == refKey {
+			return nil, &types.NotFoundException{Message: aws.String("Invalid keyId " + ref)}
 		}
 		a, ok := k.aliases[id]
-		if !ok {
+		if !ok || a.target == "" {
 			return nil, &types.NotFoundException{Message: aws.String("Alias " + k.AliasARN(id) + " is not found.")}
 		}
 		id = a.target
@@ -474,7 +547,7 @@ func notFound(arn string) error {
 func (k *KMS) aliasesForKeyLocked(keyID string) []*alias {
 	var out []*alias
 	for _, a := range k.aliases {
-		if keyID == "" || a.target == keyID {
+		if keyID == "" || (a.target == keyID && a.target != "") {
 			out = append(out, a)
 		}
 	}
