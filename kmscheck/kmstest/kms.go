@@ -423,6 +423,18 @@ func (k *KMS) SetKeyState(keyID string, state types.KeyState) error {
 	})
 }
 
+// KeyPolicy returns the key policy of keyID (a key id, key ARN, alias name
+// or alias ARN) without authorization, as it was last set.
+func (k *KMS) KeyPolicy(keyID string) (string, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	kk, err := k.lookupLocked(keyID, refAny)
+	if err != nil {
+		return "", err
+	}
+	return kk.policy, nil
+}
+
 // Grants returns the grants on keyID, oldest first.
 func (k *KMS) Grants(keyID string) ([]types.GrantListEntry, error) {
 	k.mu.Lock()

@@ -185,7 +185,7 @@ func writeError(w http.ResponseWriter, err error) {
 // which the JSON protocol sends as epoch seconds.
 func isTimestampMember(name string) bool {
 	switch name {
-	case "CreationDate", "DeletionDate", "ValidTo", "LastUpdatedDate":
+	case "CreationDate", "DeletionDate", "ValidTo", "LastUpdatedDate", "NextRotationDate", "OnDemandRotationStartDate":
 		return true
 	}
 	return false
