@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	smithy "github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/agentcorekms/agentcorekms/keyapply"
@@ -327,6 +328,10 @@ func TestApplyRefuses(t *testing.T) {
 		setup      func(t *testing.T, e env, keyARN string)
 		wantReason error
 		wantCalls  []string
+		// kmsRefuses is the error code with which KMS itself (the
+		// emulator) refuses the merged policy, when it does: the offline
+		// decision agrees with it.
+		kmsRefuses string
 	}{
 		{
 			name: "conflicting Sid", policy: conflicting, wantReason: keypolicy.ErrConflict,
@@ -334,15 +339,15 @@ func TestApplyRefuses(t *testing.T) {
 		},
 		{
 			name: "the admin would be locked out", policy: readOnly, wantReason: keyapply.ErrLockout,
-			wantCalls: []string{"DescribeKey", "GetKeyPolicy"},
+			wantCalls: []string{"DescribeKey", "GetKeyPolicy"}, kmsRefuses: "AccessDeniedException",
 		},
 		{
 			name: "a Deny of the admin's PutKeyPolicy", add: denyAdmin, wantReason: keyapply.ErrLockout,
-			wantCalls: []string{"DescribeKey", "GetKeyPolicy"},
+			wantCalls: []string{"DescribeKey", "GetKeyPolicy"}, kmsRefuses: "MalformedPolicyDocumentException",
 		},
 		{
 			name: "over the size limit", policy: big, wantReason: keypolicy.ErrPolicyTooLarge,
-			wantCalls: []string{"DescribeKey", "GetKeyPolicy"},
+			wantCalls: []string{"DescribeKey", "GetKeyPolicy"}, kmsRefuses: "LimitExceededException",
 		},
 		{
 			name: "AWS managed key", wantReason: keyapply.ErrAWSManaged,
@@ -381,6 +386,21 @@ func TestApplyRefuses(t *testing.T) {
 			}
 			if e.policy(t, keyARN) != before {
 				t.Error("the key policy changed")
+			}
+			if tt.kmsRefuses != "" {
+				base, err := keypolicy.Parse([]byte(before))
+				if err != nil {
+					t.Fatal(err)
+				}
+				merged, err := keypolicy.Merge(base, add)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = e.client.PutKeyPolicy(t.Context(), &kms.PutKeyPolicyInput{KeyId: &keyARN, Policy: aws.String(string(merged.Compact()))})
+				var ae smithy.APIError
+				if !errors.As(err, &ae) || ae.ErrorCode() != tt.kmsRefuses {
+					t.Errorf("KMS answers the policy Apply refused with %v; want %s", err, tt.kmsRefuses)
+				}
 			}
 		})
 	}

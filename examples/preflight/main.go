@@ -11,6 +11,12 @@
 //	preflight -key arn:aws:kms:us-east-1:111122223333:key/... -feature policy-engine
 //	preflight -key alias/agentcore -feature batch-evaluation -json
 //	preflight                        # the sandbox
+//	preflight -key arn:aws:kms:... -fix  # add the missing statements, check again
+//
+// -fix applies the documented statements that failed policy findings name
+// to the key's policy, as keypolicy -apply does (nothing of the policy
+// changes, no lockout, refused with status 1 otherwise), then checks again
+// and prints the new result, whose status it exits with.
 //
 // -timeout (default 2m) bounds the whole run; a KMS endpoint that never
 // answers makes the run give up with status 2.
