@@ -3,6 +3,7 @@ package keyapply_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -562,5 +563,39 @@ func TestErrorsNilSafe(t *testing.T) {
 	var le *keyapply.LockoutError
 	if re.Error() == "" || le.Error() == "" || !errors.Is(re, keyapply.ErrRefused) {
 		t.Error("nil errors")
+	}
+}
+
+// TestApplyCompactWhenIndentedTooLarge checks that a new policy whose
+// indented JSON is over KMS's limit but whose compact JSON fits is written
+// compact.
+func TestApplyCompactWhenIndentedTooLarge(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var b strings.Builder
+	b.WriteString(`{"Version":"2012-10-17","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}`)
+	for i := 0; b.Len() < 24000; i++ {
+		fmt.Fprintf(&b, `,{"Sid":"s%d","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:role/r%d"]},"Action":["kms:Decrypt","kms:Encrypt"],"Resource":["*"]}`, i, i)
+	}
+	b.WriteString(`]}`)
+	keyARN := e.key(t, b.String())
+	base, err := keypolicy.Parse([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged, err := keypolicy.Merge(base, policyEngine(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	indented, _ := merged.JSON()
+	if len(indented) <= keypolicy.MaxPolicyBytes || len(merged.Compact()) > keypolicy.MaxPolicyBytes {
+		t.Fatalf("test policy: indented %d, compact %d bytes; want over and under the limit", len(indented), len(merged.Compact()))
+	}
+	res, err := keyapply.Apply(t.Context(), e.client, keyARN, policyEngine(t), withAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.After != string(merged.Compact()) || e.policy(t, keyARN) != res.After {
+		t.Errorf("written %d bytes, want the compact %d", len(res.After), len(merged.Compact()))
 	}
 }

@@ -63,3 +63,11 @@ func TestParseKeepsSurrogatePairs(t *testing.T) {
 		t.Errorf("Compact = %s", got)
 	}
 }
+
+func TestSizeErrorNil(t *testing.T) {
+	t.Parallel()
+	var e *SizeError
+	if e.Error() != ErrPolicyTooLarge.Error() || !errors.Is(e, ErrPolicyTooLarge) {
+		t.Errorf("nil *SizeError: %q", e.Error())
+	}
+}

@@ -144,8 +144,12 @@ type SizeError struct {
 	Limit int
 }
 
-// Error returns a one-line message with the size and the limit.
+// Error returns a one-line message with the size and the limit. It is safe
+// on a nil *SizeError.
 func (e *SizeError) Error() string {
+	if e == nil {
+		return ErrPolicyTooLarge.Error()
+	}
 	return fmt.Sprintf("keypolicy: the key policy is %d bytes, over KMS's limit of %d", e.Size, e.Limit)
 }
 
