@@ -599,3 +599,27 @@ func TestApplyCompactWhenIndentedTooLarge(t *testing.T) {
 		t.Errorf("written %d bytes, want the compact %d", len(res.After), len(merged.Compact()))
 	}
 }
+
+// BenchmarkApply applies the policy-engine statements through the real SDK
+// client and the loopback emulator: five round trips. Each iteration uses
+// a new key with the AWS default key policy.
+func BenchmarkApply(b *testing.B) {
+	k := kmstest.New()
+	srv := k.NewServer()
+	defer srv.Close()
+	k.MapAccessKey(accessKey, admin)
+	client := kmstest.NewSDKClient(srv.URL, accessKey)
+	add, err := keypolicy.ForPolicyEngine(keypolicy.PolicyEngineParams{Account: account, Region: region, Principal: caller})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		keyARN := aws.ToString(k.CreateTestKey(b, nil).Arn)
+		b.StartTimer()
+		if _, err := keyapply.Apply(b.Context(), client, keyARN, add, withAdmin); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

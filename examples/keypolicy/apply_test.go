@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -30,8 +31,19 @@ const (
 // if stsFails), and isolates it from the machine's configuration.
 func awsEnv(t *testing.T, stsFails bool) *kmstest.KMS {
 	t.Helper()
+	return awsEnvProxy(t, stsFails, nil)
+}
+
+// awsEnvProxy is awsEnv with KMS requests passing through proxy, if not
+// nil: a loopback proxy that can act between requests.
+func awsEnvProxy(t *testing.T, stsFails bool, proxy func(k *kmstest.KMS, next http.Handler) http.Handler) *kmstest.KMS {
+	t.Helper()
 	k := kmstest.New()
-	srv := k.NewServer()
+	h := k.Handler()
+	if proxy != nil {
+		h = proxy(k, h)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	k.MapAccessKey(awsAccess, keyAdmin)
 	sts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -319,3 +331,41 @@ func TestInputLimits(t *testing.T) {
 type blockingReader struct{}
 
 func (blockingReader) Read([]byte) (int, error) { select {} }
+
+// TestApplyAWSChangedMeanwhile puts a loopback proxy in front of KMS that
+// lets a colleague write the key policy just before the second read: -apply
+// refuses with status 1, and the colleague's policy stays.
+func TestApplyAWSChangedMeanwhile(t *testing.T) {
+	const colleague = `{"Version":"2012-10-17","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},` +
+		`{"Sid":"AddedByAColleague","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/Colleague"},"Action":"kms:Decrypt","Resource":"*"}]}`
+	var keyARN string
+	var mu sync.Mutex
+	reads := 0
+	k := awsEnvProxy(t, false, func(k *kmstest.KMS, next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("X-Amz-Target") == "TrentService.GetKeyPolicy" {
+				mu.Lock()
+				reads++
+				n := reads
+				mu.Unlock()
+				if n == 2 {
+					if err := k.SetKeyPolicy(keyARN, colleague); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	keyARN = keyWithPolicy(t, k, "")
+	r := runCLI("-apply", keyARN)
+	if r.code != exitFailed {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, exitFailed, r.stderr)
+	}
+	if got, want := r.lastLine(t), "keypolicy: refused to write the key policy of "+keyARN+": the key policy changed while the change was prepared; someone else wrote it"; got != want {
+		t.Errorf("message\n %q\nwant\n %q", got, want)
+	}
+	if keyPolicy(t, k, keyARN) != colleague || k.CallCount("PutKeyPolicy") != 0 {
+		t.Error("the colleague's policy was overwritten")
+	}
+}
