@@ -17,5 +17,10 @@
 // [Lint] reports security and correctness problems, such as a service
 // principal without aws:SourceAccount and aws:SourceArn.
 //
+// [Parse] refuses a policy over KMS's limit of 32,768 bytes
+// ([MaxPolicyBytes]) before any work, and any string with invalid UTF-8 or
+// a lone surrogate; Parse, [Document.JSON] and Merge take time linear in
+// their input. To write a policy to a key, use package keyapply.
+//
 // The package is pure: it makes no AWS calls and reads no environment.
 package keypolicy

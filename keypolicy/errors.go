@@ -121,3 +121,37 @@ func (e *ConflictError) Error() string {
 
 // Unwrap returns [ErrConflict].
 func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// MaxPolicyBytes is the largest key policy KMS accepts, in bytes (32,768).
+// [Parse] refuses a larger input before reading it.
+const MaxPolicyBytes = agentcore.MaxKeyPolicyBytes
+
+// ErrPolicyTooLarge is returned, wrapped in a [*SizeError], for a key policy
+// over [MaxPolicyBytes].
+var ErrPolicyTooLarge = errors.New("keypolicy: key policy over KMS's size limit")
+
+// SizeError reports a key policy over KMS's size limit.
+//
+//	var se *keypolicy.SizeError
+//	if errors.As(err, &se) {
+//		fmt.Printf("%d bytes; KMS takes at most %d\n", se.Size, se.Limit)
+//	}
+type SizeError struct {
+	// Size is the size of the policy in bytes (for input read through a
+	// limit, as much as was read: at least Limit+1).
+	Size int
+	// Limit is [MaxPolicyBytes].
+	Limit int
+}
+
+// Error returns a one-line message with the size and the limit. It is safe
+// on a nil *SizeError.
+func (e *SizeError) Error() string {
+	if e == nil {
+		return ErrPolicyTooLarge.Error()
+	}
+	return fmt.Sprintf("keypolicy: the key policy is %d bytes, over KMS's limit of %d", e.Size, e.Limit)
+}
+
+// Unwrap returns [ErrPolicyTooLarge].
+func (e *SizeError) Unwrap() error { return ErrPolicyTooLarge }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -35,6 +36,8 @@ func seedPolicies(f *testing.F) [][]byte {
 		[]byte(`{"Statement":{"Principal":"*","Condition":{"Bool":{"k":[true,1,"x"]}}},"Z":null}`),
 		[]byte(`{"Version":"2008-10-17","Statement":[{"NotPrincipal":{"AWS":[]},"NotAction":"a","NotResource":[]}]}`),
 		[]byte(`{"Id":"\u2028<>&\ufffd","Statement":[]}`),
+		[]byte(`{"Id":"\ud83d\ude00","X":"\ud800","Y":"\xff"}`),
+		[]byte(`{"X":`+strings.Repeat("[", 40)+strings.Repeat("]", 40)+`}`),
 	)
 	return out
 }
@@ -54,7 +57,13 @@ func FuzzParse(f *testing.F) {
 			}
 			var se *SyntaxError
 			var pe *ParseError
-			if !errors.Is(err, ErrMalformedPolicy) || !(errors.As(err, &se) || errors.As(err, &pe)) {
+			var ze *SizeError
+			switch {
+			case errors.As(err, &ze):
+				if len(data) <= MaxPolicyBytes || !errors.Is(err, ErrPolicyTooLarge) {
+					t.Fatalf("size error for %d bytes: %v", len(data), err)
+				}
+			case !errors.Is(err, ErrMalformedPolicy) || !(errors.As(err, &se) || errors.As(err, &pe)):
 				t.Fatalf("undocumented error %T: %v", err, err)
 			}
 			return
@@ -68,7 +77,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("invalid JSON written: %v\n%s", err, doc.Compact())
 		}
 		std.WriteByte('\n')
-		if !bytes.Equal(first, std.Bytes()) {
+		if nesting(doc.Compact()) <= maxIndentDepth && !bytes.Equal(first, std.Bytes()) {
 			t.Fatalf("JSON differs from json.Indent:\n%s\n%s", first, std.Bytes())
 		}
 		// Nothing is lost or changed: the output holds the same JSON value
@@ -91,6 +100,23 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("Clone changes the document")
 		}
 	})
+}
+
+// nesting returns how deep objects and lists nest in the compact JSON b.
+func nesting(b []byte) int {
+	depth, deepest := 0, 0
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			i = skipString(b, i) - 1
+		case '{', '[':
+			depth++
+			deepest = max(deepest, depth)
+		case '}', ']':
+			depth--
+		}
+	}
+	return deepest
 }
 
 func decodeAny(t *testing.T, data []byte) any {

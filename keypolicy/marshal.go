@@ -10,7 +10,10 @@ import (
 
 // JSON returns d as AWS shows key policies: two-space indented JSON with
 // HTML escaping off and a trailing newline. Fields are written in the order
-// they were parsed, or in AWS's order for fields set in code.
+// they were parsed, or in AWS's order for fields set in code. Values nested
+// more than 32 levels deep (only possible in fields this package does not
+// model) are written compact, so that the output stays linear in the size
+// of the document.
 //
 // The only error is a [Field] in Extra whose Value is not valid JSON.
 func (d *Document) JSON() ([]byte, error) {
@@ -38,10 +41,17 @@ func (d *Document) hasExtra() bool {
 	return false
 }
 
+// maxIndentDepth is the deepest nesting [Document.JSON] indents; deeper
+// values are written compact, so that the output stays linear in the size
+// of the document (indenting n levels writes n² spaces). A key policy's own
+// structure is at most seven levels deep.
+const maxIndentDepth = 32
+
 // appendIndented appends src, compact JSON as appendCompact writes it, with
-// the two-space indentation json.Indent would give it. It relies on src
-// having no white space outside strings, which is why it is not used on
-// input from elsewhere.
+// the two-space indentation json.Indent would give it down to
+// maxIndentDepth levels, and compact below. It relies on src having no white
+// space outside strings, which is why it is not used on input from
+// elsewhere.
 func appendIndented(dst, src []byte) []byte {
 	const indent = "\n                                                                "
 	newline := func(dst []byte, depth int) []byte {
@@ -72,6 +82,12 @@ func appendIndented(dst, src []byte) []byte {
 			dst = append(dst, src[i:j+1]...)
 			i = j
 		case '{', '[':
+			if depth == maxIndentDepth {
+				end := skipValue(src, i)
+				dst = append(dst, src[i:end]...)
+				i = end - 1
+				continue
+			}
 			dst = append(dst, c)
 			if i+1 < len(src) && (src[i+1] == '}' || src[i+1] == ']') {
 				dst = append(dst, src[i+1])
@@ -153,18 +169,43 @@ func (w *objectWriter) key(name string) {
 // extras.
 func writeObject(b []byte, keys, canonical []string, extra []Field, emit func(w *objectWriter, name string, parsed bool) bool) []byte {
 	w := &objectWriter{b: append(b, '{'), first: true}
-	done := func(name string) bool { return slices.Contains(keys, name) }
+	// With many fields, look names up in maps, so that writing stays
+	// linear in the number of fields.
+	var parsedSet map[string]bool
+	var extraAt map[string]int // the first Extra field of each name
+	if len(keys)+len(extra) > 16 {
+		parsedSet = make(map[string]bool, len(keys))
+		for _, k := range keys {
+			parsedSet[k] = true
+		}
+		extraAt = make(map[string]int, len(extra))
+		for i := len(extra) - 1; i >= 0; i-- {
+			extraAt[extra[i].Name] = i
+		}
+	}
+	done := func(name string) bool {
+		if parsedSet != nil {
+			return parsedSet[name]
+		}
+		return slices.Contains(keys, name)
+	}
+	findExtra := func(name string) int {
+		if extraAt != nil {
+			if i, ok := extraAt[name]; ok {
+				return i
+			}
+			return -1
+		}
+		return slices.IndexFunc(extra, func(f Field) bool { return f.Name == name })
+	}
 	for _, k := range keys {
 		if slices.Contains(canonical, k) {
 			emit(w, k, true)
 			continue
 		}
-		for _, f := range extra {
-			if f.Name == k {
-				w.key(f.Name)
-				w.b = appendRaw(w.b, f.Value)
-				break
-			}
+		if i := findExtra(k); i >= 0 {
+			w.key(extra[i].Name)
+			w.b = appendRaw(w.b, extra[i].Value)
 		}
 	}
 	for _, k := range canonical {

@@ -63,7 +63,10 @@ func DefaultKeyPolicy(account, partition string) (*Document, error) {
 // names do not matter; everything else does.
 //
 // If base has no Version and no statements, the result takes add's Version.
-// A nil base or add returns a [*ParamError] (Field "base" or "add").
+// A nil base or add returns a [*ParamError] (Field "base" or "add"). Merge
+// takes time linear in the size of its arguments (up to the sorting of each
+// statement's values); it does not check the size of the result against
+// [MaxPolicyBytes].
 //
 //	merged, err := keypolicy.Merge(existing, generated)
 //	var ce *keypolicy.ConflictError
@@ -84,17 +87,20 @@ func Merge(base, add *Document) (*Document, error) {
 	if out.Statement == nil && len(add.Statement) > 0 {
 		out.Statement = make([]Statement, 0, len(add.Statement))
 	}
-	// canon[j] is the canonical form of out.Statement[j], computed only for
-	// statements whose Sid comes up ("" until then: canonical is never "").
+	// bySid indexes the statements of out by Sid, so that Merge stays
+	// linear in the size of its input; canon[j] is the canonical form of
+	// out.Statement[j], computed only for statements whose Sid comes up
+	// ("" until then: canonical is never "").
+	bySid := make(map[string][]int, len(out.Statement)+len(add.Statement))
+	for j := range out.Statement {
+		bySid[out.Statement[j].Sid] = append(bySid[out.Statement[j].Sid], j)
+	}
 	canon := make([]string, len(out.Statement), len(out.Statement)+len(add.Statement))
 	for i := range add.Statement {
 		s := &add.Statement[i]
 		c := s.canonical()
 		present, conflict := -1, -1
-		for j := range out.Statement {
-			if out.Statement[j].Sid != s.Sid {
-				continue
-			}
+		for _, j := range bySid[s.Sid] {
 			if canon[j] == "" {
 				canon[j] = out.Statement[j].canonical()
 			}
@@ -112,6 +118,7 @@ func Merge(base, add *Document) (*Document, error) {
 		case conflict >= 0:
 			return nil, &ConflictError{Sid: s.Sid, Existing: out.Statement[conflict].Clone(), Incoming: s.Clone()}
 		}
+		bySid[s.Sid] = append(bySid[s.Sid], len(out.Statement))
 		out.Statement = append(out.Statement, s.Clone())
 		canon = append(canon, c)
 	}

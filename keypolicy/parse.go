@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -15,12 +16,23 @@ import (
 // "Principal": "*", and values written as a string or a list. Fields it does
 // not model are kept in Extra. The result marshals back to the same content.
 //
-// Malformed input returns an error that wraps [ErrMalformedPolicy]: a
-// [*SyntaxError] with the line and column for invalid JSON, or a
-// [*ParseError] with the path of a value of the wrong type.
+// Input over [MaxPolicyBytes], KMS's limit, returns a [*SizeError] before
+// any other work. Malformed input returns an error that wraps
+// [ErrMalformedPolicy]: a [*SyntaxError] with the line and column for
+// invalid JSON, including invalid UTF-8 or a lone UTF-16 surrogate escape in
+// any string (never silently rewritten to U+FFFD), or a [*ParseError] with
+// the path of a value of the wrong type.
+//
+// Parse takes time and memory linear in the size of data.
 func Parse(data []byte) (*Document, error) {
+	if len(data) > MaxPolicyBytes {
+		return nil, &SizeError{Size: len(data), Limit: MaxPolicyBytes}
+	}
 	if !json.Valid(data) {
 		return nil, syntaxError(data)
+	}
+	if err := checkStrings(data); err != nil {
+		return nil, err
 	}
 	d := &Document{}
 	kind := kindOf(data)
@@ -211,6 +223,7 @@ func parseString(val json.RawMessage, path string, dst *string) error {
 func eachMember(data []byte, path string, fn func(key string, val json.RawMessage) error) ([]string, error) {
 	i := skipSpace(data, 0) + 1 // past '{'
 	var keys []string
+	var seen map[string]bool // once there are many keys, so that the check stays linear
 	for {
 		i = skipSpace(data, i)
 		if i >= len(data) || data[i] == '}' {
@@ -224,10 +237,17 @@ func eachMember(data []byte, path string, fn func(key string, val json.RawMessag
 		i = skipSpace(data, end)
 		i = skipSpace(data, i+1) // past ':'
 		end = skipValue(data, i)
-		for _, k := range keys {
-			if k == key {
-				return nil, &ParseError{Path: joinPath(path, key), Msg: "appears more than once"}
+		if seen == nil && len(keys) >= 8 {
+			seen = make(map[string]bool, 2*len(keys))
+			for _, k := range keys {
+				seen[k] = true
 			}
+		}
+		if seen != nil && seen[key] || seen == nil && slices.Contains(keys, key) {
+			return nil, &ParseError{Path: joinPath(path, key), Msg: "appears more than once"}
+		}
+		if seen != nil {
+			seen[key] = true
 		}
 		keys = append(keys, key)
 		if err := fn(key, data[i:end]); err != nil {
@@ -320,7 +340,8 @@ func skipValue(data []byte, i int) int {
 }
 
 // decodeString decodes the JSON string s (with its quotes) as encoding/json
-// does: escapes resolved, invalid UTF-8 replaced by U+FFFD.
+// does: escapes resolved. Parse has rejected invalid UTF-8 and lone
+// surrogates with checkStrings, so nothing is replaced by U+FFFD.
 func decodeString(s []byte) string {
 	body := s[1 : len(s)-1]
 	if bytes.IndexByte(body, '\\') < 0 && utf8.Valid(body) {
@@ -331,6 +352,75 @@ func decodeString(s []byte) string {
 		return string(body) // unreachable for input that passed json.Valid
 	}
 	return out
+}
+
+// checkStrings reports the first string in data, which json.Valid accepted,
+// that holds invalid UTF-8 or a lone UTF-16 surrogate escape: encoding/json
+// would silently turn either into U+FFFD, which would change what the user
+// wrote.
+func checkStrings(data []byte) error {
+	bad := func(i int, msg string) error { return newSyntaxError(data, int64(i), msg) }
+	in := false
+	for i := 0; i < len(data); {
+		c := data[i]
+		if !in {
+			in = c == '"'
+			i++
+			continue
+		}
+		switch {
+		case c == '"':
+			in = false
+			i++
+		case c == '\\':
+			if data[i+1] != 'u' {
+				i += 2
+				continue
+			}
+			r := hex4(data[i+2 : i+6])
+			switch {
+			case r >= 0xDC00 && r < 0xE000:
+				return bad(i, "lone surrogate \\u"+string(data[i+2:i+6])+" in a string")
+			case r >= 0xD800 && r < 0xDC00:
+				j := i + 6
+				if j+6 > len(data) || data[j] != '\\' || data[j+1] != 'u' {
+					return bad(i, "lone surrogate \\u"+string(data[i+2:i+6])+" in a string")
+				}
+				if lo := hex4(data[j+2 : j+6]); lo < 0xDC00 || lo >= 0xE000 {
+					return bad(i, "lone surrogate \\u"+string(data[i+2:i+6])+" in a string")
+				}
+				i = j + 6
+			default:
+				i += 6
+			}
+		case c < utf8.RuneSelf:
+			i++
+		default:
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size <= 1 {
+				return bad(i, "invalid UTF-8 in a string")
+			}
+			i += size
+		}
+	}
+	return nil
+}
+
+// hex4 decodes four hex digits, which json.Valid has checked.
+func hex4(b []byte) rune {
+	var r rune
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		default:
+			c -= 'A' - 10
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
 }
 
 // kindOf returns the first byte of the JSON value in data: '{', '[', '"',

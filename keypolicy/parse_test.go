@@ -223,6 +223,15 @@ func TestParseSyntaxErrors(t *testing.T) {
 		{"missing comma", "{\n\"Version\": \"2012-10-17\"\n\"Id\": \"x\"}", 3, 1, 26},
 		{"trailing garbage", "{} x", 1, 4, 3},
 		{"single quotes", "{'Version': 1}", 1, 2, 1},
+		// encoding/json would turn these into U+FFFD: the user's text would change.
+		{"invalid UTF-8 in a value", "{\"Id\": \"a\xffb\"}", 1, 10, 9},
+		{"invalid UTF-8 in a member name", "{\"I\xc3\": 1}", 1, 4, 3},
+		{"UTF-8 encoded surrogate", "{\"Id\": \"\xed\xa0\x80\"}", 1, 9, 8},
+		{"lone high surrogate", `{"Id": "\ud800"}`, 1, 9, 8},
+		{"high surrogate then a letter", `{"Id": "\ud800x"}`, 1, 9, 8},
+		{"high surrogate then a high one", `{"Id": "\uD800\uD800"}`, 1, 9, 8},
+		{"lone low surrogate", `{"Statement": [{"Sid": "a\udc00"}]}`, 1, 26, 25},
+		{"lone surrogate in an unknown field", `{"X": ["\udfff"]}`, 1, 9, 8},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -400,23 +409,55 @@ func TestJSONExtraValues(t *testing.T) {
 	}
 }
 
-// TestJSONMatchesIndent compares JSON with json.Indent on deep nesting,
-// beyond the indentation the fast path holds.
+// TestJSONMatchesIndent compares JSON with json.Indent on nesting as deep
+// as JSON indents, and checks that deeper values are written compact, with
+// the same content.
 func TestJSONMatchesIndent(t *testing.T) {
 	t.Parallel()
-	deep := strings.Repeat(`{"a":[`, 40) + `"x",{},[]` + strings.Repeat(`]}`, 40)
-	d := &Document{Version: Version2012, Extra: []Field{{Name: "Deep", Value: []byte(deep)}}}
-	got, err := d.JSON()
-	if err != nil {
-		t.Fatal(err)
+	nest := func(n int) []byte {
+		return []byte(strings.Repeat(`{"a":[`, n) + `"x",{},[]` + strings.Repeat(`]}`, n))
 	}
-	var want bytes.Buffer
-	if err := json.Indent(&want, d.Compact(), "", "  "); err != nil {
-		t.Fatal(err)
+	// The document and the field take one level; each {"a":[ two more.
+	shallow := (maxIndentDepth - 1) / 2
+	tests := []struct {
+		name       string
+		value      []byte
+		wantIndent bool // byte for byte what json.Indent writes
+	}{
+		{name: "as deep as JSON indents", value: nest(shallow), wantIndent: true},
+		{name: "deeper: the rest compact", value: nest(40)},
+		{name: "9,000 levels deep", value: nest(4500)},
 	}
-	want.WriteByte('\n')
-	if diff := cmp.Diff(want.String(), string(got)); diff != "" {
-		t.Errorf("(-json.Indent +JSON):\n%s", diff)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := &Document{Version: Version2012, Extra: []Field{{Name: "Deep", Value: tt.value}}}
+			got, err := d.JSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want bytes.Buffer
+			if tt.wantIndent {
+				if err := json.Indent(&want, d.Compact(), "", "  "); err != nil {
+					t.Fatal(err)
+				}
+				want.WriteByte('\n')
+				if diff := cmp.Diff(want.String(), string(got)); diff != "" {
+					t.Errorf("(-json.Indent +JSON):\n%s", diff)
+				}
+				return
+			}
+			if err := json.Compact(&want, got); err != nil {
+				t.Fatalf("invalid JSON written: %v", err)
+			}
+			if !bytes.Equal(want.Bytes(), d.Compact()) {
+				t.Error("JSON holds different content from Compact")
+			}
+			// Linear: at most the indentation of maxIndentDepth levels per line.
+			if limit := len(d.Compact()) * (2 + 2*maxIndentDepth); len(got) > limit {
+				t.Errorf("JSON wrote %d bytes for %d bytes of content", len(got), len(d.Compact()))
+			}
+		})
 	}
 }
 

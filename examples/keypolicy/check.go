@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/agentcorekms/agentcorekms/keypolicy"
@@ -148,17 +147,9 @@ func lint(w io.Writer, doc *keypolicy.Document) bool {
 
 // loadPolicy reads and parses the key policy named by flagName.
 func loadPolicy(flagName, path string, stdin io.Reader) (*keypolicy.Document, error) {
-	var (
-		data []byte
-		err  error
-	)
-	if path == "-" {
-		data, err = io.ReadAll(stdin)
-	} else {
-		data, err = os.ReadFile(path)
-	}
+	data, err := readInput(flagName, path, stdin)
 	if err != nil {
-		return nil, badInput("%s: %v", flagName, err)
+		return nil, err
 	}
 	doc, err := keypolicy.Parse(data)
 	if err != nil {

@@ -1,11 +1,12 @@
 // Command keypolicy writes the KMS key policy that Amazon Bedrock AgentCore
 // documents for encrypting policy engines or batch evaluations with a
-// customer managed key, for your account, Region and caller, and can merge it
-// into an existing key policy.
+// customer managed key, for your account, Region and caller, can merge it
+// into an existing key policy, and can apply it to a key.
 //
 // Usage:
 //
 //	keypolicy -account 111122223333 -region us-east-1 [flags]
+//	keypolicy -apply KEY [-dry-run] [-admin ARN] [flags]
 //
 // Examples:
 //
@@ -25,6 +26,30 @@
 //	# security and correctness findings in a key policy
 //	keypolicy -lint policy.json
 //
+//	# add the documented statements to the key's policy (see the diff first)
+//	keypolicy -apply arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab -dry-run
+//	keypolicy -apply arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+//
+//	# the same against an in-memory KMS, without AWS
+//	keypolicy -sandbox
+//
+// -apply KEY (a key ARN, or an alias, which is resolved) adds the
+// statements to the key's policy through the default AWS configuration
+// (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_KMS), with the keyapply
+// package: nothing of the current policy changes, and it refuses, writing
+// nothing, a Sid already used by a different statement, a result over
+// KMS's 32,768-byte limit, a result that would fail AWS's lockout safety
+// check for the applying identity (-admin, default: the caller from STS
+// GetCallerIdentity, an assumed-role session counting as its role), an AWS
+// managed key, and a policy someone else changed while it ran. It prints the
+// key ARN and the result on standard output and the diff on standard
+// error; -dry-run writes nothing. Running it again prints "already up to
+// date". Exit status: 0 applied or up to date, 1 refused (one line says
+// why), 2 bad input or no answer.
+//
+// -merge, -check and -lint read at most 32,768 bytes, KMS's limit; a larger
+// input is bad input. -timeout (default 2m) bounds the whole run.
+//
 // -check prints one line per KMS request the feature makes (allowed or
 // denied, by which statement, and the fix) and exits with status 1 if the
 // policy denies any, or allows one only because a Deny statement with a
@@ -33,28 +58,34 @@
 // ExampleRole, since the root user does not call AgentCore. -lint prints the findings and exits with status 1 if
 // any is an error; it needs no other flag.
 //
-// The policy goes to standard output. Bad input (flags, parameters, a
+// Without -apply, the policy goes to standard output. Bad input (flags, parameters, a
 // malformed policy to merge into, or a Sid it already uses for a different
 // statement) writes one line to standard error and exits with status 2.
 package main
 
 import (
+	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"github.com/agentcorekms/agentcorekms/internal/cli"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 )
 
-// Exit statuses.
+// Exit statuses, shared by every example command.
 const (
-	exitOK       = 0
-	exitFailed   = 1 // the output could not be written
-	exitBadInput = 2
+	exitOK       = cli.ExitOK
+	exitFailed   = cli.ExitFailed // the output could not be written, or -apply was refused
+	exitBadInput = cli.ExitBadInput
 )
+
+const summary = `Usage: keypolicy -account ACCOUNT -region REGION [flags]
+       keypolicy -apply KEY [-dry-run] [-admin ARN] [flags]
+Writes the KMS key policy AgentCore documents to standard output, or adds
+its statements to a key's policy with -apply.`
 
 // Features accepted by -feature.
 const (
@@ -81,6 +112,10 @@ type options struct {
 	compact       bool
 	check         string
 	lint          string
+	apply         string
+	dryRun        bool
+	admin         string
+	sandbox       bool
 }
 
 // flagName returns the flag that sets a generator parameter field, so that
@@ -103,10 +138,11 @@ func flagName(field string) string {
 	return field
 }
 
-// newFlagSet declares every flag of the command, bound to o. It is the one
-// place flags are defined.
-func newFlagSet(o *options) *flag.FlagSet {
-	fs := flag.NewFlagSet("keypolicy", flag.ContinueOnError)
+// newCommand declares every flag of the command, bound to o, and -timeout.
+// It is the one place flags are defined.
+func newCommand(o *options) *cli.Command {
+	cmd := cli.New("keypolicy", summary)
+	fs := cmd.Flags
 	fs.StringVar(&o.feature, "feature", featurePolicyEngine, "`feature` the key encrypts: policy-engine, batch-evaluation, or both (one key for both)")
 	fs.StringVar(&o.account, "account", "", "12-digit AWS `account` that owns the key (required)")
 	fs.StringVar(&o.region, "region", "", "AWS `region` of the policy engines or batch evaluations, such as us-east-1 (required)")
@@ -119,7 +155,11 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&o.compact, "compact", false, "write compact JSON instead of indented JSON")
 	fs.StringVar(&o.check, "check", "", "check the key policy in `file` (- reads standard input) against the requests the feature makes, instead of writing a policy")
 	fs.StringVar(&o.lint, "lint", "", "report security and correctness findings in the key policy in `file` (- reads standard input)")
-	return fs
+	fs.StringVar(&o.apply, "apply", "", "add the statements to the policy of the KMS `key` (key ARN, or alias, resolved and printed), through the default AWS configuration")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "with -apply: print the diff, write nothing")
+	fs.StringVar(&o.admin, "admin", "", "with -apply: `ARN` of the identity that applies the policy, for the lockout check (default: the caller, from STS GetCallerIdentity)")
+	fs.BoolVar(&o.sandbox, "sandbox", false, "with -apply: apply to a key with the AWS default key policy in an in-memory KMS instead of AWS (-apply may be omitted)")
+	return cmd
 }
 
 // usageError is bad input: the command prints it as one line and exits 2.
@@ -131,86 +171,96 @@ func badInput(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
-// parseArgs parses and checks the command line.
-func parseArgs(args []string) (*options, error) {
-	o := &options{}
-	fs := newFlagSet(o)
-	fs.SetOutput(io.Discard) // errors are reported in one line by run
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
-		}
-		return nil, badInput("%v (run keypolicy -h for the flags)", err)
-	}
-	if fs.NArg() > 0 {
-		return nil, badInput("unexpected argument %q: every input is a flag (run keypolicy -h for the flags)", fs.Arg(0))
-	}
+// checkOptions checks the parsed command line.
+func checkOptions(o *options) error {
 	switch o.feature {
 	case featurePolicyEngine, featureBatchEvaluation, featureBoth:
 	default:
-		return nil, badInput("-feature %q: must be %s, %s or %s", o.feature, featurePolicyEngine, featureBatchEvaluation, featureBoth)
+		return badInput("-feature %q: must be %s, %s or %s", o.feature, featurePolicyEngine, featureBatchEvaluation, featureBoth)
 	}
 	if err := checkArgs(o); err != nil {
-		return nil, err
+		return err
+	}
+	if err := checkApplyArgs(o); err != nil {
+		return err
 	}
 	if o.lint != "" && o.check == "" {
-		return o, nil // linting needs no account or Region
+		return nil // linting needs no account or Region
 	}
 	if o.account == "" {
-		return nil, badInput("-account is required: the 12-digit account that owns the key")
+		return badInput("-account is required: the 12-digit account that owns the key")
 	}
 	if o.region == "" {
-		return nil, badInput("-region is required: the Region of the key and of the %s", o.feature)
+		return badInput("-region is required: the Region of the key and of the %s", o.feature)
 	}
 	if o.feature == featureBatchEvaluation {
 		if o.sourceContext {
-			return nil, badInput("-source-context applies to -feature %s or %s only", featurePolicyEngine, featureBoth)
+			return badInput("-source-context applies to -feature %s or %s only", featurePolicyEngine, featureBoth)
 		}
 		if o.engineARN != "" {
-			return nil, badInput("-engine-arn applies to -feature %s or %s only", featurePolicyEngine, featureBoth)
+			return badInput("-engine-arn applies to -feature %s or %s only", featurePolicyEngine, featureBoth)
 		}
 	}
 	if o.feature == featurePolicyEngine && o.batchARN != "" {
-		return nil, badInput("-batch-evaluation-arn applies to -feature %s or %s only", featureBatchEvaluation, featureBoth)
+		return badInput("-batch-evaluation-arn applies to -feature %s or %s only", featureBatchEvaluation, featureBoth)
 	}
-	return o, nil
+	return nil
 }
 
 // run is the whole command, with its environment passed in so that tests
 // can run it in process. It returns the exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	o, err := parseArgs(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs := newFlagSet(&options{})
-		fs.SetOutput(stderr)
-		fmt.Fprintln(stderr, "Usage: keypolicy -account ACCOUNT -region REGION [flags]")
-		fmt.Fprintln(stderr, "Writes the KMS key policy AgentCore documents to standard output.")
-		fs.PrintDefaults()
-		return exitOK
+	o := &options{}
+	cmd := newCommand(o)
+	if code, ok := cmd.Parse(args, stderr); !ok {
+		return code
 	}
-	if err == nil && (o.check != "" || o.lint != "") {
+	fail := func(code int, err error) int { return cmd.Fail(stderr, code, trimmed{err}) }
+	if err := checkOptions(o); err != nil {
+		return fail(exitBadInput, err)
+	}
+	ctx, cancel := cmd.Context(context.Background())
+	defer cancel()
+	stdin = &ctxReader{ctx: ctx, r: stdin, timeout: cmd.Timeout()}
+	if o.apply != "" || o.sandbox {
+		return apply(ctx, o, stdout, stderr, fail)
+	}
+	if o.check != "" || o.lint != "" {
 		return checkAndLint(o, stdin, stdout, stderr)
 	}
-	if err == nil {
-		var doc *keypolicy.Document
-		if doc, err = policy(o, stdin); err == nil {
-			var out []byte
-			if o.compact {
-				out = append(doc.Compact(), '\n')
-			} else if out, err = doc.JSON(); err != nil {
-				return fail(stderr, exitFailed, err)
-			}
-			if _, err := stdout.Write(out); err != nil {
-				return fail(stderr, exitFailed, fmt.Errorf("writing the policy: %w", err))
-			}
-			return exitOK
-		}
+	doc, err := policy(o, stdin)
+	if err != nil {
+		return fail(exitBadInput, err)
 	}
-	return fail(stderr, exitBadInput, err)
+	var out []byte
+	if o.compact {
+		out = append(doc.Compact(), '\n')
+	} else if out, err = doc.JSON(); err != nil {
+		return fail(exitFailed, err)
+	}
+	if _, err := stdout.Write(out); err != nil {
+		return fail(exitFailed, fmt.Errorf("writing the policy: %w", err))
+	}
+	return exitOK
 }
 
+// trimmed is an error whose message lacks the package prefix of the
+// libraries ("keypolicy: "), since the command prefixes its own name.
+type trimmed struct{ err error }
+
+func (e trimmed) Error() string {
+	msg := e.err.Error()
+	for _, p := range []string{"keypolicy: ", "keyapply: ", "agentcorekms: "} {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	return msg
+}
+
+func (e trimmed) Unwrap() error { return e.err }
+
+// fail prints err as one line, "keypolicy: message", and returns code.
 func fail(stderr io.Writer, code int, err error) int {
-	msg := strings.TrimPrefix(err.Error(), "keypolicy: ")
+	msg := trimmed{err}.Error()
 	// One line, whatever the error holds.
 	msg = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(msg)
 	fmt.Fprintln(stderr, "keypolicy:", msg)
@@ -270,9 +320,9 @@ func mergeName(path string) string {
 	return path
 }
 
-// paramError rewrites a generator's *ParamError in terms of flags.
+// paramError rewrites a generator's *InputError in terms of flags.
 func paramError(err error) error {
-	var pe *keypolicy.ParamError
+	var pe *keypolicy.InputError
 	if !errors.As(err, &pe) {
 		return err
 	}

@@ -11,6 +11,12 @@
 //	preflight -key arn:aws:kms:us-east-1:111122223333:key/... -feature policy-engine
 //	preflight -key alias/agentcore -feature batch-evaluation -json
 //	preflight                        # the sandbox
+//	preflight -key arn:aws:kms:... -fix  # add the missing statements, check again
+//
+// -fix applies the documented statements that failed policy findings name
+// to the key's policy, as keypolicy -apply does (nothing of the policy
+// changes, no lockout, refused with status 1 otherwise), then checks again
+// and prints the new result, whose status it exits with.
 //
 // -timeout (default 2m) bounds the whole run; a KMS endpoint that never
 // answers makes the run give up with status 2.
@@ -69,6 +75,7 @@ type flags struct {
 	key, feature, region, account, principal string
 	engineARN, evaluationARN                 string
 	sourceContext, json                      bool
+	fix                                      bool
 }
 
 // newCommand declares every flag, bound to the returned flags.
@@ -85,6 +92,7 @@ func newCommand() (*cli.Command, *flags) {
 	fs.StringVar(&f.evaluationARN, "evaluation-arn", "", "narrow the check to one batch evaluation ARN")
 	fs.BoolVar(&f.sourceContext, "source-context", false, "expect the documented source-context variant of the policy-engine key policy")
 	fs.BoolVar(&f.json, "json", false, "print JSON instead of a table")
+	fs.BoolVar(&f.fix, "fix", false, fixUsage)
 	return cmd, &f
 }
 
@@ -92,6 +100,9 @@ func newCommand() (*cli.Command, *flags) {
 // reference (with the module's one validator, so a malformed ARN never
 // reaches KMS).
 func (f flags) validate() error {
+	if err := f.validateFix(); err != nil {
+		return err
+	}
 	switch f.feature {
 	case keypolicy.FeaturePolicyEngine:
 		if f.evaluationARN != "" {
@@ -188,6 +199,9 @@ func checkReal(ctx context.Context, cmd *cli.Command, f flags, stdout, stderr io
 				return cmd.Fail(stderr, exitUsage, err)
 			}
 		}
+	}
+	if f.fix {
+		return fix(ctx, cmd, f, cfg, client, report, stdout, stderr)
 	}
 	if f.json {
 		if err := writeJSON(stdout, report); err != nil {

@@ -111,7 +111,13 @@ func sandbox(ctx context.Context, cmd *cli.Command, f flags, stdout, stderr io.W
 			Sid: "AllowPreflight", Effect: keypolicy.EffectAllow, Principal: keypolicy.AWSPrincipal(f.principal),
 			Action: keypolicy.List("kms:DescribeKey", "kms:GetKeyPolicy"), Resource: keypolicy.One("*"),
 		}
-		doc.Statement = append([]keypolicy.Statement{read}, doc.Statement...)
+		// The sandbox's own administrator keeps the key policy in its
+		// hands, or KMS's lockout safety check refuses the key.
+		manage := keypolicy.Statement{
+			Sid: "AllowKeyAdministration", Effect: keypolicy.EffectAllow, Principal: keypolicy.AWSPrincipal(k.Options().DefaultPrincipal),
+			Action: keypolicy.One("kms:*"), Resource: keypolicy.One("*"),
+		}
+		doc.Statement = append([]keypolicy.Statement{read, manage}, doc.Statement...)
 		b, err := doc.JSON()
 		return string(b), err
 	}
