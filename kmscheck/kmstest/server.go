@@ -93,6 +93,10 @@ const MessageUnrecognizedClient = "The security token included in the request is
 
 // ServeHTTP serves one KMS JSON 1.1 request; *KMS is an http.Handler.
 func (k *KMS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if k == nil {
+		writeError(w, &types.KMSInternalException{Message: aws.String(ErrNilKMS.Error())})
+		return
+	}
 	target := r.Header.Get("X-Amz-Target")
 	name, ok := strings.CutPrefix(target, "TrentService.")
 	if r.Method != http.MethodPost || !ok {
