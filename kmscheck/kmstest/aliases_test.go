@@ -51,8 +51,14 @@ func TestKeyIDOnlyOperationsRefuseAliases(t *testing.T) {
 			_, err := c.RevokeGrant(ctx, &kms.RevokeGrantInput{KeyId: ref, GrantId: grant.GrantId})
 			return err
 		},
-		"ListKeyPolicies":  func(ref *string) error { _, err := c.ListKeyPolicies(ctx, &kms.ListKeyPoliciesInput{KeyId: ref}); return err },
-		"ListResourceTags": func(ref *string) error { _, err := c.ListResourceTags(ctx, &kms.ListResourceTagsInput{KeyId: ref}); return err },
+		"ListKeyPolicies": func(ref *string) error {
+			_, err := c.ListKeyPolicies(ctx, &kms.ListKeyPoliciesInput{KeyId: ref})
+			return err
+		},
+		"ListResourceTags": func(ref *string) error {
+			_, err := c.ListResourceTags(ctx, &kms.ListResourceTagsInput{KeyId: ref})
+			return err
+		},
 		"TagResource": func(ref *string) error {
 			_, err := c.TagResource(ctx, &kms.TagResourceInput{KeyId: ref, Tags: []types.Tag{{TagKey: aws.String("k"), TagValue: aws.String("v")}}})
 			return err

@@ -29,7 +29,12 @@ type Client struct {
 var _ kmscheck.KMS = (*Client)(nil)
 
 // Caller returns the caller c's requests come from.
-func (c *Client) Caller() Caller { return c.caller }
+func (c *Client) Caller() Caller {
+	if c == nil {
+		return Caller{}
+	}
+	return c.caller
+}
 
 func validationError(msg string) error {
 	return &smithy.GenericAPIError{Code: agentcore.CodeValidation, Message: msg, Fault: smithy.FaultClient}
@@ -51,6 +56,9 @@ func dryRun(in *bool) error {
 
 // begin applies latency and injected faults; it runs before the lock is taken.
 func (c *Client) begin(ctx context.Context, op, keyRef string) error {
+	if c == nil || c.kms == nil {
+		return ErrNilKMS
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -20,9 +20,16 @@ func FuzzHandler(f *testing.F) {
 	f.Add("ListGrants", `{"KeyId":"k","Limit":0,"Marker":"!!"}`)
 	f.Add("CreateKey", `{"KeySpec":"HMAC_256","Policy":"{"}`)
 	f.Add("PutKeyPolicy", `{"KeyId":"k","Policy":null}`)
+	f.Add("ListKeys", `{"Limit":1001}`)
+	f.Add("TagResource", `{"KeyId":"k","Tags":[{"TagKey":"aws:x","TagValue":""}]}`)
+	f.Add("UpdateAlias", `{"AliasName":"alias/aws/s3","TargetKeyId":"k"}`)
+	f.Add("ListRetirableGrants", `{"RetiringPrincipal":"x","Marker":"g1"}`)
+	f.Add("EnableKeyRotation", `{"KeyId":"k","RotationPeriodInDays":-1}`)
 	f.Add("Nope", `[]`)
 	f.Fuzz(func(t *testing.T, op, body string) {
-		k := kmstest.New()
+		k := kmstest.New(func(o *kmstest.Options) {
+			o.DefaultCaller = &kmstest.Caller{Principal: "arn:aws:iam::111122223333:role/Fuzz"}
+		})
 		md := k.CreateTestKey(t, nil)
 		body = strings.ReplaceAll(body, `"k"`, `"`+*md.KeyId+`"`)
 		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -64,6 +65,10 @@ type Options struct {
 	// ([KMS.CallCount] still counts).
 	MaxRequests int
 }
+
+// ErrNilKMS is returned by the methods of a nil *KMS, and of a [Client] of
+// none.
+var ErrNilKMS = errors.New("kmstest: nil *KMS")
 
 // Fault is an error response injected with [KMS.InjectFault]: an HTTP
 // status, an error code and a message.
@@ -203,6 +208,9 @@ func New(optFns ...func(*Options)) *KMS {
 
 // Options returns a copy of the options k was created with.
 func (k *KMS) Options() Options {
+	if k == nil {
+		return Options{}
+	}
 	o := k.opts
 	o.PredefinedAliases = slices.Clone(o.PredefinedAliases)
 	return o
@@ -210,6 +218,9 @@ func (k *KMS) Options() Options {
 
 // Client returns a client whose calls are made by Options.DefaultPrincipal.
 func (k *KMS) Client() *Client {
+	if k == nil {
+		return &Client{}
+	}
 	return k.As(Caller{Principal: k.opts.DefaultPrincipal})
 }
 
@@ -302,17 +313,26 @@ func (k *KMS) CallCount(op string) int {
 
 // KeyARN returns the ARN of the key with id keyID in k's Region and account.
 func (k *KMS) KeyARN(keyID string) string {
+	if k == nil {
+		return ""
+	}
 	return "arn:" + k.partition.ID + ":kms:" + k.opts.Region + ":" + k.opts.Account + ":key/" + keyID
 }
 
 // AliasARN returns the ARN of alias name ("alias/...").
 func (k *KMS) AliasARN(name string) string {
+	if k == nil {
+		return ""
+	}
 	return "arn:" + k.partition.ID + ":kms:" + k.opts.Region + ":" + k.opts.Account + ":" + name
 }
 
 // DefaultKeyPolicy returns the key policy AWS gives a key created without
 // one: the account root may do everything ("Enable IAM User Permissions").
 func (k *KMS) DefaultKeyPolicy() string {
+	if k == nil {
+		return ""
+	}
 	return `{
   "Version" : "2012-10-17",
   "Id" : "key-default-1",
@@ -334,6 +354,10 @@ func (k *KMS) DefaultKeyPolicy() string {
 // policy.
 func (k *KMS) CreateTestKey(tb testing.TB, in *kms.CreateKeyInput) *types.KeyMetadata {
 	tb.Helper()
+	if k == nil {
+		tb.Fatal(ErrNilKMS)
+		return nil
+	}
 	if in == nil {
 		in = &kms.CreateKeyInput{}
 	}
@@ -355,6 +379,9 @@ func (k *KMS) admin() *Client { return &Client{kms: k, admin: true} }
 // *types.LimitExceededException if it is over agentcore.MaxKeyPolicyBytes,
 // and a *types.NotFoundException if the key does not exist.
 func (k *KMS) SetKeyPolicy(keyID, policy string) error {
+	if k == nil {
+		return ErrNilKMS
+	}
 	k.mu.Lock()
 	kk, err := k.lookupLocked(keyID, refAny)
 	var id string
@@ -373,6 +400,9 @@ func (k *KMS) SetKeyPolicy(keyID, policy string) error {
 // or reserved-name checks, creating or moving it; use it to model AWS
 // managed aliases such as "alias/aws/s3".
 func (k *KMS) SetAlias(name, keyID string) error {
+	if k == nil {
+		return ErrNilKMS
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	kk, err := k.lookupLocked(keyID, refAny)
@@ -394,6 +424,9 @@ func (k *KMS) SetAlias(name, keyID string) error {
 // ExpirationModel, CustomKeyStoreId, and so on. Changes to KeyId, Arn and
 // AWSAccountId are ignored. Enabled follows KeyState.
 func (k *KMS) UpdateKey(keyID string, fn func(*types.KeyMetadata)) error {
+	if k == nil {
+		return ErrNilKMS
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	kk, err := k.lookupLocked(keyID, refAny)
@@ -413,6 +446,9 @@ func (k *KMS) UpdateKey(keyID string, fn func(*types.KeyMetadata)) error {
 // SetKeyState sets the state of keyID, for tests. PendingDeletion gets a
 // deletion date 30 days from now.
 func (k *KMS) SetKeyState(keyID string, state types.KeyState) error {
+	if k == nil {
+		return ErrNilKMS
+	}
 	now := k.opts.Now()
 	return k.UpdateKey(keyID, func(m *types.KeyMetadata) {
 		m.KeyState = state
@@ -426,6 +462,9 @@ func (k *KMS) SetKeyState(keyID string, state types.KeyState) error {
 // KeyPolicy returns the key policy of keyID (a key id, key ARN, alias name
 // or alias ARN) without authorization, as it was last set.
 func (k *KMS) KeyPolicy(keyID string) (string, error) {
+	if k == nil {
+		return "", ErrNilKMS
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	kk, err := k.lookupLocked(keyID, refAny)
@@ -437,6 +476,9 @@ func (k *KMS) KeyPolicy(keyID string) (string, error) {
 
 // Grants returns the grants on keyID, oldest first.
 func (k *KMS) Grants(keyID string) ([]types.GrantListEntry, error) {
+	if k == nil {
+		return nil, ErrNilKMS
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	kk, err := k.lookupLocked(keyID, refAny)
@@ -452,6 +494,9 @@ func (k *KMS) Grants(keyID string) ([]types.GrantListEntry, error) {
 
 // KeyIDs returns the ids of every key, in creation order.
 func (k *KMS) KeyIDs() []string {
+	if k == nil {
+		return nil
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return append([]string(nil), k.order...)
@@ -465,6 +510,9 @@ func (k *KMS) MapAccessKey(accessKeyID, principalARN string) {
 
 // MapAccessKeyCaller makes HTTP requests signed with accessKeyID come from c.
 func (k *KMS) MapAccessKeyCaller(accessKeyID string, c Caller) {
+	if k == nil {
+		return
+	}
 	k.mu.Lock()
 	k.accessKeys[accessKeyID] = c
 	k.mu.Unlock()
@@ -474,6 +522,9 @@ func (k *KMS) MapAccessKeyCaller(accessKeyID string, c Caller) {
 // true; if it is not mapped, that of Options.DefaultCaller (or "" when
 // there is none) and false.
 func (k *KMS) PrincipalForAccessKey(accessKeyID string) (string, bool) {
+	if k == nil {
+		return "", false
+	}
 	c, ok := k.callerForAccessKey(accessKeyID)
 	if c.Principal == "" {
 		return c.Service, ok

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -89,11 +88,16 @@ func (k *KMS) NewServer() *httptest.Server {
 
 // MessageUnrecognizedClient is the message of the
 // UnrecognizedClientException a request signed with an unknown access key
-// gets.
+// gets. KMS, a JSON 1.1 service, sends it with HTTP 400 (REST services such
+// as AgentCore send the same code with 403).
 const MessageUnrecognizedClient = "The security token included in the request is invalid."
 
 // ServeHTTP serves one KMS JSON 1.1 request; *KMS is an http.Handler.
 func (k *KMS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if k == nil {
+		writeError(w, &types.KMSInternalException{Message: aws.String(ErrNilKMS.Error())})
+		return
+	}
 	target := r.Header.Get("X-Amz-Target")
 	name, ok := strings.CutPrefix(target, "TrentService.")
 	if r.Method != http.MethodPost || !ok {
@@ -179,65 +183,6 @@ func writeError(w http.ResponseWriter, err error) {
 	w.Header().Set("X-Amzn-Requestid", newID())
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-}
-
-// isTimestampMember reports whether the KMS member name holds a timestamp,
-// which the JSON protocol sends as epoch seconds.
-func isTimestampMember(name string) bool {
-	switch name {
-	case "CreationDate", "DeletionDate", "ValidTo", "LastUpdatedDate", "NextRotationDate", "OnDemandRotationStartDate":
-		return true
-	}
-	return false
-}
-
-// encodeOutput marshals an SDK output struct as the KMS JSON protocol does:
-// members by name, blobs in base64, timestamps as epoch seconds, no nulls.
-func encodeOutput(v any) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var tree any
-	if err := dec.Decode(&tree); err != nil {
-		return nil, err
-	}
-	if m, ok := tree.(map[string]any); ok {
-		delete(m, "ResultMetadata")
-	}
-	return json.Marshal(clean(tree))
-}
-
-func clean(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, e := range v {
-			if e == nil {
-				delete(v, k)
-				continue
-			}
-			if s, ok := e.(string); ok && isTimestampMember(k) {
-				if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-					v[k] = json.Number(formatEpoch(t))
-					continue
-				}
-			}
-			v[k] = clean(e)
-		}
-	case []any:
-		for i, e := range v {
-			v[i] = clean(e)
-		}
-	}
-	return v
-}
-
-func formatEpoch(t time.Time) string {
-	ms := t.UnixMilli()
-	b, _ := json.Marshal(float64(ms) / 1000)
-	return string(b)
 }
 
 // NewSDKClient returns a real *kms.Client for a kmstest server at url, signing
