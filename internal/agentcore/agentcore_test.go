@@ -185,3 +185,35 @@ func TestCheckTags(t *testing.T) {
 		t.Error("CheckTagKeys accepted a reserved key")
 	}
 }
+
+func TestCheckKeyARN(t *testing.T) {
+	t.Parallel()
+	const uuid = "1234abcd-12ab-34cd-56ef-1234567890ab"
+	tests := []struct {
+		name    string
+		in      string
+		wantErr bool
+	}{
+		{name: "a key ARN", in: "arn:aws:kms:us-east-1:111122223333:key/" + uuid},
+		{name: "a multi-Region key ARN", in: "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"},
+		{name: "aws-us-gov", in: "arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/" + uuid},
+		{name: "a partition outside the pattern", in: "arn:aws-iso:kms:us-iso-east-1:111122223333:key/" + uuid, wantErr: true},
+		{name: "an alias ARN", in: "arn:aws:kms:us-east-1:111122223333:alias/x", wantErr: true},
+		{name: "a bare key id", in: uuid, wantErr: true},
+		{name: "not an ARN", in: "not-an-arn", wantErr: true},
+		{name: "a short key id", in: "arn:aws:kms:us-east-1:111122223333:key/1234", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := CheckKeyARN("kmsKeyArn", tt.in)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("CheckKeyARN(%q) = %v, want error %v", tt.in, err, tt.wantErr)
+			}
+			var ie *InputError
+			if err != nil && (!errors.As(err, &ie) || ie.Field != "kmsKeyArn") {
+				t.Errorf("CheckKeyARN(%q) = %v, want an *InputError for kmsKeyArn", tt.in, err)
+			}
+		})
+	}
+}
