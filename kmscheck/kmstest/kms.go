@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/agentcorekms/agentcorekms/internal/awspartition"
+	"github.com/agentcorekms/agentcorekms/internal/emu"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 )
 
@@ -43,8 +44,29 @@ type Options struct {
 	// Now returns the current time. Default time.Now.
 	Now func() time.Time
 	// Latency is added to every operation, in both the Go and the HTTP form.
-	// Zero means none.
+	// Zero means none. [KMS.SetLatency] changes it later.
 	Latency time.Duration
+	// MaxRequests is how many of the most recent calls [KMS.Requests]
+	// keeps, so that memory stays bounded however many calls are made. If
+	// zero, emu.DefaultCapacity (10,000); if negative, no call is kept
+	// ([KMS.CallCount] still counts).
+	MaxRequests int
+}
+
+// Fault is an error response injected with [KMS.InjectFault]: an HTTP
+// status, an error code and a message.
+type Fault = emu.Fault
+
+// ThrottlingFault returns the ThrottlingException fault (HTTP 429), which
+// the SDK retries.
+func ThrottlingFault() Fault { return emu.ThrottlingFault() }
+
+// InternalFault returns KMS's internal error, KMSInternalException (HTTP
+// 500), which the SDK retries and decodes as *types.KMSInternalException.
+func InternalFault() Fault {
+	f := emu.InternalFault()
+	f.Code = (&types.KMSInternalException{}).ErrorCode()
+	return f
 }
 
 // KMS is an in-memory AWS KMS: keys, aliases, key policies, grants and
@@ -60,9 +82,11 @@ type KMS struct {
 	order      []string        // key ids in creation order
 	aliases    map[string]*alias
 	accessKeys map[string]Caller
-	throttle   int
-	fail       int
-	calls      []Call
+	counts     map[string]int // calls served, by operation
+
+	faults   emu.Faults
+	latency  emu.Latency
+	recorder *emu.Recorder[Call]
 }
 
 type key struct {
@@ -124,13 +148,17 @@ func New(optFns ...func(*Options)) *KMS {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &KMS{
+	k := &KMS{
 		opts:       o,
 		partition:  part,
 		keys:       map[string]*key{},
 		aliases:    map[string]*alias{},
 		accessKeys: map[string]Caller{},
+		counts:     map[string]int{},
+		recorder:   emu.NewRecorder[Call](o.MaxRequests),
 	}
+	k.latency.SetLatency(o.Latency)
+	return k
 }
 
 // Options returns a copy of the options k was created with.
@@ -146,49 +174,86 @@ func (k *KMS) As(c Caller) *Client {
 	return &Client{kms: k, caller: c}
 }
 
+// InjectFault makes the next n calls of operation op (such as "Decrypt"; ""
+// or "*" for any operation) fail with f before they run, after the faults
+// already injected for op: faults append, they never replace. In the Go form
+// the call returns a smithy.APIError with f's code; over HTTP the response
+// has f's status, so the SDK decodes and retries it as it would from KMS.
+func (k *KMS) InjectFault(op string, f Fault, n int) {
+	if k == nil {
+		return
+	}
+	k.faults.InjectFault(op, f, n)
+}
+
+// SetLatency changes the delay added to every operation; d <= 0 means none.
+func (k *KMS) SetLatency(d time.Duration) {
+	if k == nil {
+		return
+	}
+	k.latency.SetLatency(d)
+}
+
 // ThrottleNext makes the next n operations fail with ThrottlingException,
-// which the SDK's retryer retries.
+// which the SDK's retryer retries, replacing every fault injected before.
+//
+// Deprecated: use InjectFault("", ThrottlingFault(), n), which appends.
 func (k *KMS) ThrottleNext(n int) {
-	k.mu.Lock()
-	k.throttle = n
-	k.mu.Unlock()
+	if k == nil {
+		return
+	}
+	k.faults.Reset()
+	k.faults.InjectFault(emu.AnyOp, ThrottlingFault(), n)
 }
 
 // FailNext makes the next n operations fail with KMSInternalException (HTTP
-// 500).
+// 500), replacing every fault injected before.
+//
+// Deprecated: use InjectFault("", InternalFault(), n), which appends.
 func (k *KMS) FailNext(n int) {
-	k.mu.Lock()
-	k.fail = n
-	k.mu.Unlock()
+	if k == nil {
+		return
+	}
+	k.faults.Reset()
+	k.faults.InjectFault(emu.AnyOp, InternalFault(), n)
 }
 
-// Calls returns the operations served so far, oldest first, including those
-// that failed. They are kept until [KMS.ResetCalls].
-func (k *KMS) Calls() []Call {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return append([]Call(nil), k.calls...)
+// Requests returns the most recent calls served (at most
+// Options.MaxRequests), oldest first, including those that failed, until
+// [KMS.ResetCalls].
+func (k *KMS) Requests() []Call {
+	if k == nil {
+		return nil
+	}
+	return k.recorder.Requests()
 }
 
-// ResetCalls forgets the calls recorded so far.
+// Calls returns what [KMS.Requests] returns.
+//
+// Deprecated: use Requests, the name every emulator of this module uses.
+func (k *KMS) Calls() []Call { return k.Requests() }
+
+// ResetCalls forgets the calls recorded and counted so far.
 func (k *KMS) ResetCalls() {
+	if k == nil {
+		return
+	}
 	k.mu.Lock()
-	k.calls = nil
+	clear(k.counts)
 	k.mu.Unlock()
+	k.recorder.Reset()
 }
 
 // CallCount returns how many times operation op (such as "DescribeKey") was
-// served.
+// served since [New] or [KMS.ResetCalls], including calls no longer kept by
+// [KMS.Requests].
 func (k *KMS) CallCount(op string) int {
+	if k == nil {
+		return 0
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	n := 0
-	for _, c := range k.calls {
-		if c.Operation == op {
-			n++
-		}
-	}
-	return n
+	return k.counts[op]
 }
 
 // KeyARN returns the ARN of the key with id keyID in k's Region and account.

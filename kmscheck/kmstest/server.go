@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	smithy "github.com/aws/smithy-go"
 
+	"github.com/agentcorekms/agentcorekms/internal/emu"
 	"github.com/agentcorekms/agentcorekms/internal/loopback"
 )
 
@@ -62,17 +63,18 @@ var handlers = map[string]handler{
 // caller is the one mapped to its SigV4 access key id ([KMS.MapAccessKey]),
 // or Options.DefaultPrincipal. Signatures are not verified.
 func (k *KMS) Handler() http.Handler {
-	return http.HandlerFunc(k.serveHTTP)
+	return http.HandlerFunc(k.ServeHTTP)
 }
 
 // NewServer starts a loopback HTTP server serving [KMS.Handler]. Point a
 // *kms.Client at its URL with BaseEndpoint (see [NewSDKClient]) and close it
 // when done.
 func (k *KMS) NewServer() *httptest.Server {
-	return httptest.NewServer(k.Handler())
+	return httptest.NewServer(k)
 }
 
-func (k *KMS) serveHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP serves one KMS JSON 1.1 request; *KMS is an http.Handler.
+func (k *KMS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
 	name, ok := strings.CutPrefix(target, "TrentService.")
 	if r.Method != http.MethodPost || !ok {
@@ -108,7 +110,10 @@ func (k *KMS) serveHTTP(w http.ResponseWriter, r *http.Request) {
 func writeError(w http.ResponseWriter, err error) {
 	code, msg, status := "KMSInternalException", err.Error(), http.StatusInternalServerError
 	var ae smithy.APIError
+	var fe *emu.FaultError
 	switch {
+	case errors.As(err, &fe):
+		code, msg, status = fe.ErrorCode(), fe.ErrorMessage(), fe.HTTPStatusCode()
 	case errors.As(err, &ae):
 		code, msg = ae.ErrorCode(), ae.ErrorMessage()
 		status = http.StatusBadRequest
