@@ -329,6 +329,12 @@ func TestDeleteRetiresBothGrants(t *testing.T) {
 	if del.Status != types.PolicyEngineStatusDeleting {
 		t.Errorf("status = %s, want DELETING", del.Status)
 	}
+	// With no DeletionDelay the next request finds the engine gone.
+	_, err = e.ctl.GetPolicyEngine(ctx, &bedrockagentcorecontrol.GetPolicyEngineInput{PolicyEngineId: out.PolicyEngineId})
+	var nf *types.ResourceNotFoundException
+	if !errors.As(err, &nf) {
+		t.Errorf("get after delete: %v, want ResourceNotFoundException", err)
+	}
 	if grants, _ := e.kms.Grants(e.keyARN); len(grants) != 0 {
 		t.Errorf("%d grants left after delete", len(grants))
 	}
@@ -340,11 +346,6 @@ func TestDeleteRetiresBothGrants(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{keypolicy.ServicePrincipalName, keypolicy.ServicePrincipalName}, retirers); diff != "" {
 		t.Errorf("RetireGrant callers (-want +got):\n%s", diff)
-	}
-	_, err = e.ctl.GetPolicyEngine(ctx, &bedrockagentcorecontrol.GetPolicyEngineInput{PolicyEngineId: out.PolicyEngineId})
-	var nf *types.ResourceNotFoundException
-	if !errors.As(err, &nf) {
-		t.Errorf("get after delete: %v, want ResourceNotFoundException", err)
 	}
 	// The name is free again.
 	e.create(t, "Short")
@@ -448,7 +449,7 @@ func TestFaultsAndLatency(t *testing.T) {
 	if _, err := e.ctl.ListPolicyEngineSummaries(ctx, &bedrockagentcorecontrol.ListPolicyEngineSummariesInput{}); err != nil {
 		t.Fatalf("after two retried faults: %v", err)
 	}
-	if n := e.cp.Requests(policyenginetest.OpListPolicyEngineSummaries); n != 3 {
+	if n := e.cp.RequestCount(policyenginetest.OpListPolicyEngineSummaries); n != 3 {
 		t.Errorf("%d requests, want 3", n)
 	}
 	if d := time.Since(start); d < 60*time.Millisecond {
