@@ -382,7 +382,7 @@ type handlerFunc func(ctx context.Context, principal string, r *http.Request) (i
 
 func (e *Emulator) handle(op string, h handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		rec := Request{Operation: op, AccessKeyID: kmstest.AccessKeyID(r), Time: e.opts.Now()}
+		rec := Request{Operation: op, AccessKeyID: kmstest.AccessKeyID(r)}
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil && sw.status == 0 {
@@ -392,6 +392,7 @@ func (e *Emulator) handle(op string, h handlerFunc) http.HandlerFunc {
 			rec.StatusCode, rec.ErrorCode = sw.status, sw.code
 			e.recorder.Record(rec)
 		}()
+		rec.Time = e.opts.Now()
 		e.mu.Lock()
 		e.counts[op]++
 		e.mu.Unlock()

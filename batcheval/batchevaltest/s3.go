@@ -251,7 +251,7 @@ func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	bucket, key, isObject := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	isObject = isObject && key != ""
 	op := s3Op(r, isObject)
-	rec := Request{Operation: op, AccessKeyID: kmstest.AccessKeyID(r), Time: s.opts.Now()}
+	rec := Request{Operation: op, AccessKeyID: kmstest.AccessKeyID(r)}
 	sw := &s3StatusWriter{ResponseWriter: w}
 	defer func() {
 		if v := recover(); v != nil && sw.status == 0 {
@@ -260,6 +260,7 @@ func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.StatusCode, rec.ErrorCode = sw.status, sw.code
 		s.recorder.Record(rec)
 	}()
+	rec.Time = s.opts.Now()
 	s.mu.Lock()
 	s.counts[op]++
 	s.mu.Unlock()

@@ -122,7 +122,7 @@ const maxBody = 1 << 20
 // connection.
 func (c *ControlPlane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op, id := route(r)
-	rec := Request{Operation: op, AccessKeyID: kmstest.AccessKeyID(r), Time: c.opts.Now()}
+	rec := Request{Operation: op, AccessKeyID: kmstest.AccessKeyID(r)}
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
 		if v := recover(); v != nil {
@@ -134,6 +134,7 @@ func (c *ControlPlane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.StatusCode, rec.ErrorCode = sw.status, sw.code
 		c.recorder.Record(rec)
 	}()
+	rec.Time = c.opts.Now()
 	c.mu.Lock()
 	c.counts[op]++
 	c.mu.Unlock()
