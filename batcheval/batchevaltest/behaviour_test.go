@@ -323,3 +323,35 @@ func TestObjectKeys(t *testing.T) {
 func contextWithTimeout(t *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(t.Context(), d)
 }
+
+// The request and KMS-call records are rings: memory per recorded call is
+// bounded however many requests are served.
+func TestRecordsAreBounded(t *testing.T) {
+	t.Parallel()
+	sb, err := agentcoretest.Start("R", func(o *agentcoretest.Options) {
+		o.DataPlane = append(o.DataPlane, func(bo *batchevaltest.Options) { bo.MaxRequests = 5 })
+		o.S3 = append(o.S3, func(so *batchevaltest.S3Options) { so.MaxRequests = 5 })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	for range 20 {
+		if _, err := sb.DataPlane.ListBatchEvaluations(t.Context(), &bedrockagentcore.ListBatchEvaluationsInput{}); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = sb.S3.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String("b"), Key: aws.String("none")})
+	}
+	if n := len(sb.Emulators.DataPlane.Requests()); n != 5 {
+		t.Errorf("data plane keeps %d requests, want 5", n)
+	}
+	if n := sb.Emulators.DataPlane.RequestCount(batchevaltest.OpList); n != 20 {
+		t.Errorf("data plane counted %d requests, want 20", n)
+	}
+	if n := len(sb.Emulators.S3.Requests()); n != 5 {
+		t.Errorf("S3 keeps %d requests, want 5", n)
+	}
+	if n := sb.Emulators.S3.RequestCount(batchevaltest.OpHeadObject); n != 20 {
+		t.Errorf("S3 counted %d HeadObject requests, want 20", n)
+	}
+}

@@ -45,6 +45,7 @@ func NewSDKClient(url, accessKeyID string, optFns ...func(*bedrockagentcore.Opti
 		BaseEndpoint: aws.String(url),
 		Credentials:  loopback.Credentials(accessKeyID, "batchevaltest-secret"),
 		Retryer:      loopback.FastRetryer(),
+		HTTPClient:   loopback.HTTPClient(),
 	}
 	return bedrockagentcore.New(opts, optFns...)
 }

@@ -626,6 +626,7 @@ func NewS3SDKClient(url, accessKeyID string, optFns ...func(*s3.Options)) *s3.Cl
 		UsePathStyle: true,
 		Credentials:  loopback.Credentials(accessKeyID, "batchevaltest-secret"),
 		Retryer:      loopback.FastRetryer(),
+		HTTPClient:   loopback.HTTPClient(),
 	}
 	return s3.New(opts, optFns...)
 }

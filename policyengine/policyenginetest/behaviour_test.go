@@ -377,3 +377,22 @@ func TestPanicIsAnInternalFailure(t *testing.T) {
 		t.Errorf("after the panic: %v", err)
 	}
 }
+
+// The request record is a ring: memory per recorded call is bounded however
+// many requests are served.
+func TestRequestsAreBounded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, policy(t), func(o *policyenginetest.Options) { o.MaxRequests = 5 })
+	for range 20 {
+		if _, err := e.ctl.ListPolicyEngineSummaries(t.Context(), &bedrockagentcorecontrol.ListPolicyEngineSummariesInput{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reqs := e.cp.Requests()
+	if len(reqs) != 5 || reqs[4].Operation != policyenginetest.OpListPolicyEngineSummaries || reqs[4].Principal != role || reqs[4].StatusCode != http.StatusOK {
+		t.Errorf("Requests() = %+v, want the last 5 summaries requests", reqs)
+	}
+	if n := e.cp.RequestCount(policyenginetest.OpListPolicyEngineSummaries); n != 20 {
+		t.Errorf("RequestCount = %d, want 20", n)
+	}
+}
