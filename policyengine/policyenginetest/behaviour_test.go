@@ -107,8 +107,8 @@ func TestMalformedEngineIDIsAValidationError(t *testing.T) {
 	}
 }
 
-// DeletePolicyEngine leaves the engine DELETING, visible to Get and List,
-// until Options.DeletionDelay has passed; then the grants are retired and the
+// DeletePolicyEngine retires the grants and leaves the engine DELETING,
+// visible to Get and List, until Options.DeletionDelay has passed; then the
 // engine is gone.
 func TestDeletingIsVisibleUntilTheGrantsAreRetired(t *testing.T) {
 	t.Parallel()
@@ -127,8 +127,8 @@ func TestDeletingIsVisibleUntilTheGrantsAreRetired(t *testing.T) {
 	if err != nil || len(list.PolicyEngines) != 1 || list.PolicyEngines[0].Status != types.PolicyEngineStatusDeleting {
 		t.Errorf("List during the deletion = %+v, %v; want the engine DELETING", list, err)
 	}
-	if grants, _ := e.kms.Grants(e.keyARN); len(grants) != 2 {
-		t.Errorf("%d grants during the deletion, want both still there", len(grants))
+	if grants, _ := e.kms.Grants(e.keyARN); len(grants) != 0 {
+		t.Errorf("%d grants during the deletion, want both retired", len(grants))
 	}
 	if _, err := e.ctl.DeletePolicyEngine(ctx, &bedrockagentcorecontrol.DeletePolicyEngineInput{PolicyEngineId: out.PolicyEngineId}); errorCode(err) != "ConflictException" {
 		t.Errorf("a second delete = %v, want ConflictException", err)
@@ -150,10 +150,11 @@ func TestDeleteFailedWhenTheGrantsCannotBeRetired(t *testing.T) {
 	e := newEnv(t, policy(t))
 	ctx := t.Context()
 	out := e.create(t, "Stuck")
-	if _, err := e.ctl.DeletePolicyEngine(ctx, &bedrockagentcorecontrol.DeletePolicyEngineInput{PolicyEngineId: out.PolicyEngineId}); err != nil {
-		t.Fatal(err)
-	}
 	e.kms.InjectFault("RetireGrant", kmstest.InternalFault(), 2)
+	del, err := e.ctl.DeletePolicyEngine(ctx, &bedrockagentcorecontrol.DeletePolicyEngineInput{PolicyEngineId: out.PolicyEngineId})
+	if err != nil || del.Status != types.PolicyEngineStatusDeleting {
+		t.Fatalf("DeletePolicyEngine = %v, %v; want the request accepted, DELETING", del, err)
+	}
 	sum, err := e.ctl.GetPolicyEngineSummary(ctx, &bedrockagentcorecontrol.GetPolicyEngineSummaryInput{PolicyEngineId: out.PolicyEngineId})
 	if err != nil || sum.Status != types.PolicyEngineStatusDeleteFailed {
 		t.Fatalf("summary after failed retirements = %v, %v; want DELETE_FAILED", sum, err)

@@ -647,8 +647,7 @@ func (c *ControlPlane) retireGrants(ctx context.Context, e *engine) error {
 // advance moves an engine forward once its time has come: CREATING and
 // UPDATING end once the evaluation grant can re-encrypt the engine's data
 // key (CREATE_FAILED or UPDATE_FAILED with the documented reason if it
-// cannot); DELETING ends with the grants retired and the engine removed
-// (DELETE_FAILED if a grant cannot be retired). e.mu is held.
+// cannot); DELETING ends with the engine removed. e.mu is held.
 func (c *ControlPlane) advance(ctx context.Context, e *engine) {
 	now := c.opts.Now()
 	switch e.status {
@@ -677,11 +676,6 @@ func (c *ControlPlane) advance(ctx context.Context, e *engine) {
 		e.status, e.reasons, e.updatedAt = types.PolicyEngineStatusActive, []string{}, now.UTC()
 	case types.PolicyEngineStatusDeleting:
 		if now.Before(e.deleteAt) {
-			return
-		}
-		if err := c.retireGrants(ctx, e); err != nil {
-			e.status, e.updatedAt = types.PolicyEngineStatusDeleteFailed, now.UTC()
-			e.reasons = []string{"The KMS grants of the policy engine could not be retired (" + agentcore.ErrorCode(err) + "); delete it again to retry."}
 			return
 		}
 		e.gone = true
@@ -853,9 +847,13 @@ func (c *ControlPlane) update(ctx context.Context, principal, id string, r *upda
 
 // delete handles DeletePolicyEngine: the caller must be able to decrypt the
 // engine's data (the documentation: without access to the key you cannot
-// delete resources it encrypts); the engine is then DELETING until
-// Options.DeletionDelay has passed, when the service retires both grants and
-// removes it.
+// delete resources it encrypts). The service then retires both grants
+// ("automatically", the documentation says, without saying when; the
+// emulator does it as it accepts the request, the earliest moment) and the
+// engine is DELETING until Options.DeletionDelay has passed, when it is
+// removed. If a grant cannot be retired, the response still says DELETING,
+// as the request was accepted, and the engine is DELETE_FAILED from then on,
+// with the reason in statusReasons; deleting it again retries.
 func (c *ControlPlane) delete(ctx context.Context, principal, id string) (view, *apiError) {
 	e, err := c.locked(ctx, principal, id)
 	if err != nil {
@@ -871,7 +869,12 @@ func (c *ControlPlane) delete(ctx context.Context, principal, id string) (view, 
 	}
 	now := c.opts.Now()
 	e.status, e.reasons, e.updatedAt, e.deleteAt = types.PolicyEngineStatusDeleting, []string{}, now.UTC(), now.Add(c.opts.DeletionDelay)
-	return e.view(optional(desc)), nil
+	v := e.view(optional(desc))
+	if rerr := c.retireGrants(ctx, e); rerr != nil {
+		e.status = types.PolicyEngineStatusDeleteFailed
+		e.reasons = []string{"The KMS grants of the policy engine could not be retired (" + agentcore.ErrorCode(rerr) + "); delete it again to retry."}
+	}
+	return v, nil
 }
 
 // engineForARN returns the engine a taggable resource ARN names, in the
