@@ -33,7 +33,7 @@ func Example() {
 		Account: "111122223333", Region: "us-east-1", Principal: role,
 	})
 	policy, _ := doc.JSON()
-	key, _ := k.Client().CreateKey(ctx, &kms.CreateKeyInput{Policy: aws.String(string(policy))})
+	key, _ := k.Client().CreateKey(ctx, &kms.CreateKeyInput{Policy: aws.String(string(policy)), BypassPolicyLockoutSafetyCheck: true})
 	keyARN := aws.ToString(key.KeyMetadata.Arn)
 	kmsSrv := k.NewServer()
 	defer kmsSrv.Close()
@@ -94,7 +94,7 @@ func ExampleClient_Archive() {
 	k.MapAccessKey("AKIDEXAMPLE", role)
 	doc, _ := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{Account: "111122223333", Region: "us-east-1", Principal: role})
 	policy, _ := doc.JSON()
-	key, _ := k.Client().CreateKey(ctx, &kms.CreateKeyInput{Policy: aws.String(string(policy))})
+	key, _ := k.Client().CreateKey(ctx, &kms.CreateKeyInput{Policy: aws.String(string(policy)), BypassPolicyLockoutSafetyCheck: true})
 	s3Srv := batchevaltest.NewS3(k).NewServer()
 	defer s3Srv.Close()
 	s3c := batchevaltest.NewS3SDKClient(s3Srv.URL, "AKIDEXAMPLE")

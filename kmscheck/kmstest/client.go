@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	smithy "github.com/aws/smithy-go"
 
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
 )
 
@@ -28,10 +29,22 @@ type Client struct {
 var _ kmscheck.KMS = (*Client)(nil)
 
 // Caller returns the caller c's requests come from.
-func (c *Client) Caller() Caller { return c.caller }
+func (c *Client) Caller() Caller {
+	if c == nil {
+		return Caller{}
+	}
+	return c.caller
+}
 
 func validationError(msg string) error {
-	return &smithy.GenericAPIError{Code: "ValidationException", Message: msg, Fault: smithy.FaultClient}
+	return &smithy.GenericAPIError{Code: agentcore.CodeValidation, Message: msg, Fault: smithy.FaultClient}
+}
+
+// lengthError is the ValidationException KMS gives for a member outside
+// its length constraint.
+func lengthError(member string, lo, hi int) error {
+	return validationError("1 validation error detected: Value at '" + member + "' failed to satisfy constraint: Member must have length between " +
+		strconv.Itoa(lo) + " and " + strconv.Itoa(hi))
 }
 
 func dryRun(in *bool) error {
@@ -43,6 +56,9 @@ func dryRun(in *bool) error {
 
 // begin applies latency and injected faults; it runs before the lock is taken.
 func (c *Client) begin(ctx context.Context, op, keyRef string) error {
+	if c == nil || c.kms == nil {
+		return ErrNilKMS
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -73,16 +89,16 @@ func (c *Client) recordLocked(op, keyRef string, err error) {
 	c.kms.recorder.Record(Call{Operation: op, Caller: c.caller, KeyID: keyRef, Err: err})
 }
 
-// keyOp runs fn with the lock held on the key keyRef names, after latency and
-// faults, and records the call.
-func (c *Client) keyOp(ctx context.Context, op, keyRef string, fn func(kk *key) error) error {
+// keyOp runs fn with the lock held on the key keyRef names (in a form mode
+// allows), after latency and faults, and records the call.
+func (c *Client) keyOp(ctx context.Context, op, keyRef string, mode refMode, fn func(kk *key) error) error {
 	if err := c.begin(ctx, op, keyRef); err != nil {
 		return err
 	}
 	k := c.kms
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	kk, err := k.lookupLocked(keyRef, false)
+	kk, err := k.lookupLocked(keyRef, mode)
 	if err == nil {
 		err = fn(kk)
 	}
@@ -95,33 +111,6 @@ func (c *Client) authorize(kk *key, req request) error {
 		return nil
 	}
 	return c.kms.authorizeLocked(c.caller, kk, req)
-}
-
-// usable returns the error KMS gives for a cryptographic operation on a key
-// that is not enabled.
-func usable(kk *key) error {
-	arn := *kk.meta.Arn
-	switch kk.meta.KeyState {
-	case types.KeyStateEnabled:
-		return nil
-	case types.KeyStateDisabled:
-		return &types.DisabledException{Message: aws.String(arn + " is disabled.")}
-	case types.KeyStatePendingDeletion:
-		return &types.KMSInvalidStateException{Message: aws.String(arn + " is pending deletion.")}
-	case types.KeyStatePendingImport:
-		return &types.KMSInvalidStateException{Message: aws.String(arn + " is pending import.")}
-	case types.KeyStateUnavailable:
-		return &types.KeyUnavailableException{Message: aws.String(arn + " is unavailable.")}
-	default:
-		return &types.KMSInvalidStateException{Message: aws.String(arn + " is " + string(kk.meta.KeyState) + ".")}
-	}
-}
-
-func notDeleting(kk *key) error {
-	if kk.meta.KeyState == types.KeyStatePendingDeletion {
-		return &types.KMSInvalidStateException{Message: aws.String(*kk.meta.Arn + " is pending deletion.")}
-	}
-	return nil
 }
 
 func symmetric(kk *key) error {
@@ -139,21 +128,29 @@ func copyMeta(m types.KeyMetadata) *types.KeyMetadata {
 	return &m
 }
 
-// CreateKey creates a key. KeySpec defaults to SYMMETRIC_DEFAULT and KeyUsage
-// to ENCRYPT_DECRYPT (GENERATE_VERIFY_MAC for HMAC keys); Origin EXTERNAL
-// leaves the key PendingImport; a key without Policy gets the default key
-// policy. CustomKeyStoreId is recorded as given (custom key stores are not
-// modelled; see [KMS.UpdateKey] to make such a key Unavailable). Creating a
-// key is authorized by IAM, which kmstest does not model: every caller may
+// checkLimit returns the page size a request's Limit asks for (def when it
+// is nil), or the ValidationException KMS gives for a Limit outside 1..hi.
+func checkLimit(limit *int32, def, hi int) (int, error) {
+	if limit == nil {
+		return def, nil
+	}
+	if *limit < 1 || int(*limit) > hi {
+		return 0, validationError("1 validation error detected: Value '" + strconv.Itoa(int(*limit)) +
+			"' at 'limit' failed to satisfy constraint: Member must have value between 1 and " + strconv.Itoa(hi))
+	}
+	return int(*limit), nil
+}
 
-// paginate returns one page of items from an opaque numeric marker.
-func paginate[T any](items []T, limit *int32, marker *string) ([]T, *string, error) {
-	n := 50
-	if limit != nil {
-		if *limit < 1 || *limit > 1000 {
-			return nil, nil, validationError("1 validation error detected: Value '" + strconv.Itoa(int(*limit)) + "' at 'limit' failed to satisfy constraint: Member must have value between 1 and 1000")
-		}
-		n = int(*limit)
+func invalidMarker() error {
+	return &types.InvalidMarkerException{Message: aws.String("The marker is invalid.")}
+}
+
+// paginate returns one page of items, of at most limit (1 to hi; def when
+// nil), from an opaque numeric marker.
+func paginate[T any](items []T, limit *int32, marker *string, def, hi int) ([]T, *string, error) {
+	n, err := checkLimit(limit, def, hi)
+	if err != nil {
+		return nil, nil, err
 	}
 	start := 0
 	if marker != nil {
@@ -162,7 +159,7 @@ func paginate[T any](items []T, limit *int32, marker *string) ([]T, *string, err
 			start, err = strconv.Atoi(string(b))
 		}
 		if err != nil || start < 0 || start > len(items) {
-			return nil, nil, &types.InvalidMarkerException{Message: aws.String("The marker is invalid.")}
+			return nil, nil, invalidMarker()
 		}
 	}
 	end := min(start+n, len(items))

@@ -10,8 +10,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 )
 
+// cryptoOpCheck returns the error KMS gives for a symmetric cryptographic
+// operation on kk: its key state (the key-state table), then its key spec
+// and usage.
 func cryptoOpCheck(kk *key) error {
-	if err := usable(kk); err != nil {
+	if err := stateError(stateCrypto, kk); err != nil {
 		return err
 	}
 	return symmetric(kk)
@@ -24,7 +27,7 @@ func (c *Client) Encrypt(ctx context.Context, params *kms.EncryptInput, optFns .
 		params = &kms.EncryptInput{}
 	}
 	var out *kms.EncryptOutput
-	err := c.keyOp(ctx, "Encrypt", aws.ToString(params.KeyId), func(kk *key) error {
+	err := c.keyOp(ctx, "Encrypt", aws.ToString(params.KeyId), refAny, func(kk *key) error {
 		if err := c.authorize(kk, request{action: "kms:Encrypt", grantOp: types.GrantOperationEncrypt, ec: params.EncryptionContext}); err != nil {
 			return err
 		}
@@ -70,7 +73,7 @@ func (c *Client) decryptLocked(blob []byte, keyRef string, ec map[string]string,
 		return nil, nil, &types.InvalidCiphertextException{Message: aws.String("The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.")}
 	}
 	if keyRef != "" {
-		want, err := k.lookupLocked(keyRef, false)
+		want, err := k.lookupLocked(keyRef, refAny)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -141,7 +144,7 @@ func (c *Client) generate(ctx context.Context, op string, keyRef string, spec ty
 	var kk *key
 	var pt, blob []byte
 	grantOp := types.GrantOperation(op)
-	err := c.keyOp(ctx, op, keyRef, func(k *key) error {
+	err := c.keyOp(ctx, op, keyRef, refAny, func(k *key) error {
 		if err := c.authorize(k, request{action: "kms:" + op, grantOp: grantOp, ec: ec}); err != nil {
 			return err
 		}
@@ -216,7 +219,7 @@ func (c *Client) ReEncrypt(ctx context.Context, params *kms.ReEncryptInput, optF
 		if err != nil {
 			return err
 		}
-		dst, err := k.lookupLocked(ref, false)
+		dst, err := k.lookupLocked(ref, refAny)
 		if err != nil {
 			return err
 		}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -30,10 +32,21 @@ type Options struct {
 	// Account is the 12-digit account that owns every key. Default
 	// "111122223333".
 	Account string
-	// DefaultPrincipal is the caller of [KMS.Client] and of HTTP requests
-	// whose access key id is not mapped. Default
+	// DefaultPrincipal is the caller of [KMS.Client]. Default
 	// arn:PARTITION:iam::ACCOUNT:role/kmstest.
 	DefaultPrincipal string
+	// DefaultCaller, if set, is the caller of HTTP requests signed with an
+	// access key id that [KMS.MapAccessKey] did not map. If nil (the
+	// default), such a request fails with UnrecognizedClientException, as
+	// AWS answers an access key it does not know; so does a request that
+	// is not signed at all.
+	DefaultCaller *Caller
+	// PredefinedAliases are the AWS managed aliases ("alias/aws/...") that
+	// AWS creates in every account before any key is associated with them:
+	// ListAliases lists them with no TargetKeyId, and DescribeKey on one
+	// fails with NotFoundException. [KMS.SetAlias] points one at a key. If
+	// nil, [DefaultPredefinedAliases]; set an empty non-nil slice for none.
+	PredefinedAliases []string
 	// RootDelegation reports whether a key-policy statement that names the
 	// account root (keypolicy.AllowIfIAMAllows) allows the request, as if the
 	// caller's IAM policies allowed it. Default true.
@@ -52,6 +65,10 @@ type Options struct {
 	// ([KMS.CallCount] still counts).
 	MaxRequests int
 }
+
+// ErrNilKMS is returned by the methods of a nil *KMS, and of a [Client] of
+// none.
+var ErrNilKMS = errors.New("kmstest: nil *KMS")
 
 // Fault is an error response injected with [KMS.InjectFault]: an HTTP
 // status, an error code and a message.
@@ -81,6 +98,7 @@ type KMS struct {
 	keys       map[string]*key // by key id
 	order      []string        // key ids in creation order
 	aliases    map[string]*alias
+	tokens     map[string]*grant // grant token -> grant, for RetireGrant
 	accessKeys map[string]Caller
 	counts     map[string]int // calls served, by operation
 
@@ -94,19 +112,33 @@ type key struct {
 	policy   string
 	doc      *keypolicy.Document
 	material []byte
-	grants   []*grant
+	grants   grantList
+	tags     map[string]string
+	rotation *rotation // nil when automatic rotation is off
 }
 
-type grant struct {
-	entry types.GrantListEntry
-	token string
+type rotation struct {
+	periodDays int32
+	next       time.Time
 }
 
 type alias struct {
 	name    string
-	target  string // key id
+	target  string // key id; "" for a predefined AWS alias with no key yet
 	created time.Time
 	updated time.Time
+}
+
+// DefaultPredefinedAliases returns the predefined AWS managed aliases a
+// [KMS] lists when Options.PredefinedAliases is nil. AWS documents that
+// ListAliases "might also include aliases that have no TargetKeyId field",
+// predefined for AWS services, but not which ones; these are the services
+// AWS names in its examples and whose managed keys are most common.
+func DefaultPredefinedAliases() []string {
+	return []string{
+		"alias/aws/dynamodb", "alias/aws/ebs", "alias/aws/elasticfilesystem", "alias/aws/lambda",
+		"alias/aws/rds", "alias/aws/s3", "alias/aws/secretsmanager", "alias/aws/ssm",
+	}
 }
 
 // Call records one operation a [KMS] served.
@@ -148,24 +180,47 @@ func New(optFns ...func(*Options)) *KMS {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.PredefinedAliases == nil {
+		o.PredefinedAliases = DefaultPredefinedAliases()
+	}
+	o.PredefinedAliases = slices.Clone(o.PredefinedAliases)
+	if o.DefaultCaller != nil {
+		c := *o.DefaultCaller
+		o.DefaultCaller = &c
+	}
 	k := &KMS{
 		opts:       o,
 		partition:  part,
 		keys:       map[string]*key{},
 		aliases:    map[string]*alias{},
+		tokens:     map[string]*grant{},
 		accessKeys: map[string]Caller{},
 		counts:     map[string]int{},
 		recorder:   emu.NewRecorder[Call](o.MaxRequests),
+	}
+	now := o.Now()
+	for _, name := range o.PredefinedAliases {
+		k.aliases[name] = &alias{name: name, created: now, updated: now}
 	}
 	k.latency.SetLatency(o.Latency)
 	return k
 }
 
 // Options returns a copy of the options k was created with.
-func (k *KMS) Options() Options { return k.opts }
+func (k *KMS) Options() Options {
+	if k == nil {
+		return Options{}
+	}
+	o := k.opts
+	o.PredefinedAliases = slices.Clone(o.PredefinedAliases)
+	return o
+}
 
 // Client returns a client whose calls are made by Options.DefaultPrincipal.
 func (k *KMS) Client() *Client {
+	if k == nil {
+		return &Client{}
+	}
 	return k.As(Caller{Principal: k.opts.DefaultPrincipal})
 }
 
@@ -258,17 +313,26 @@ func (k *KMS) CallCount(op string) int {
 
 // KeyARN returns the ARN of the key with id keyID in k's Region and account.
 func (k *KMS) KeyARN(keyID string) string {
+	if k == nil {
+		return ""
+	}
 	return "arn:" + k.partition.ID + ":kms:" + k.opts.Region + ":" + k.opts.Account + ":key/" + keyID
 }
 
 // AliasARN returns the ARN of alias name ("alias/...").
 func (k *KMS) AliasARN(name string) string {
+	if k == nil {
+		return ""
+	}
 	return "arn:" + k.partition.ID + ":kms:" + k.opts.Region + ":" + k.opts.Account + ":" + name
 }
 
 // DefaultKeyPolicy returns the key policy AWS gives a key created without
 // one: the account root may do everything ("Enable IAM User Permissions").
 func (k *KMS) DefaultKeyPolicy() string {
+	if k == nil {
+		return ""
+	}
 	return `{
   "Version" : "2012-10-17",
   "Id" : "key-default-1",
@@ -290,6 +354,10 @@ func (k *KMS) DefaultKeyPolicy() string {
 // policy.
 func (k *KMS) CreateTestKey(tb testing.TB, in *kms.CreateKeyInput) *types.KeyMetadata {
 	tb.Helper()
+	if k == nil {
+		tb.Fatal(ErrNilKMS)
+		return nil
+	}
 	if in == nil {
 		in = &kms.CreateKeyInput{}
 	}
@@ -304,11 +372,27 @@ func (k *KMS) CreateTestKey(tb testing.TB, in *kms.CreateKeyInput) *types.KeyMet
 func (k *KMS) admin() *Client { return &Client{kms: k, admin: true} }
 
 // SetKeyPolicy replaces the key policy of keyID (a key id, key ARN, alias
-// name or alias ARN) without authorization. It returns a
-// *types.MalformedPolicyDocumentException if policy does not parse and a
-// *types.NotFoundException if the key does not exist.
+// name or alias ARN) without authorization and without the lockout safety
+// check, as an administrator setting up a test would with
+// BypassPolicyLockoutSafetyCheck. It returns a
+// *types.MalformedPolicyDocumentException if policy does not parse, a
+// *types.LimitExceededException if it is over agentcore.MaxKeyPolicyBytes,
+// and a *types.NotFoundException if the key does not exist.
 func (k *KMS) SetKeyPolicy(keyID, policy string) error {
-	_, err := k.admin().PutKeyPolicy(context.Background(), &kms.PutKeyPolicyInput{KeyId: &keyID, Policy: &policy})
+	if k == nil {
+		return ErrNilKMS
+	}
+	k.mu.Lock()
+	kk, err := k.lookupLocked(keyID, refAny)
+	var id string
+	if err == nil {
+		id = *kk.meta.KeyId
+	}
+	k.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	_, err = k.admin().PutKeyPolicy(context.Background(), &kms.PutKeyPolicyInput{KeyId: &id, Policy: &policy, BypassPolicyLockoutSafetyCheck: true})
 	return err
 }
 
@@ -316,9 +400,12 @@ func (k *KMS) SetKeyPolicy(keyID, policy string) error {
 // or reserved-name checks, creating or moving it; use it to model AWS
 // managed aliases such as "alias/aws/s3".
 func (k *KMS) SetAlias(name, keyID string) error {
+	if k == nil {
+		return ErrNilKMS
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	kk, err := k.lookupLocked(keyID, false)
+	kk, err := k.lookupLocked(keyID, refAny)
 	if err != nil {
 		return err
 	}
@@ -337,9 +424,12 @@ func (k *KMS) SetAlias(name, keyID string) error {
 // ExpirationModel, CustomKeyStoreId, and so on. Changes to KeyId, Arn and
 // AWSAccountId are ignored. Enabled follows KeyState.
 func (k *KMS) UpdateKey(keyID string, fn func(*types.KeyMetadata)) error {
+	if k == nil {
+		return ErrNilKMS
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	kk, err := k.lookupLocked(keyID, false)
+	kk, err := k.lookupLocked(keyID, refAny)
 	if err != nil {
 		return err
 	}
@@ -356,6 +446,9 @@ func (k *KMS) UpdateKey(keyID string, fn func(*types.KeyMetadata)) error {
 // SetKeyState sets the state of keyID, for tests. PendingDeletion gets a
 // deletion date 30 days from now.
 func (k *KMS) SetKeyState(keyID string, state types.KeyState) error {
+	if k == nil {
+		return ErrNilKMS
+	}
 	now := k.opts.Now()
 	return k.UpdateKey(keyID, func(m *types.KeyMetadata) {
 		m.KeyState = state
@@ -366,23 +459,44 @@ func (k *KMS) SetKeyState(keyID string, state types.KeyState) error {
 	})
 }
 
-// Grants returns the grants on keyID, oldest first.
-func (k *KMS) Grants(keyID string) ([]types.GrantListEntry, error) {
+// KeyPolicy returns the key policy of keyID (a key id, key ARN, alias name
+// or alias ARN) without authorization, as it was last set.
+func (k *KMS) KeyPolicy(keyID string) (string, error) {
+	if k == nil {
+		return "", ErrNilKMS
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	kk, err := k.lookupLocked(keyID, false)
+	kk, err := k.lookupLocked(keyID, refAny)
+	if err != nil {
+		return "", err
+	}
+	return kk.policy, nil
+}
+
+// Grants returns the grants on keyID, oldest first.
+func (k *KMS) Grants(keyID string) ([]types.GrantListEntry, error) {
+	if k == nil {
+		return nil, ErrNilKMS
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	kk, err := k.lookupLocked(keyID, refAny)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]types.GrantListEntry, len(kk.grants))
-	for i, g := range kk.grants {
-		out[i] = g.entry
+	out := make([]types.GrantListEntry, len(kk.grants.list))
+	for i, g := range kk.grants.list {
+		out[i] = g.copyEntry()
 	}
 	return out, nil
 }
 
 // KeyIDs returns the ids of every key, in creation order.
 func (k *KMS) KeyIDs() []string {
+	if k == nil {
+		return nil
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return append([]string(nil), k.order...)
@@ -396,14 +510,21 @@ func (k *KMS) MapAccessKey(accessKeyID, principalARN string) {
 
 // MapAccessKeyCaller makes HTTP requests signed with accessKeyID come from c.
 func (k *KMS) MapAccessKeyCaller(accessKeyID string, c Caller) {
+	if k == nil {
+		return
+	}
 	k.mu.Lock()
 	k.accessKeys[accessKeyID] = c
 	k.mu.Unlock()
 }
 
-// PrincipalForAccessKey returns the principal mapped to accessKeyID, or
-// Options.DefaultPrincipal and false if it is not mapped.
+// PrincipalForAccessKey returns the principal mapped to accessKeyID and
+// true; if it is not mapped, that of Options.DefaultCaller (or "" when
+// there is none) and false.
 func (k *KMS) PrincipalForAccessKey(accessKeyID string) (string, bool) {
+	if k == nil {
+		return "", false
+	}
 	c, ok := k.callerForAccessKey(accessKeyID)
 	if c.Principal == "" {
 		return c.Service, ok
@@ -417,12 +538,27 @@ func (k *KMS) callerForAccessKey(id string) (Caller, bool) {
 	if c, ok := k.accessKeys[id]; ok {
 		return c, true
 	}
-	return Caller{Principal: k.opts.DefaultPrincipal}, false
+	if k.opts.DefaultCaller != nil {
+		return *k.opts.DefaultCaller, false
+	}
+	return Caller{}, false
 }
 
-// lookupLocked finds a key by id, key ARN, alias name or alias ARN. With
-// keyOnly, aliases are not accepted (as for CreateAlias's TargetKeyId).
-func (k *KMS) lookupLocked(ref string, keyOnly bool) (*key, error) {
+// refMode says which forms of key reference an operation's KeyId takes.
+type refMode int
+
+const (
+	// refAny: key id, key ARN, alias name or alias ARN (DescribeKey and
+	// the cryptographic operations).
+	refAny refMode = iota
+	// refKey: key id or key ARN only, as most operations document ("Specify
+	// the key ID or key ARN of the KMS key"); an alias is not found.
+	refKey
+)
+
+// lookupLocked finds the key ref names in one of the forms mode allows.
+// A form it does not allow fails with NotFoundException, as KMS answers.
+func (k *KMS) lookupLocked(ref string, mode refMode) (*key, error) {
 	if ref == "" {
 		return nil, validationError("1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null")
 	}
@@ -444,11 +580,11 @@ func (k *KMS) lookupLocked(ref string, keyOnly bool) (*key, error) {
 		}
 	}
 	if strings.HasPrefix(id, "alias/") {
-		if keyOnly {
-			return nil, validationError("Alias " + ref + " cannot be used as a target key id")
+		if mode == refKey {
+			return nil, &types.NotFoundException{Message: aws.String("Invalid keyId " + ref)}
 		}
 		a, ok := k.aliases[id]
-		if !ok {
+		if !ok || a.target == "" {
 			return nil, &types.NotFoundException{Message: aws.String("Alias " + k.AliasARN(id) + " is not found.")}
 		}
 		id = a.target
@@ -474,7 +610,7 @@ func notFound(arn string) error {
 func (k *KMS) aliasesForKeyLocked(keyID string) []*alias {
 	var out []*alias
 	for _, a := range k.aliases {
-		if keyID == "" || a.target == keyID {
+		if keyID == "" || (a.target == keyID && a.target != "") {
 			out = append(out, a)
 		}
 	}
