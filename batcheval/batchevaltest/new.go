@@ -12,7 +12,8 @@ import (
 // k identifies them: by the access key id of the request's SigV4 signature,
 // mapped with [kmstest.KMS.MapAccessKey]; a request signed with an access
 // key k does not know is refused with UnrecognizedClientException, as AWS
-// refuses it. Options.Region, Account and Now default to k's. A nil k is
+// refuses it, unless k opted in to a default caller
+// (kmstest.Options.DefaultCaller). Options.Region, Account and Now default to k's. A nil k is
 // refused with a panic, as a nil dependency is a programming error.
 func New(k *kmstest.KMS, optFns ...func(*Options)) *Emulator {
 	if k == nil {
@@ -25,12 +26,13 @@ func New(k *kmstest.KMS, optFns ...func(*Options)) *Emulator {
 	return newEmulator(as, principalFor(k), Options{Region: ko.Region, Account: ko.Account, Now: ko.Now}, optFns...)
 }
 
-// principalFor returns the IAM principal k maps an access key id to, and
-// whether k knows the access key.
+// principalFor returns the IAM principal k maps an access key id to (or
+// that of kmstest.Options.DefaultCaller, the explicit opt-in for unmapped
+// keys), and whether there is one.
 func principalFor(k *kmstest.KMS) func(string) (string, bool) {
 	return func(accessKeyID string) (string, bool) {
-		p, ok := k.PrincipalForAccessKey(accessKeyID)
-		return p, ok && p != ""
+		p, _ := k.PrincipalForAccessKey(accessKeyID)
+		return p, p != ""
 	}
 }
 

@@ -100,7 +100,8 @@ type S3Options struct {
 // KMS authorization, not the cryptography. Object keys must be valid UTF-8
 // of at most [MaxObjectKeyBytes] bytes; any character is allowed, newlines
 // included, as in S3. A request signed with an access key the KMS does not
-// know is refused with InvalidAccessKeyId, S3's answer. The front also
+// know (and no kmstest.Options.DefaultCaller) is refused with
+// InvalidAccessKeyId, S3's answer. The front also
 // corrects one gofakes3 behaviour that would hide a downgrade: gofakes3
 // merges an object's old metadata into its replacement, so a plain PutObject
 // over an SSE-KMS object would still report aws:kms; S3 replaces all
@@ -272,8 +273,8 @@ func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeS3Error(sw, f.StatusCode, f.Code, f.Message)
 		return
 	}
-	principal, known := s.kms.PrincipalForAccessKey(rec.AccessKeyID)
-	if !known || principal == "" {
+	principal, _ := s.kms.PrincipalForAccessKey(rec.AccessKeyID) // or kmstest's opt-in DefaultCaller
+	if principal == "" {
 		writeS3Error(sw, http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
 		return
 	}

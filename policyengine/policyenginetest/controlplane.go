@@ -216,7 +216,8 @@ type keyService interface {
 // New returns a control plane that keeps its policy engines' data under keys
 // of k and identifies HTTP callers by the access keys mapped in k
 // ([kmstest.KMS.MapAccessKey]); a request signed with an access key k does
-// not know is refused with UnrecognizedClientException, as AWS refuses it. A
+// not know is refused with UnrecognizedClientException, as AWS refuses it,
+// unless k opted in to a default caller (kmstest.Options.DefaultCaller). A
 // nil k is refused with a panic, as a nil dependency is a programming error.
 func New(k *kmstest.KMS, optFns ...func(*Options)) *ControlPlane {
 	if k == nil {
@@ -1023,7 +1024,9 @@ func (t kmstestKeys) as(c caller) kmsAPI {
 	return t.k.As(kmstest.Caller{Principal: c.principal, Service: c.service, ViaService: c.viaService, Context: c.context})
 }
 
+// principalFor returns the principal k maps accessKeyID to, or that of
+// kmstest.Options.DefaultCaller, the explicit opt-in for unmapped keys.
 func (t kmstestKeys) principalFor(accessKeyID string) (string, bool) {
-	p, ok := t.k.PrincipalForAccessKey(accessKeyID)
-	return p, ok && p != ""
+	p, _ := t.k.PrincipalForAccessKey(accessKeyID)
+	return p, p != ""
 }
