@@ -46,6 +46,10 @@ const (
 	MessageWrongRegion = "The KMS key must be in the same AWS Region as the batch evaluation."
 	// MessageNotAKeyARN is the ValidationException message for a kmsKeyArn
 	// that is not the ARN of a KMS key (an alias ARN, a key id, ...).
+	//
+	// Deprecated: such a kmsKeyArn is now refused with the API model's
+	// pattern message ("... failed to satisfy constraint: Member must
+	// satisfy regular expression pattern: ..."), as the service refuses it.
 	MessageNotAKeyARN = "kmsKeyArn must be the ARN of a KMS key, such as arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab."
 	// ResultsUnavailablePrefix starts the errorDetails entry that
 	// GetBatchEvaluation adds when the results cannot be decrypted.
