@@ -3,8 +3,11 @@ package agentcoretest_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore"
@@ -16,8 +19,10 @@ import (
 	smithy "github.com/aws/smithy-go"
 
 	"github.com/agentcorekms/agentcorekms/agentcoretest"
+	"github.com/agentcorekms/agentcorekms/batcheval/batchevaltest"
 	"github.com/agentcorekms/agentcorekms/internal/agentcore"
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
+	"github.com/agentcorekms/agentcorekms/policyengine/policyenginetest"
 )
 
 func TestSandboxWiresEveryService(t *testing.T) {
@@ -143,4 +148,33 @@ func TestSandboxBadInput(t *testing.T) {
 	}
 	sb.Close()
 	sb.Close() // twice is fine
+}
+
+// Every emulator's exported methods answer on a nil pointer instead of
+// panicking.
+func TestNilEmulators(t *testing.T) {
+	t.Parallel()
+	var (
+		cp *policyenginetest.ControlPlane
+		dp *batchevaltest.Emulator
+		st *batchevaltest.S3
+	)
+	for name, h := range map[string]http.Handler{"control plane": cp, "data plane": dp, "S3": st} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		if rec.Code != http.StatusInternalServerError {
+			t.Errorf("nil %s answered %d, want 500", name, rec.Code)
+		}
+	}
+	cp.InjectFault("", policyenginetest.ThrottlingFault(), 1)
+	cp.SetLatency(time.Second)
+	dp.InjectFault("", batchevaltest.ThrottlingFault(), 1)
+	dp.SetLatency(time.Second)
+	st.InjectFault("", batchevaltest.ThrottlingFault(), 1)
+	st.SetLatency(time.Second)
+	if cp.Requests() != nil || dp.Requests() != nil || st.Requests() != nil || dp.KMSCalls() != nil ||
+		cp.RequestCount("x") != 0 || dp.RequestCount("x") != 0 || st.RequestCount("x") != 0 ||
+		cp.Region() != "" || cp.ViaService() != "" || dp.Region() != "" || dp.ARN("a", "b") != "" {
+		t.Error("a nil emulator reported something")
+	}
 }

@@ -319,7 +319,13 @@ func (e *Emulator) Region() string {
 
 // ServeHTTP serves the REST-JSON protocol. A panic in a handler is answered
 // with 500 InternalFailure, never a dropped connection.
-func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { e.mux.ServeHTTP(w, r) }
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if e == nil {
+		writeError(w, &apiError{status: http.StatusInternalServerError, Code: "InternalFailure", Message: "nil *batchevaltest.Emulator"})
+		return
+	}
+	e.mux.ServeHTTP(w, r)
+}
 
 // NewServer starts a loopback HTTP server for the emulator. Close it when
 // done.

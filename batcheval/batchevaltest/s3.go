@@ -249,6 +249,10 @@ func s3Op(r *http.Request, isObject bool) string {
 // ServeHTTP serves the S3 REST protocol, path style. A panic is answered
 // with 500 InternalError, S3's code for its own failures.
 func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s == nil {
+		writeS3Error(w, http.StatusInternalServerError, "InternalError", "nil *batchevaltest.S3")
+		return
+	}
 	bucket, key, isObject := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	isObject = isObject && key != ""
 	op := s3Op(r, isObject)

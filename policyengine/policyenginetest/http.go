@@ -121,6 +121,10 @@ const maxBody = 1 << 20
 // a handler is answered with 500 InternalFailure, never a dropped
 // connection.
 func (c *ControlPlane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if c == nil {
+		writeError(w, &apiError{status: http.StatusInternalServerError, code: "InternalFailure", message: "nil *policyenginetest.ControlPlane"})
+		return
+	}
 	op, id := route(r)
 	rec := Request{Operation: op, AccessKeyID: kmstest.AccessKeyID(r)}
 	sw := &statusWriter{ResponseWriter: w}
