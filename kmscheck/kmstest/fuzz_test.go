@@ -27,7 +27,9 @@ func FuzzHandler(f *testing.F) {
 	f.Add("EnableKeyRotation", `{"KeyId":"k","RotationPeriodInDays":-1}`)
 	f.Add("Nope", `[]`)
 	f.Fuzz(func(t *testing.T, op, body string) {
-		k := kmstest.New(func(o *kmstest.Options) { o.DefaultCaller = &kmstest.Caller{Principal: "arn:aws:iam::111122223333:role/Fuzz"} })
+		k := kmstest.New(func(o *kmstest.Options) {
+			o.DefaultCaller = &kmstest.Caller{Principal: "arn:aws:iam::111122223333:role/Fuzz"}
+		})
 		md := k.CreateTestKey(t, nil)
 		body = strings.ReplaceAll(body, `"k"`, `"`+*md.KeyId+`"`)
 		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))

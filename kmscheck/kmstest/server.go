@@ -88,7 +88,8 @@ func (k *KMS) NewServer() *httptest.Server {
 
 // MessageUnrecognizedClient is the message of the
 // UnrecognizedClientException a request signed with an unknown access key
-// gets.
+// gets. KMS, a JSON 1.1 service, sends it with HTTP 400 (REST services such
+// as AgentCore send the same code with 403).
 const MessageUnrecognizedClient = "The security token included in the request is invalid."
 
 // ServeHTTP serves one KMS JSON 1.1 request; *KMS is an http.Handler.
