@@ -44,13 +44,13 @@ func TestCreateLimits(t *testing.T) {
 			}
 		})
 	}
-	before := w.cp.Requests("CreatePolicyEngine")
+	before := w.cp.RequestCount("CreatePolicyEngine")
 	_, err := w.pe.Create(ctx, policyengine.CreateInput{Name: "TooLongToken", KeyARN: w.keyARN, ClientToken: strings.Repeat("a", 257)})
 	var ie *policyengine.InputError
 	if !errors.As(err, &ie) || ie.Field != "ClientToken" {
 		t.Errorf("client token of 257 characters: %v, want an InputError about ClientToken", err)
 	}
-	if n := w.cp.Requests("CreatePolicyEngine"); n != before {
+	if n := w.cp.RequestCount("CreatePolicyEngine"); n != before {
 		t.Errorf("%d CreatePolicyEngine requests for bad input", n-before)
 	}
 }

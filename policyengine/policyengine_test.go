@@ -230,7 +230,7 @@ func TestCreateInputValidation(t *testing.T) {
 			}
 		})
 	}
-	if n := w.cp.Requests(policyenginetest.OpCreatePolicyEngine); n != 0 {
+	if n := w.cp.RequestCount(policyenginetest.OpCreatePolicyEngine); n != 0 {
 		t.Errorf("%d CreatePolicyEngine requests for bad input", n)
 	}
 	if calls := w.kms.Calls(); len(calls) != 0 {
@@ -280,7 +280,7 @@ func TestPreflightStopsCreate(t *testing.T) {
 			if out == nil || out.Preflight == nil || out.Preflight.OK() {
 				t.Errorf("want the failing report in the output")
 			}
-			if n := w.cp.Requests(policyenginetest.OpCreatePolicyEngine); n != 0 {
+			if n := w.cp.RequestCount(policyenginetest.OpCreatePolicyEngine); n != 0 {
 				t.Errorf("%d CreatePolicyEngine requests after a failed preflight", n)
 			}
 		})

@@ -52,9 +52,20 @@
 //     key have no evaluationResults (those without a key have them once
 //     completed, as the API reference describes).
 //
-// [Options] adds latency and injects faults (throttling, 5xx) per operation.
-// [*Emulator.KMSCalls] records every KMS call the emulated service made, so
-// tests can assert who called, with which context.
+// Requests are first checked against the API model: a kmsKeyArn that does
+// not match the documented key ARN pattern is a ValidationException before
+// any KMS call, and tags follow the documented rules (no aws: keys).
+// errorDetails carries at most one entry, as the API allows. An access key
+// the KMS does not know gets UnrecognizedClientException, as from AWS.
+//
+// [Emulator.InjectFault] queues faults (throttling, 5xx) per operation, and
+// appends; [Emulator.SetLatency] adds latency; [Emulator.Requests] and
+// [Emulator.KMSCalls] keep the most recent requests and the KMS calls the
+// emulated service made in bounded rings, so tests can assert who called,
+// with which context. A panic while handling a request is answered with 500
+// InternalFailure. [S3] is the SSE-KMS-enforcing S3 the batcheval archive
+// writes to, with the same controls. The agentcoretest package wires them,
+// the KMS and the SDK clients in one call.
 //
 // An [Emulator] is safe for concurrent use.
 package batchevaltest

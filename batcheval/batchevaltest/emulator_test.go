@@ -19,6 +19,7 @@ import (
 	smithy "github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/batcheval/batchevaltest"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
@@ -44,6 +45,7 @@ func (c *clock) Add(d time.Duration) {
 }
 
 type env struct {
+	sb     *agentcoretest.Sandbox
 	kms    *kmstest.KMS
 	em     *batchevaltest.Emulator
 	api    *bedrockagentcore.Client
@@ -53,13 +55,23 @@ type env struct {
 	keyID  string
 }
 
-// newEnv starts the emulator on a kmstest KMS with one key whose policy is
-// the documented batch-evaluation policy, edited by edit if set.
+// newEnv starts a sandbox for role with one key whose policy is the
+// documented batch-evaluation policy, edited by edit if set.
 func newEnv(t *testing.T, edit func(*keypolicy.Document), optFns ...func(*batchevaltest.Options)) *env {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	k := kmstest.New()
-	k.MapAccessKey(accessKey, role)
+	sb, err := agentcoretest.Start(role, func(o *agentcoretest.Options) {
+		o.DataPlane = append([]func(*batchevaltest.Options){func(o *batchevaltest.Options) {
+			o.Now = clk.Now
+			o.PendingFor = time.Second
+			o.RunFor = 10 * time.Second
+			o.Sessions = 4
+		}}, optFns...)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
 	doc, err := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{Account: account, Region: "us-east-1", Principal: role})
 	if err != nil {
 		t.Fatal(err)
@@ -71,17 +83,30 @@ func newEnv(t *testing.T, edit func(*keypolicy.Document), optFns ...func(*batche
 	if err != nil {
 		t.Fatal(err)
 	}
-	md := k.CreateTestKey(t, &kms.CreateKeyInput{Policy: aws.String(string(policy))})
-	em := batchevaltest.New(k, append([]func(*batchevaltest.Options){func(o *batchevaltest.Options) {
-		o.Now = clk.Now
-		o.PendingFor = time.Second
-		o.RunFor = 10 * time.Second
-		o.Sessions = 4
-	}}, optFns...)...)
-	srv := em.NewServer()
-	t.Cleanup(srv.Close)
-	return &env{kms: k, em: em, api: batchevaltest.NewSDKClient(srv.URL, accessKey), clock: clk, url: srv.URL,
-		keyARN: aws.ToString(md.Arn), keyID: aws.ToString(md.KeyId)}
+	key, err := sb.NewKey(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The test's policy replaces the documented one as an administrator
+	// outside the key policy would: it may leave the role out on purpose.
+	if err := sb.Emulators.KMS.SetKeyPolicy(key, string(policy)); err != nil {
+		t.Fatal(err)
+	}
+	return &env{sb: sb, kms: sb.Emulators.KMS, em: sb.Emulators.DataPlane, api: sb.DataPlane, clock: clk,
+		url: sb.Emulators.DataPlaneURL, keyARN: key, keyID: key[strings.LastIndex(key, "/")+1:]}
+}
+
+// signedPost posts body to url with an Authorization header naming
+// accessKey, as a SigV4-signed request would (the emulator reads the access
+// key id; it does not verify signatures).
+func signedPost(accessKey, url, contentType string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodPost, url, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+accessKey+"/20260102/us-east-1/bedrock-agentcore/aws4_request, SignedHeaders=host, Signature=0")
+	return http.DefaultClient.Do(req)
 }
 
 func startInput(name, key string) *bedrockagentcore.StartBatchEvaluationInput {
@@ -245,7 +270,7 @@ func TestStartKeyChecks(t *testing.T) {
 		}, wantCode: "ValidationException", wantMsg: batchevaltest.MessageWrongRegion},
 		{name: "alias ARN", key: func(e *env) string {
 			return "arn:aws:kms:us-east-1:111122223333:alias/batch"
-		}, wantCode: "ValidationException", wantMsg: batchevaltest.MessageNotAKeyARN},
+		}, wantCode: "ValidationException", wantMsg: `1 validation error detected: Value "arn:aws:kms:us-east-1:111122223333:alias/batch" at 'kmsKeyArn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}`},
 		{name: "no such key", key: func(e *env) string {
 			return "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000"
 		}, wantCode: "AccessDeniedException", wantMsg: batchevaltest.MessageAccessDenied},
@@ -326,7 +351,7 @@ func TestStartValidation(t *testing.T) {
 		`{"batchEvaluationName":"x","dataSourceConfig":{}}`,
 		`{"batchEvaluationName":"x","dataSourceConfig":{"cloudWatchLogs":{"serviceNames":["a"]}},"evaluators":[{}]}`,
 	} {
-		resp, err := http.Post(e.url+"/evaluations/batch-evaluate", "application/json", strings.NewReader(body))
+		resp, err := signedPost(e.sb.AccessKeyID, e.url+"/evaluations/batch-evaluate", "application/json", strings.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -524,7 +549,7 @@ func TestFaultsAndLatency(t *testing.T) {
 
 func TestUnknownRoute(t *testing.T) {
 	e := newEnv(t, nil)
-	resp, err := http.Post(e.url+"/evaluations/nope", "application/json", strings.NewReader("{}"))
+	resp, err := signedPost(e.sb.AccessKeyID, e.url+"/evaluations/nope", "application/json", strings.NewReader("{}"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -534,7 +559,7 @@ func TestUnknownRoute(t *testing.T) {
 		t.Errorf("unknown route: %d %s %s", resp.StatusCode, resp.Header, body)
 	}
 	// A body that is not JSON is a ValidationException, not a panic.
-	resp2, err := http.Post(e.url+"/evaluations/batch-evaluate", "application/json", strings.NewReader("{"))
+	resp2, err := signedPost(e.sb.AccessKeyID, e.url+"/evaluations/batch-evaluate", "application/json", strings.NewReader("{"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,45 +8,44 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore/types"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 
-	"github.com/agentcorekms/agentcorekms/batcheval/batchevaltest"
-	"github.com/agentcorekms/agentcorekms/keypolicy"
-	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 )
 
-// Example points the real *bedrockagentcore.Client at the emulator and
-// shows StartBatchEvaluation refusing a disabled key with the documented
-// message.
+// Example points the real *bedrockagentcore.Client at the emulator (through
+// the agentcoretest sandbox) and shows StartBatchEvaluation refusing a
+// disabled key with the documented message.
 func Example() {
-	const role = "arn:aws:iam::111122223333:role/MyBatchEvaluationRole"
-	k := kmstest.New()
-	k.MapAccessKey("AKIDEXAMPLE", role) // requests signed with this key come from role
-	doc, _ := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{Account: "111122223333", Region: "us-east-1", Principal: role})
-	policy, _ := doc.JSON()
-	key, _ := k.Client().CreateKey(context.Background(), &kms.CreateKeyInput{Policy: aws.String(string(policy))})
-
-	srv := batchevaltest.New(k).NewServer()
-	defer srv.Close()
-	api := batchevaltest.NewSDKClient(srv.URL, "AKIDEXAMPLE")
+	sb, err := agentcoretest.Start("MyBatchEvaluationRole")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer sb.Close()
+	ctx := context.Background()
+	key, err := sb.NewKey(ctx, "") // the documented key policy for the role
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	in := &bedrockagentcore.StartBatchEvaluationInput{
 		BatchEvaluationName: aws.String("nightly"),
 		DataSourceConfig: &types.DataSourceConfigMemberCloudWatchLogs{Value: types.CloudWatchLogsSource{
 			ServiceNames: []string{"my_agent.DEFAULT"}, LogGroupNames: []string{"/aws/bedrock-agentcore/runtimes/my_agent"},
 		}},
-		KmsKeyArn: key.KeyMetadata.Arn,
+		KmsKeyArn: aws.String(key),
 	}
-	out, err := api.StartBatchEvaluation(context.Background(), in)
+	out, err := sb.DataPlane.StartBatchEvaluation(ctx, in)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Println(out.Status)
 
-	_ = k.SetKeyState(*key.KeyMetadata.KeyId, kmstypes.KeyStateDisabled)
+	_ = sb.Emulators.KMS.SetKeyState(key, kmstypes.KeyStateDisabled)
 	in.BatchEvaluationName, in.ClientToken = aws.String("again"), nil
-	_, err = api.StartBatchEvaluation(context.Background(), in)
+	_, err = sb.DataPlane.StartBatchEvaluation(ctx, in)
 	var ve *types.ValidationException
 	if errors.As(err, &ve) {
 		fmt.Println(ve.ErrorMessage())

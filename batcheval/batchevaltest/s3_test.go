@@ -91,13 +91,13 @@ func TestS3EnforcesSSEKMS(t *testing.T) {
 		t.Errorf("head = %s %q, want aws:kms %q", head.ServerSideEncryption, aws.ToString(head.SSEKMSKeyId), aws.ToString(md.Arn))
 	}
 	var sawS3 bool
-	for _, call := range k.Calls() {
+	for _, call := range k.Requests() {
 		if call.Operation == "GenerateDataKey" && call.Caller.ViaService == "s3.us-east-1.amazonaws.com" && call.Caller.Principal == role && call.Err == nil {
 			sawS3 = true
 		}
 	}
 	if !sawS3 {
-		t.Errorf("no GenerateDataKey through S3 for %s in %+v", role, k.Calls())
+		t.Errorf("no GenerateDataKey through S3 for %s in %+v", role, k.Requests())
 	}
 	get, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("archive"), Key: aws.String("a.json")})
 	if err != nil {

@@ -40,12 +40,11 @@ import (
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/batcheval"
-	"github.com/agentcorekms/agentcorekms/batcheval/batchevaltest"
 	"github.com/agentcorekms/agentcorekms/internal/awsenv"
 	"github.com/agentcorekms/agentcorekms/internal/awspartition"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
-	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -78,7 +77,6 @@ type clients struct {
 const (
 	sandboxAccount   = "111122223333"
 	sandboxPrincipal = "arn:aws:iam::111122223333:role/MyBatchEvaluationRole"
-	sandboxAccessKey = "AKIDSANDBOX"
 )
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -159,25 +157,18 @@ func awsClients(ctx context.Context, f *flags) (*clients, error) {
 // sandbox starts the three emulators and creates a key under the documented
 // key policy for the sandbox principal.
 func sandbox(f *flags, w io.Writer) (*clients, error) {
-	k := kmstest.New(func(o *kmstest.Options) { o.Region = f.region; o.Account = sandboxAccount })
-	k.MapAccessKey(sandboxAccessKey, sandboxPrincipal)
+	sb, err := agentcoretest.Start(sandboxPrincipal, func(o *agentcoretest.Options) { o.Region, o.Account = f.region, sandboxAccount })
+	if err != nil {
+		return nil, err
+	}
+	k := sb.Emulators.KMS
 	if f.principal == "" {
 		f.principal = sandboxPrincipal
 	}
 	if f.bucket == "" {
 		f.bucket = "batcheval-archive"
 	}
-	kmsSrv := k.NewServer()
-	em := batchevaltest.New(k)
-	emSrv := em.NewServer()
-	s3Srv := batchevaltest.NewS3(k).NewServer()
-	cl := &clients{
-		api:    batchevaltest.NewSDKClient(emSrv.URL, sandboxAccessKey, func(o *bedrockagentcore.Options) { o.Region = f.region }),
-		kms:    kmstest.NewSDKClient(kmsSrv.URL, sandboxAccessKey, func(o *kms.Options) { o.Region = f.region }),
-		s3:     batchevaltest.NewS3SDKClient(s3Srv.URL, sandboxAccessKey, func(o *s3.Options) { o.Region = f.region }),
-		region: f.region,
-		close:  func() { emSrv.Close(); kmsSrv.Close(); s3Srv.Close() },
-	}
+	cl := &clients{api: sb.DataPlane, kms: sb.KMS, s3: sb.S3, region: f.region, close: sb.Close}
 	fmt.Fprintln(w, "sandbox: in-memory KMS, AgentCore batch-evaluation emulator and S3 on loopback")
 	if f.key == "" {
 		doc, err := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{

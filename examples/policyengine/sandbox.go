@@ -7,10 +7,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
-	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 	"github.com/agentcorekms/agentcorekms/policyengine"
-	"github.com/agentcorekms/agentcorekms/policyengine/policyenginetest"
 )
 
 // Sandbox identity.
@@ -18,19 +17,18 @@ const (
 	sandboxAccount   = "111122223333"
 	sandboxRegion    = "us-east-1"
 	sandboxRole      = "arn:aws:iam::" + sandboxAccount + ":role/ExampleRole"
-	sandboxAccessKey = "AKIASANDBOXEXAMPLE"
+	sandboxAccessKey = "AKIASANDBOXEXAMPLE" // for the -aws tests' own emulators
 )
 
 // sandbox runs the command against in-memory KMS and control plane servers.
 func sandbox(ctx context.Context, f flags, stdout, stderr io.Writer) int {
-	k := kmstest.New(func(o *kmstest.Options) { o.Account, o.Region = sandboxAccount, sandboxRegion })
-	k.MapAccessKey(sandboxAccessKey, sandboxRole)
-	kmsSrv := k.NewServer()
-	defer kmsSrv.Close()
-	cp := policyenginetest.New(k, func(o *policyenginetest.Options) { o.Region = sandboxRegion })
-	ctlSrv := cp.NewServer()
-	defer ctlSrv.Close()
-	kmsc := kmstest.NewSDKClient(kmsSrv.URL, sandboxAccessKey)
+	sb, err := agentcoretest.Start(sandboxRole, func(o *agentcoretest.Options) { o.Account, o.Region = sandboxAccount, sandboxRegion })
+	if err != nil {
+		fmt.Fprintln(stderr, "policyengine: sandbox:", err)
+		return exitFailed
+	}
+	defer sb.Close()
+	kmsc := sb.KMS
 
 	keyARN, err := sandboxKey(ctx, kmsc)
 	if err != nil {
@@ -38,7 +36,7 @@ func sandbox(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	fmt.Fprintf(stdout, "sandbox: key %s with the default key policy plus the documented statements for %s\n", keyARN, sandboxRole)
-	client := policyengine.New(policyenginetest.NewSDKClient(ctlSrv.URL, sandboxAccessKey), kmsc,
+	client := policyengine.New(sb.ControlPlane, kmsc,
 		func(o *policyengine.Options) { o.WaitMinDelay, o.WaitMaxDelay = 10e6, 100e6 }) // 10-100 ms
 	f.principal = sandboxRole
 	return createAndAudit(ctx, client, f, keyARN, stdout, stderr)

@@ -11,16 +11,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/agentcorekms/agentcorekms/internal/cli"
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
-	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
 
 // Sandbox defaults: the documented sample account, Region and roles.
 const (
-	sandboxAccount   = "111122223333"
-	sandboxRegion    = "us-east-1"
-	sandboxAccessKey = "AKIDSANDBOXCALLER"
+	sandboxAccount = "111122223333"
+	sandboxRegion  = "us-east-1"
 )
 
 // sample is one sandbox key and the outcome the documentation predicts.
@@ -80,11 +79,13 @@ func sandbox(ctx context.Context, cmd *cli.Command, f flags, stdout, stderr io.W
 		return exitUsage
 	}
 
-	k := kmstest.New(func(o *kmstest.Options) { o.Region, o.Account = f.region, f.account })
-	srv := k.NewServer()
-	defer srv.Close()
-	k.MapAccessKey(sandboxAccessKey, f.principal)
-	client := kmstest.NewSDKClient(srv.URL, sandboxAccessKey, func(o *kms.Options) { o.Region = f.region })
+	sb, err := agentcoretest.Start(f.principal, func(o *agentcoretest.Options) { o.Region, o.Account = f.region, f.account })
+	if err != nil {
+		fmt.Fprintln(stderr, "preflight: sandbox:", err)
+		return exitUsage
+	}
+	defer sb.Close()
+	k, client := sb.Emulators.KMS, sb.KMS
 	admin := k.Client()
 
 	// policy is the default key policy (the account root may use the key

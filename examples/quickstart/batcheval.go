@@ -13,11 +13,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/batcheval"
 	"github.com/agentcorekms/agentcorekms/batcheval/batchevaltest"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
-	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
 
 // batchEvaluationStory runs an encrypted batch evaluation end to end against
@@ -26,25 +26,20 @@ import (
 // then it disables the key and shows what AWS documents: Start fails, Get
 // still returns the metadata without the results, Delete still works.
 func batchEvaluationStory(ctx context.Context, w io.Writer) error {
-	const (
-		beRole      = "arn:aws:iam::" + account + ":role/MyBatchEvaluationRole"
-		beAccessKey = "AKIDQUICKSTARTBATCH"
-	)
+	const beRole = "arn:aws:iam::" + account + ":role/MyBatchEvaluationRole"
 	fmt.Fprintln(w, "# Batch evaluations with a customer managed key (offline: KMS, AgentCore and S3 emulators)")
 
-	k := kmstest.New(func(o *kmstest.Options) { o.Region = region; o.Account = account })
-	k.MapAccessKey(beAccessKey, beRole)
-	kmsSrv := k.NewServer()
-	defer kmsSrv.Close()
-	em := batchevaltest.New(k, func(o *batchevaltest.Options) {
-		o.PendingFor, o.RunFor = 20*time.Millisecond, 60*time.Millisecond
+	sb, err := agentcoretest.Start(beRole, func(o *agentcoretest.Options) {
+		o.Region, o.Account = region, account
+		o.DataPlane = []func(*batchevaltest.Options){func(o *batchevaltest.Options) {
+			o.PendingFor, o.RunFor = 20*time.Millisecond, 60*time.Millisecond
+		}}
 	})
-	emSrv := em.NewServer()
-	defer emSrv.Close()
-	s3Srv := batchevaltest.NewS3(k).NewServer()
-	defer s3Srv.Close()
-	kmsc := kmstest.NewSDKClient(kmsSrv.URL, beAccessKey)
-	s3c := batchevaltest.NewS3SDKClient(s3Srv.URL, beAccessKey)
+	if err != nil {
+		return err
+	}
+	defer sb.Close()
+	kmsc, s3c := sb.KMS, sb.S3
 
 	// The documented key policy, plus the default administration statement.
 	doc, err := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{Account: account, Region: region, Principal: beRole})
@@ -77,7 +72,7 @@ func batchEvaluationStory(ctx context.Context, w io.Writer) error {
 	fmt.Fprintf(w, "preflight: %d findings pass (key state and spec, every required key-policy statement, GenerateDataKey dry run)\n", len(rep.Findings))
 
 	var statuses []types.BatchEvaluationStatus
-	c := batcheval.New(batchevaltest.NewSDKClient(emSrv.URL, beAccessKey), kmsc, func(o *batcheval.Options) {
+	c := batcheval.New(sb.DataPlane, kmsc, func(o *batcheval.Options) {
 		o.Principal = beRole
 		o.WaitMinDelay = 10 * time.Millisecond
 		o.OnProgress = func(p batcheval.Progress) {

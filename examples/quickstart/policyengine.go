@@ -11,9 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
-	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 	"github.com/agentcorekms/agentcorekms/policyengine"
 	"github.com/agentcorekms/agentcorekms/policyengine/policyenginetest"
 )
@@ -23,21 +23,17 @@ import (
 // policy, create an engine (with the preflight), wait for ACTIVE, show both
 // grants, then disable the key and show what an audit and a read say.
 func policyEngineStory(ctx context.Context, w io.Writer) error {
-	const (
-		role      = "arn:aws:iam::" + account + ":role/ExampleRole"
-		accessKey = "AKIAQUICKSTARTROLE"
-	)
+	const role = "arn:aws:iam::" + account + ":role/ExampleRole"
 	fmt.Fprintln(w, "# Policy engine encrypted with a customer managed key (offline emulators)")
-	k := kmstest.New(func(o *kmstest.Options) { o.Account, o.Region = account, region })
-	k.MapAccessKey(accessKey, role)
-	kmsSrv := k.NewServer()
-	defer kmsSrv.Close()
-	cp := policyenginetest.New(k, func(o *policyenginetest.Options) {
-		o.Region, o.ActivationDelay = region, 30*time.Millisecond
+	sb, err := agentcoretest.Start(role, func(o *agentcoretest.Options) {
+		o.Account, o.Region = account, region
+		o.ControlPlane = []func(*policyenginetest.Options){func(o *policyenginetest.Options) { o.ActivationDelay = 30 * time.Millisecond }}
 	})
-	ctlSrv := cp.NewServer()
-	defer ctlSrv.Close()
-	kmsc := kmstest.NewSDKClient(kmsSrv.URL, accessKey)
+	if err != nil {
+		return err
+	}
+	defer sb.Close()
+	kmsc := sb.KMS
 
 	// 1. A key.
 	key, err := kmsc.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("policy engines")})
@@ -70,7 +66,7 @@ func policyEngineStory(ctx context.Context, w io.Writer) error {
 	fmt.Fprintf(w, "2. Applied the default key policy merged with %d documented statements (%d in all).\n", len(add.Statement), len(merged.Statement))
 
 	// 3-4. Create, which runs the preflight first.
-	client := policyengine.New(policyenginetest.NewSDKClient(ctlSrv.URL, accessKey), kmsc, func(o *policyengine.Options) {
+	client := policyengine.New(sb.ControlPlane, kmsc, func(o *policyengine.Options) {
 		o.Principal = role
 		o.WaitMinDelay, o.WaitMaxDelay = 10*time.Millisecond, 50*time.Millisecond
 	})

@@ -9,9 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
-	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
 
 // preflightStory checks two keys before CreatePolicyEngine, through the real
@@ -19,11 +19,12 @@ import (
 // which passes, and a disabled one, which fails with the documented error.
 func preflightStory(ctx context.Context, w io.Writer) error {
 	const caller = "arn:aws:iam::" + account + ":role/ExampleRole"
-	k := kmstest.New(func(o *kmstest.Options) { o.Region, o.Account = region, account })
-	srv := k.NewServer()
-	defer srv.Close()
-	k.MapAccessKey("AKIDQUICKSTART", caller)
-	client := kmstest.NewSDKClient(srv.URL, "AKIDQUICKSTART")
+	sb, err := agentcoretest.Start(caller, func(o *agentcoretest.Options) { o.Region, o.Account = region, account })
+	if err != nil {
+		return err
+	}
+	defer sb.Close()
+	k, client := sb.Emulators.KMS, sb.KMS
 
 	params := keypolicy.PolicyEngineParams{Account: account, Region: region, Principal: caller}
 	generated, err := keypolicy.ForPolicyEngine(params)

@@ -43,6 +43,9 @@ type grantList struct {
 	seq  uint64
 	list []*grant // ascending seq
 	byID map[string]*grant
+	// byName indexes named grants, so that CreateGrant's idempotency check
+	// stays cheap however many grants a key has.
+	byName map[string][]*grant
 }
 
 func (l *grantList) add(g *grant) {
@@ -50,9 +53,12 @@ func (l *grantList) add(g *grant) {
 	g.seq = l.seq
 	l.list = append(l.list, g)
 	if l.byID == nil {
-		l.byID = map[string]*grant{}
+		l.byID, l.byName = map[string]*grant{}, map[string][]*grant{}
 	}
 	l.byID[aws.ToString(g.entry.GrantId)] = g
+	if n := aws.ToString(g.entry.Name); n != "" {
+		l.byName[n] = append(l.byName[n], g)
+	}
 }
 
 // from returns the index of the first grant whose seq is at least seq.
@@ -65,6 +71,13 @@ func (l *grantList) remove(g *grant) {
 		l.list = slices.Delete(l.list, i, i+1)
 	}
 	delete(l.byID, aws.ToString(g.entry.GrantId))
+	if n := aws.ToString(g.entry.Name); n != "" {
+		if same := slices.DeleteFunc(l.byName[n], func(x *grant) bool { return x == g }); len(same) > 0 {
+			l.byName[n] = same
+		} else {
+			delete(l.byName, n)
+		}
+	}
 }
 
 // CreateGrant creates a grant on a key (KeyId: key id or key ARN). The key
@@ -129,8 +142,8 @@ func (c *Client) CreateGrant(ctx context.Context, params *kms.CreateGrantInput, 
 		// retiring principal, operations, constraints) is returned again, as
 		// KMS does for idempotent retries; any difference makes a new grant.
 		if n := aws.ToString(params.Name); n != "" {
-			for _, g := range kk.grants.list {
-				if aws.ToString(g.entry.Name) == n && sameGrant(g.entry, params) {
+			for _, g := range kk.grants.byName[n] {
+				if sameGrant(g.entry, params) {
 					out = &kms.CreateGrantOutput{GrantId: g.entry.GrantId, GrantToken: aws.String(g.token)}
 					return nil
 				}

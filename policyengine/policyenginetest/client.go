@@ -18,6 +18,7 @@ func NewSDKClient(url, accessKeyID string, optFns ...func(*bedrockagentcorecontr
 		BaseEndpoint: aws.String(url),
 		Credentials:  loopback.Credentials(accessKeyID, "policyenginetest-secret"),
 		Retryer:      loopback.FastRetryer(),
+		HTTPClient:   loopback.HTTPClient(),
 	}
 	return bedrockagentcorecontrol.New(opts, optFns...)
 }

@@ -3,14 +3,22 @@
 // demonstrations.
 //
 // It speaks the REST-JSON protocol of the real service (POST /policy-engines,
-// GET and DELETE /policy-engines/{policyEngineId}, GET /policy-engines, and the
-// summary operations under /policy-engine-summaries), so the real
-// *bedrockagentcorecontrol.Client talks to it through BaseEndpoint. Callers are
-// identified by the access key id of their SigV4 signature, mapped to an IAM
-// principal by the kmstest KMS the control plane uses.
+// GET, PATCH and DELETE /policy-engines/{policyEngineId}, GET /policy-engines,
+// the summary operations under /policy-engine-summaries, and TagResource,
+// UntagResource and ListTagsForResource under /tags/{resourceArn}), so the
+// real *bedrockagentcorecontrol.Client talks to it through BaseEndpoint.
+// Callers are identified by the access key id of their SigV4 signature,
+// mapped to an IAM principal by the kmstest KMS the control plane uses; an
+// access key it does not know gets UnrecognizedClientException, as from AWS.
+// The agentcoretest package wires it, the KMS and the SDK clients in one
+// call.
 //
 // It behaves as the AgentCore documentation describes encrypted policy engines:
 //
+//   - every request is first checked against the API model: an
+//     encryptionKeyArn that does not match the documented key ARN pattern,
+//     or a malformed policyEngineId, is a ValidationException before any KMS
+//     call; tags follow the documented rules (no aws: keys);
 //   - CreatePolicyEngine with an encryptionKeyArn describes the key as the
 //     caller through the service (kms:ViaService set) and answers
 //     ValidationException "The specified KMS key is not in a usable state.
@@ -27,14 +35,24 @@
 //     CREATING to ACTIVE after
 //     [Options.ActivationDelay], once the evaluation grant can re-encrypt its data key
 //     (CREATE_FAILED with status reasons otherwise);
-//   - GetPolicyEngine, ListPolicyEngines and DeletePolicyEngine decrypt the
-//     engine's data as the caller and fail when the key is unusable or the
-//     key policy denies it, while ListPolicyEngineSummaries and
-//     GetPolicyEngineSummary always answer;
-//   - DeletePolicyEngine retires both grants.
+//   - GetPolicyEngine, ListPolicyEngines, UpdatePolicyEngine and
+//     DeletePolicyEngine decrypt the engine's data as the caller and fail
+//     when the key is unusable or the key policy denies it, while
+//     ListPolicyEngineSummaries, GetPolicyEngineSummary and the tag
+//     operations always answer;
+//   - UpdatePolicyEngine changes the description (UPDATING, then ACTIVE or
+//     UPDATE_FAILED) and never the key: a request that tries to add, change
+//     or remove encryptionKeyArn is a ValidationException
+//     ([MessageKeyImmutable]);
+//   - DeletePolicyEngine retires both grants and leaves the engine DELETING
+//     for [Options.DeletionDelay] before it disappears, or DELETE_FAILED when
+//     a grant cannot be retired.
 //
-// Faults (throttling, 500s) can be injected per operation with
-// [ControlPlane.InjectFault], and latency added to every request with
-// [Options.Latency] or [ControlPlane.SetLatency]. [NewSDKClient] returns a
-// real client for a served control plane with fast retries.
+// Faults (throttling, 500s) are queued per operation with
+// [ControlPlane.InjectFault], which appends; latency is added to every
+// request with [Options.Latency] or [ControlPlane.SetLatency]; the most
+// recent requests are kept in a bounded ring ([ControlPlane.Requests]). A
+// panic while handling a request is answered with 500 InternalFailure.
+// [NewSDKClient] returns a real client for a served control plane with fast
+// retries.
 package policyenginetest
