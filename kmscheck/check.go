@@ -85,6 +85,12 @@ type Options struct {
 	ExpiryWarning time.Duration
 	// Now returns the current time, for expiry dates. If nil, time.Now.
 	Now func() time.Time
+	// IAM, if set, resolves every key-policy finding that is allowed only
+	// if IAM allows it with IAM's own evaluator, SimulatePrincipalPolicy:
+	// one call per caller and request context, all concurrent, after the
+	// KMS calls (see the package documentation). If nil, such findings
+	// stay warnings.
+	IAM SimulatePrincipalPolicyAPIClient
 }
 
 type callResult[T any] struct {
@@ -227,6 +233,11 @@ func Check(ctx context.Context, client KMS, keyID string, target Target, optFns 
 	}
 	b.keyFindings(desc.err)
 	b.policyFindings(reqs, md, desc.err, pol.out, pol.err, policyCh != nil)
+	if !typednil.Is(o.IAM) {
+		if err := b.resolveIAM(ctx, o.IAM); err != nil {
+			return canceled(err)
+		}
+	}
 	if dryRun {
 		b.dryRunFinding(dry.err, dryCh != nil, desc.err)
 	}

@@ -74,7 +74,7 @@ func parsePolicy(text string, limit int) (*policy, error) {
 	if err := keypolicy.ValidateIdentity(doc); err != nil {
 		return nil, malformed(strings.TrimPrefix(err.Error(), "keypolicy: "))
 	}
-	return &policy{text: text, doc: doc}, nil
+	return &policy{text: text, doc: doc, spans: statementSpans(text)}, nil
 }
 
 // newID returns an IAM unique id with prefix, such as "AROA...".

@@ -77,8 +77,9 @@ type managed struct {
 
 // policy is a stored policy document: its text and its parsed form.
 type policy struct {
-	text string
-	doc  *keypolicy.Document
+	text  string
+	doc   *keypolicy.Document
+	spans []span // where each statement is in text
 }
 
 // New returns an empty IAM account.

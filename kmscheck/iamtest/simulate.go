@@ -28,7 +28,7 @@ type source struct {
 
 // matched returns the simulation's statements for the indexes of src.
 func (s source) matched(idx []int) []types.Statement {
-	spans := statementSpans(s.pol.text)
+	spans := s.pol.spans
 	out := make([]types.Statement, 0, len(idx))
 	for _, i := range idx {
 		st := types.Statement{SourcePolicyId: aws.String(s.id), SourcePolicyType: s.typ}
@@ -48,7 +48,7 @@ type simulation struct {
 	boundary  *source
 	scp       *policy
 	resource  *keypolicy.Document // nil without ResourcePolicy
-	resText   string
+	resSpans  []span
 	owner     string // ResourceOwner's account, or ""
 	context   map[string][]string
 	resources []string
@@ -158,7 +158,7 @@ func (m *IAM) prepare(in *iam.SimulatePrincipalPolicyInput) (*simulation, error)
 		if err != nil {
 			return nil, invalidInput("ResourcePolicy is not a valid policy: " + strings.TrimPrefix(err.Error(), "keypolicy: "))
 		}
-		sim.resource, sim.resText = doc, *in.ResourcePolicy
+		sim.resource, sim.resSpans = doc, statementSpans(*in.ResourcePolicy)
 	}
 	var extra []source
 	for i, text := range in.PolicyInputList {
@@ -316,7 +316,7 @@ func (s *simulation) decide(action, resource string) resourceResult {
 	resourceAllows, resourceDelegates := false, false
 	if s.resource != nil {
 		d := keypolicy.Evaluate(s.resource, req)
-		src := source{id: "ResourcePolicy", typ: types.PolicySourceTypeResource, pol: &policy{text: s.resText, doc: s.resource}}
+		src := source{id: "ResourcePolicy", typ: types.PolicySourceTypeResource, pol: &policy{doc: s.resource, spans: s.resSpans}}
 		switch {
 		case d.Verdict == keypolicy.ExplicitDeny:
 			denies = append(denies, src.matched(d.Statements)...)
