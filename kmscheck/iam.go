@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/agentcorekms/agentcorekms/internal/awsarn"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 )
@@ -24,7 +26,17 @@ type SimulatePrincipalPolicyAPIClient interface {
 	SimulatePrincipalPolicy(ctx context.Context, params *iam.SimulatePrincipalPolicyInput, optFns ...func(*iam.Options)) (*iam.SimulatePrincipalPolicyOutput, error)
 }
 
+// SimulatePrincipalPolicyFunc adapts a function to
+// [SimulatePrincipalPolicyAPIClient], for one-line fakes.
+type SimulatePrincipalPolicyFunc func(ctx context.Context, params *iam.SimulatePrincipalPolicyInput, optFns ...func(*iam.Options)) (*iam.SimulatePrincipalPolicyOutput, error)
+
+// SimulatePrincipalPolicy calls f(ctx, params, optFns...).
+func (f SimulatePrincipalPolicyFunc) SimulatePrincipalPolicy(ctx context.Context, params *iam.SimulatePrincipalPolicyInput, optFns ...func(*iam.Options)) (*iam.SimulatePrincipalPolicyOutput, error) {
+	return f(ctx, params, optFns...)
+}
+
 var (
+	_ SimulatePrincipalPolicyAPIClient     = SimulatePrincipalPolicyFunc(nil)
 	_ SimulatePrincipalPolicyAPIClient     = (*iam.Client)(nil)
 	_ iam.SimulatePrincipalPolicyAPIClient = SimulatePrincipalPolicyAPIClient(nil)
 )
@@ -77,8 +89,8 @@ func (b *builder) resolveIAM(ctx context.Context, client SimulatePrincipalPolicy
 	if b.report.Policy != nil {
 		resourcePolicy = aws.String(string(b.report.Policy.Compact()))
 	}
-	chans := make([]<-chan callResult[[]iamtypes.EvaluationResult], len(sims))
-	for i, s := range sims {
+	g, gctx := errgroup.WithContext(ctx)
+	for _, s := range sims {
 		in := &iam.SimulatePrincipalPolicyInput{
 			PolicySourceArn: aws.String(s.source),
 			ActionNames:     s.actions,
@@ -94,25 +106,28 @@ func (b *builder) resolveIAM(ctx context.Context, client SimulatePrincipalPolicy
 		if s.user {
 			in.ResourcePolicy = resourcePolicy
 		}
-		chans[i] = call(ctx, func(ctx context.Context) ([]iamtypes.EvaluationResult, error) {
-			var out []iamtypes.EvaluationResult
-			p := iam.NewSimulatePrincipalPolicyPaginator(client, in)
-			for p.HasMorePages() {
-				page, err := p.NextPage(ctx)
-				if err != nil {
-					return nil, err
+		g.Go(func() (err error) {
+			// A panic in a hand-made client becomes an error of Check.
+			defer func() {
+				if p := recover(); p != nil {
+					err = &InputError{Field: "Options.IAM", Reason: fmt.Sprintf("panicked in SimulatePrincipalPolicy: %v", p)}
 				}
-				out = append(out, page.EvaluationResults...)
-			}
-			return out, nil
+			}()
+			s.answers, s.err = simulate(gctx, client, in)
+			return nil
 		})
 	}
-	for i, ch := range chans {
-		r, err := wait(ctx, ch)
+	// Wait in another goroutine, so that a client that ignores its
+	// context cannot hold Check past the end of ctx.
+	done := make(chan error, 1)
+	go func() { done <- g.Wait() }()
+	select {
+	case err := <-done:
 		if err != nil {
 			return err
 		}
-		sims[i].answers, sims[i].err = r.out, r.err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -123,6 +138,34 @@ func (b *builder) resolveIAM(ctx context.Context, client SimulatePrincipalPolicy
 		}
 	}
 	return nil
+}
+
+// simulate asks one question, following the pages of the answer.
+func simulate(ctx context.Context, client SimulatePrincipalPolicyAPIClient, in *iam.SimulatePrincipalPolicyInput) ([]iamtypes.EvaluationResult, error) {
+	var out []iamtypes.EvaluationResult
+	p := iam.NewSimulatePrincipalPolicyPaginator(answering{client}, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.EvaluationResults...)
+	}
+	return out, nil
+}
+
+// answering turns a client's nil answer without an error into an error,
+// which the SDK's paginator would otherwise dereference.
+type answering struct {
+	client SimulatePrincipalPolicyAPIClient
+}
+
+func (a answering) SimulatePrincipalPolicy(ctx context.Context, in *iam.SimulatePrincipalPolicyInput, optFns ...func(*iam.Options)) (*iam.SimulatePrincipalPolicyOutput, error) {
+	out, err := a.client.SimulatePrincipalPolicy(ctx, in, optFns...)
+	if err == nil && out == nil {
+		return nil, errors.New("SimulatePrincipalPolicy returned no answer")
+	}
+	return out, err
 }
 
 // groupSimulations groups results by caller and request context, in the

@@ -361,6 +361,11 @@ func TestIAMFailureNeverPasses(t *testing.T) {
 		{"an unknown decision", func(t *testing.T, e *iamEnv) kmscheck.SimulatePrincipalPolicyAPIClient {
 			return answer(t, 200, result(`<EvaluationResults>`+allowed("kms:CreateGrant", "allowedMaybe")+`</EvaluationResults>`))
 		}, `unknown decision "allowedMaybe"`},
+		{"a nil answer", func(t *testing.T, e *iamEnv) kmscheck.SimulatePrincipalPolicyAPIClient {
+			return kmscheck.SimulatePrincipalPolicyFunc(func(context.Context, *iam.SimulatePrincipalPolicyInput, ...func(*iam.Options)) (*iam.SimulatePrincipalPolicyOutput, error) {
+				return nil, nil
+			})
+		}, "SimulatePrincipalPolicy returned no answer"},
 		{"allowed by no statement", func(t *testing.T, e *iamEnv) kmscheck.SimulatePrincipalPolicyAPIClient {
 			return answer(t, 200, result(`<EvaluationResults><member><EvalActionName>kms:CreateGrant</EvalActionName><EvalDecision>allowed</EvalDecision></member></EvaluationResults>`))
 		}, "without naming an IAM policy statement"},
@@ -530,5 +535,20 @@ func TestIAMSimulationsRunConcurrently(t *testing.T) {
 	}
 	if diff := cmp.Diff(allPolicy(kmscheck.StatusPass), policyStatuses(r)); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+}
+
+// TestIAMClientPanics: a panic in the IAM client is an error of Check.
+func TestIAMClientPanics(t *testing.T) {
+	t.Parallel()
+	e := newIAMEnv(t)
+	md := e.key(t, nil)
+	boom := kmscheck.SimulatePrincipalPolicyFunc(func(context.Context, *iam.SimulatePrincipalPolicyInput, ...func(*iam.Options)) (*iam.SimulatePrincipalPolicyOutput, error) {
+		panic("boom")
+	})
+	_, err := kmscheck.Check(t.Context(), e.c, *md.Arn, peTarget, func(o *kmscheck.Options) { o.IAM = boom })
+	var ie *kmscheck.InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("err = %v, want an *InputError naming the panic", err)
 	}
 }
