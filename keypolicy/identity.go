@@ -56,9 +56,9 @@ func (t target) keyResource(keyARN string, sameRegion bool) (string, error) {
 	if err != nil {
 		var ie *agentcore.InputError
 		if errors.As(err, &ie) {
-			return "", &ParamError{Field: "KeyARN", Value: keyARN, Reason: ie.Reason}
+			return "", &InputError{Field: "KeyARN", Value: keyARN, Reason: ie.Reason}
 		}
-		return "", &ParamError{Field: "KeyARN", Value: keyARN, Reason: err.Error()}
+		return "", &InputError{Field: "KeyARN", Value: keyARN, Reason: err.Error()}
 	}
 	return keyARN, nil
 }
@@ -100,7 +100,7 @@ func identityStatements(key *Document, resource string) *Document {
 // arn:PARTITION:kms:REGION:ACCOUNT:key/*.
 //
 // [Document.JSON] writes it in AWS's JSON, byte for byte stable. Invalid
-// parameters return a [*ParamError].
+// parameters return a [*InputError].
 func IdentityForPolicyEngine(p PolicyEngineParams, keyARN string) (*Document, error) {
 	t, err := p.target()
 	if err != nil {
@@ -130,7 +130,7 @@ func IdentityForPolicyEngine(p PolicyEngineParams, keyARN string) (*Document, er
 // Resource is keyARN, which must be a key ARN in p's Region (batch
 // evaluations need a key in their own Region); when keyARN is empty,
 // arn:PARTITION:kms:REGION:ACCOUNT:key/*. Invalid parameters return a
-// [*ParamError].
+// [*InputError].
 func IdentityForBatchEvaluation(p BatchEvaluationParams, keyARN string) (*Document, error) {
 	t, err := p.target()
 	if err != nil {

@@ -251,9 +251,9 @@ func TestIdentityParamErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			doc, err := tt.gen()
-			var pe *ParamError
-			if !errors.As(err, &pe) || !errors.Is(err, ErrInvalidParams) {
-				t.Fatalf("got %v, %v; want a *ParamError", doc, err)
+			var pe *InputError
+			if !errors.As(err, &pe) || !errors.Is(err, ErrInvalidInput) {
+				t.Fatalf("got %v, %v; want an *InputError", doc, err)
 			}
 			if pe.Field != tt.wantField || pe.Reason == "" {
 				t.Errorf("field %q reason %q, want field %q", pe.Field, pe.Reason, tt.wantField)
