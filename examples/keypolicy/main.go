@@ -25,6 +25,11 @@
 //	# security and correctness findings in a key policy
 //	keypolicy -lint policy.json
 //
+//	# the IAM policy the caller needs on one key, beside a key policy that
+//	# delegates to the account (the default key policy does)
+//	keypolicy -identity-policy -account 111122223333 -region us-east-1 \
+//	  -key arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+//
 // -check prints one line per KMS request the feature makes (allowed or
 // denied, by which statement, and the fix) and exits with status 1 if the
 // policy denies any, or allows one only because a Deny statement with a
@@ -32,6 +37,13 @@
 // account root (the default), from a sample role of the account,
 // ExampleRole, since the root user does not call AgentCore. -lint prints the findings and exits with status 1 if
 // any is an error; it needs no other flag.
+//
+// -identity-policy writes, instead of the key policy, the least-privilege
+// IAM identity policy of the caller: for policy engines the four actions
+// AgentCore documents for the caller's IAM policy, for batch evaluations
+// what the key policy grants the caller, with the same kms:ViaService and
+// encryption-context conditions, on the key -key (or, without it, every
+// key of -account in -region).
 //
 // The policy goes to standard output. Bad input (flags, parameters, a
 // malformed policy to merge into, or a Sid it already uses for a different
@@ -81,6 +93,9 @@ type options struct {
 	compact       bool
 	check         string
 	lint          string
+
+	identityPolicy bool
+	key            string
 }
 
 // flagName returns the flag that sets a generator parameter field, so that
@@ -99,6 +114,8 @@ func flagName(field string) string {
 		return "-engine-arn"
 	case "BatchEvaluationARN":
 		return "-batch-evaluation-arn"
+	case "KeyARN":
+		return "-key"
 	}
 	return field
 }
@@ -119,6 +136,8 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&o.compact, "compact", false, "write compact JSON instead of indented JSON")
 	fs.StringVar(&o.check, "check", "", "check the key policy in `file` (- reads standard input) against the requests the feature makes, instead of writing a policy")
 	fs.StringVar(&o.lint, "lint", "", "report security and correctness findings in the key policy in `file` (- reads standard input)")
+	fs.BoolVar(&o.identityPolicy, "identity-policy", false, identityPolicyUsage)
+	fs.StringVar(&o.key, "key", "", keyUsage)
 	return fs
 }
 
@@ -151,6 +170,9 @@ func parseArgs(args []string) (*options, error) {
 		return nil, badInput("-feature %q: must be %s, %s or %s", o.feature, featurePolicyEngine, featureBatchEvaluation, featureBoth)
 	}
 	if err := checkArgs(o); err != nil {
+		return nil, err
+	}
+	if err := checkIdentityArgs(o); err != nil {
 		return nil, err
 	}
 	if o.lint != "" && o.check == "" {
@@ -187,6 +209,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Writes the KMS key policy AgentCore documents to standard output.")
 		fs.PrintDefaults()
 		return exitOK
+	}
+	if err == nil && o.identityPolicy {
+		return writeIdentityPolicy(o, stdout, stderr)
 	}
 	if err == nil && (o.check != "" || o.lint != "") {
 		return checkAndLint(o, stdin, stdout, stderr)
@@ -270,9 +295,9 @@ func mergeName(path string) string {
 	return path
 }
 
-// paramError rewrites a generator's *ParamError in terms of flags.
+// paramError rewrites a generator's *InputError in terms of flags.
 func paramError(err error) error {
-	var pe *keypolicy.ParamError
+	var pe *keypolicy.InputError
 	if !errors.As(err, &pe) {
 		return err
 	}
