@@ -144,3 +144,41 @@ func TestErrorsOverTheWire(t *testing.T) {
 		t.Errorf("a role name differing in case: %v, want EntityAlreadyExists", err)
 	}
 }
+
+func TestNilIAM(t *testing.T) {
+	t.Parallel()
+	var m *iamtest.IAM
+	if _, err := m.SimulatePrincipalPolicy(t.Context(), nil); !errors.Is(err, iamtest.ErrNilIAM) {
+		t.Errorf("SimulatePrincipalPolicy: %v", err)
+	}
+	if _, err := m.CreateRole(t.Context(), nil); !errors.Is(err, iamtest.ErrNilIAM) {
+		t.Errorf("CreateRole: %v", err)
+	}
+	if err := m.SetServiceControlPolicy(""); !errors.Is(err, iamtest.ErrNilIAM) {
+		t.Errorf("SetServiceControlPolicy: %v", err)
+	}
+	m.SetLatency(1)
+	m.InjectFault("", iamtest.ThrottlingFault(), 1)
+	if m.Requests() != nil || m.Account() != "" || m.RoleARN("r") != "" || m.UserARN("u") != "" {
+		t.Error("a nil *IAM reports state")
+	}
+	srv := m.NewServer()
+	defer srv.Close()
+	_, err := iamtest.NewSDKClient(srv.URL, func(o *iam.Options) { o.RetryMaxAttempts = 1 }).SimulatePrincipalPolicy(t.Context(),
+		&iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String("arn:aws:iam::111122223333:role/R"), ActionNames: []string{"kms:Decrypt"}})
+	var sf *types.ServiceFailureException
+	if !errors.As(err, &sf) {
+		t.Errorf("over the wire: %v, want ServiceFailure", err)
+	}
+}
+
+// TestUnknownAction: the server refuses operations it does not serve.
+func TestUnknownAction(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, err := e.c.GetRole(t.Context(), &iam.GetRoleInput{RoleName: aws.String("R")})
+	var ae interface{ ErrorCode() string }
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidAction" {
+		t.Errorf("GetRole: %v, want InvalidAction", err)
+	}
+}

@@ -2,6 +2,7 @@ package iamtest
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"sync"
@@ -101,21 +102,41 @@ func New(optFns ...func(*Options)) *IAM {
 	}
 }
 
-// Account returns the account id.
-func (m *IAM) Account() string { return m.opts.Account }
+// ErrNilIAM is the error of every operation on a nil *IAM.
+var ErrNilIAM = errors.New("iamtest: nil *IAM")
 
-// RoleARN returns the ARN a role named name (with path "/") has.
+// Account returns the account id, or "" for a nil *IAM.
+func (m *IAM) Account() string {
+	if m == nil {
+		return ""
+	}
+	return m.opts.Account
+}
+
+// RoleARN returns the ARN a role named name (with path "/") has, or "" for
+// a nil *IAM.
 func (m *IAM) RoleARN(name string) string {
+	if m == nil {
+		return ""
+	}
 	return "arn:" + m.opts.Partition + ":iam::" + m.opts.Account + ":role/" + name
 }
 
-// UserARN returns the ARN a user named name (with path "/") has.
+// UserARN returns the ARN a user named name (with path "/") has, or "" for
+// a nil *IAM.
 func (m *IAM) UserARN(name string) string {
+	if m == nil {
+		return ""
+	}
 	return "arn:" + m.opts.Partition + ":iam::" + m.opts.Account + ":user/" + name
 }
 
-// SetLatency changes the delay of every later operation.
+// SetLatency changes the delay of every later operation. It does nothing
+// on a nil *IAM.
 func (m *IAM) SetLatency(d time.Duration) {
+	if m == nil {
+		return
+	}
 	m.mu.Lock()
 	m.latency = d
 	m.mu.Unlock()
@@ -124,8 +145,12 @@ func (m *IAM) SetLatency(d time.Duration) {
 // SetServiceControlPolicy makes doc the service control policy of the
 // account's organization: every simulation then needs it to allow the
 // request, and reports OrganizationsDecisionDetail. An empty doc removes
-// it. The error is a *types.MalformedPolicyDocumentException.
+// it. The error is a *types.MalformedPolicyDocumentException, or
+// [ErrNilIAM].
 func (m *IAM) SetServiceControlPolicy(doc string) error {
+	if m == nil {
+		return ErrNilIAM
+	}
 	if doc == "" {
 		m.mu.Lock()
 		m.scp = nil
@@ -188,8 +213,11 @@ var _ smithy.APIError = Fault{}
 
 // InjectFault makes the next n requests of operation op (such as
 // "SimulatePrincipalPolicy"; "" for any operation) fail with f, after the
-// faults already queued for op.
+// faults already queued for op. It does nothing on a nil *IAM.
 func (m *IAM) InjectFault(op string, f Fault, n int) {
+	if m == nil {
+		return
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for range n {
@@ -208,8 +236,12 @@ type Request struct {
 	Err error
 }
 
-// Requests returns the latest requests (at most MaxRequests), oldest first.
+// Requests returns the latest requests (at most MaxRequests), oldest
+// first; nil for a nil *IAM.
 func (m *IAM) Requests() []Request {
+	if m == nil {
+		return nil
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return slices.Clone(m.requests)
@@ -248,6 +280,9 @@ func (m *IAM) record(op string, in any, err error) {
 
 // serve runs one operation: latency and faults, fn, and the record.
 func serve[I, O any](ctx context.Context, m *IAM, op string, in *I, fn func(*I) (*O, error)) (*O, error) {
+	if m == nil {
+		return nil, ErrNilIAM
+	}
 	if in == nil {
 		in = new(I)
 	}

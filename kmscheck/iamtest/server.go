@@ -67,7 +67,13 @@ func (m *IAM) NewServer() *httptest.Server { return httptest.NewServer(m) }
 
 // ServeHTTP serves the IAM query protocol: a form-encoded POST with Action
 // and Version, answered in XML. Signatures are not verified.
+//
+// A nil *IAM answers every request with a 500 ServiceFailure.
 func (m *IAM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if m == nil {
+		writeError(w, ErrNilIAM)
+		return
+	}
 	if r.Method != http.MethodPost {
 		writeError(w, &smithy.GenericAPIError{Code: "InvalidAction", Message: "IAM takes POST requests, not " + r.Method, Fault: smithy.FaultClient})
 		return
