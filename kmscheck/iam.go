@@ -45,6 +45,7 @@ var (
 // that share a caller and a request context, asked together.
 type simulation struct {
 	source    string // PolicySourceArn
+	account   string // the caller's account
 	user      bool   // the caller is an IAM user
 	results   []keypolicy.Result
 	actions   []string
@@ -80,9 +81,9 @@ func (b *builder) resolveIAM(ctx context.Context, client SimulatePrincipalPolicy
 		}
 		return nil
 	}
-	keyAccount := ""
+	keyAccount, keyPartition := "", ""
 	if a, err := arn.Parse(keyARN); err == nil {
-		keyAccount = a.AccountID
+		keyAccount, keyPartition = a.AccountID, a.Partition
 	}
 	sims := groupSimulations(pending, keyAccount)
 	var resourcePolicy *string
@@ -105,6 +106,11 @@ func (b *builder) resolveIAM(ctx context.Context, client SimulatePrincipalPolicy
 		// the request to them.
 		if s.user {
 			in.ResourcePolicy = resourcePolicy
+			// IAM documents ResourceOwner as required with a
+			// ResourcePolicy owned by another account than the caller's.
+			if s.account != keyAccount && keyPartition != "" {
+				in.ResourceOwner = aws.String("arn:" + keyPartition + ":iam::" + keyAccount + ":root")
+			}
 		}
 		g.Go(func() (err error) {
 			// A panic in a hand-made client becomes an error of Check.
@@ -181,7 +187,7 @@ func groupSimulations(results []keypolicy.Result, keyAccount string) []*simulati
 		if s == nil {
 			s = &simulation{source: principal, context: entries}
 			if a, err := arn.Parse(principal); err == nil {
-				s.user = strings.HasPrefix(a.Resource, "user/")
+				s.user, s.account = strings.HasPrefix(a.Resource, "user/"), a.AccountID
 				s.crossRole = !s.user && keyAccount != "" && a.AccountID != keyAccount
 			}
 			byKey[key] = s

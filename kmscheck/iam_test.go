@@ -552,3 +552,45 @@ func TestIAMClientPanics(t *testing.T) {
 		t.Errorf("err = %v, want an *InputError naming the panic", err)
 	}
 }
+
+// TestIAMCrossAccountUser: a user of another account is simulated with the
+// key policy and its owner; both the key policy (delegating to the user's
+// account) and the user's IAM policy must allow.
+func TestIAMCrossAccountUser(t *testing.T) {
+	t.Parallel()
+	const user = "arn:aws:iam::444455556666:user/bob"
+	m := iamtest.New(func(o *iamtest.Options) { o.Account = "444455556666" })
+	srv := m.NewServer()
+	t.Cleanup(srv.Close)
+	client := iamtest.NewSDKClient(srv.URL)
+	if _, err := client.CreateUser(t.Context(), &iam.CreateUserInput{UserName: aws.String("bob")}); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t)
+	e.k.MapAccessKey(akid, user)
+	pol := `{"Version":"2012-10-17","Statement":[{"Sid":"Owner","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},` +
+		`{"Sid":"Other","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"kms:*","Resource":"*"}]}`
+	md := e.key(t, &kms.CreateKeyInput{Policy: aws.String(pol)})
+	target := kmscheck.PolicyEngine(keypolicy.PolicyEngineParams{Account: "444455556666", Region: region, Principal: user})
+	id, err := keypolicy.IdentityForPolicyEngine(*target.PolicyEngine, *md.Arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := id.JSON()
+	if _, err := client.PutUserPolicy(t.Context(), &iam.PutUserPolicyInput{UserName: aws.String("bob"), PolicyName: aws.String("k"), PolicyDocument: aws.String(string(doc))}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := kmscheck.Check(t.Context(), e.c, *md.Arn, target, func(o *kmscheck.Options) { o.IAM = client })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(allPolicy(kmscheck.StatusPass), policyStatuses(r)); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	for _, req := range m.Requests() {
+		in, ok := req.Input.(*iam.SimulatePrincipalPolicyInput)
+		if ok && (in.ResourcePolicy == nil || aws.ToString(in.ResourceOwner) != "arn:aws:iam::111122223333:root") {
+			t.Errorf("simulation with resource policy %v, owner %q", in.ResourcePolicy != nil, aws.ToString(in.ResourceOwner))
+		}
+	}
+}
