@@ -594,3 +594,32 @@ func TestIAMCrossAccountUser(t *testing.T) {
 		}
 	}
 }
+
+// noDescribe is a KMS whose DescribeKey always fails.
+type noDescribe struct{ kmscheck.KMS }
+
+func (noDescribe) DescribeKey(context.Context, *kms.DescribeKeyInput, ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
+	return nil, errors.New("network down")
+}
+
+// TestIAMWithoutKeyARN: a bare key id whose DescribeKey failed leaves no
+// key ARN to ask IAM about; the findings stay warnings and say so.
+func TestIAMWithoutKeyARN(t *testing.T) {
+	t.Parallel()
+	e := newIAMEnv(t)
+	md := e.key(t, nil)
+	e.put(t, "agentcore", identityPolicy(t, *md.Arn))
+	r, err := kmscheck.Check(t.Context(), noDescribe{e.c}, *md.KeyId, peTarget, func(o *kmscheck.Options) { o.IAM = e.iam })
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := finding(t, r, "policy.decrypt")
+	if f.Status != kmscheck.StatusWarn || !strings.Contains(f.Message, "the key ARN is not known") {
+		t.Errorf("finding %s", f)
+	}
+	for _, req := range e.m.Requests() {
+		if req.Operation == "SimulatePrincipalPolicy" {
+			t.Error("IAM was asked without a key ARN")
+		}
+	}
+}
