@@ -77,7 +77,7 @@ func (b *builder) resolveIAM(ctx context.Context, client SimulatePrincipalPolicy
 	keyARN := b.report.KeyARN
 	if keyARN == "" {
 		for _, res := range pending {
-			b.unresolved(res, "the key ARN is not known (DescribeKey failed), so IAM cannot be asked about the key")
+			b.unresolved(res, "the key ARN is not known (DescribeKey failed), so IAM cannot be asked about the key", remedyRetry)
 		}
 		return nil
 	}
@@ -270,12 +270,12 @@ func answerFor(results []iamtypes.EvaluationResult, action, keyARN string) (answ
 func (b *builder) applySimulation(s *simulation, res keypolicy.Result, keyARN string) {
 	r := res.Requirement
 	if s.err != nil {
-		b.unresolved(res, "IAM SimulatePrincipalPolicy failed: "+s.err.Error())
+		b.unresolved(res, "IAM SimulatePrincipalPolicy failed: "+s.err.Error(), remedySimulate)
 		return
 	}
 	a, err := answerFor(s.answers, r.Action, keyARN)
 	if err != nil {
-		b.unresolved(res, err.Error())
+		b.unresolved(res, err.Error(), remedyByHand)
 		return
 	}
 	id := IDPolicyPrefix + r.ID
@@ -299,7 +299,7 @@ func (b *builder) applySimulation(s *simulation, res keypolicy.Result, keyARN st
 			// KMS counts a key-policy statement naming the account root
 			// only together with an IAM policy; an allow that names none
 			// does not show that one allows it.
-			b.unresolved(res, "the simulation allowed it without naming an IAM policy statement that does")
+			b.unresolved(res, "the simulation allowed it without naming an IAM policy statement that does", remedyByHand)
 			return
 		}
 		b.replace(Finding{ID: id, Status: StatusPass,
@@ -328,7 +328,7 @@ func (b *builder) applySimulation(s *simulation, res keypolicy.Result, keyARN st
 			// Without the key policy (see resolveIAM), IAM may answer
 			// implicitDeny for another account's key whatever the role's
 			// policies say.
-			b.unresolved(res, "IAM answered implicitDeny for a key of another account, which a simulation without the key policy cannot tell from a missing IAM permission")
+			b.unresolved(res, "IAM answered implicitDeny for a key of another account, which a simulation without the key policy cannot tell from a missing IAM permission", remedyByHand)
 			return
 		default:
 			msg = what + ": denied: " + delegation + ", but no IAM policy of " + s.source + " allows it."
@@ -340,14 +340,21 @@ func (b *builder) applySimulation(s *simulation, res keypolicy.Result, keyARN st
 
 // unresolved keeps the finding allowed-only-if-IAM-allows and says why IAM
 // could not decide it. It never becomes a pass.
-func (b *builder) unresolved(res keypolicy.Result, why string) {
+// Remedies of a finding IAM could not resolve, added to its own.
+const (
+	remedySimulate = "to resolve it, allow iam:SimulatePrincipalPolicy to the identity running the check, then check again"
+	remedyRetry    = "to resolve it with IAM, fix what kept the key's ARN unknown, then check again"
+	remedyByHand   = "check the caller's IAM policies for this request by hand"
+)
+
+func (b *builder) unresolved(res keypolicy.Result, why, remedy string) {
 	id := IDPolicyPrefix + res.Requirement.ID
 	f, ok := b.report.Finding(id)
 	if !ok {
 		return
 	}
 	f.Message = strings.TrimSuffix(f.Message, ".") + ". IAM could not resolve it: " + why + "."
-	f.Remedy = strings.TrimSuffix(f.Remedy, ".") + "; to resolve it, allow iam:SimulatePrincipalPolicy to the identity running the check, then check again."
+	f.Remedy = strings.TrimSuffix(f.Remedy, ".") + "; " + remedy + "."
 	b.replace(f)
 }
 

@@ -336,43 +336,44 @@ func TestIAMFailureNeverPasses(t *testing.T) {
 		name   string
 		client func(t *testing.T, e *iamEnv) kmscheck.SimulatePrincipalPolicyAPIClient
 		want   string
+		remedy string
 	}{
 		{"the role does not exist in IAM", func(t *testing.T, e *iamEnv) kmscheck.SimulatePrincipalPolicyAPIClient {
 			srv := iamtest.New().NewServer()
 			t.Cleanup(srv.Close)
 			return iamtest.NewSDKClient(srv.URL)
-		}, "NoSuchEntity"},
+		}, "NoSuchEntity", "iam:SimulatePrincipalPolicy"},
 		{"IAM keeps failing", func(t *testing.T, e *iamEnv) kmscheck.SimulatePrincipalPolicyAPIClient {
 			e.m.InjectFault("SimulatePrincipalPolicy", iamtest.InternalFault(), 100)
 			return e.iam
-		}, "ServiceFailure"},
+		}, "ServiceFailure", "iam:SimulatePrincipalPolicy"},
 		{"access denied to the simulation", func(t *testing.T, e *iamEnv) kmscheck.SimulatePrincipalPolicyAPIClient {
 			return answer(t, 403, `<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized to perform: iam:SimulatePrincipalPolicy</Message></Error></ErrorResponse>`)
-		}, "AccessDenied"},
+		}, "AccessDenied", "iam:SimulatePrincipalPolicy"},
 		{"no evaluation results", func(t *testing.T, e *iamEnv) kmscheck.SimulatePrincipalPolicyAPIClient {
 			return answer(t, 200, result(`<EvaluationResults></EvaluationResults>`))
-		}, "the simulation gave no result for kms:CreateGrant"},
+		}, "the simulation gave no result for kms:CreateGrant", "by hand"},
 		{"an empty body", func(t *testing.T, e *iamEnv) kmscheck.SimulatePrincipalPolicyAPIClient {
 			return answer(t, 200, "")
-		}, "the simulation gave no result for kms:CreateGrant"},
+		}, "the simulation gave no result for kms:CreateGrant", "by hand"},
 		{"no decision", func(t *testing.T, e *iamEnv) kmscheck.SimulatePrincipalPolicyAPIClient {
 			return answer(t, 200, result(`<EvaluationResults><member><EvalActionName>kms:CreateGrant</EvalActionName></member></EvaluationResults>`))
-		}, "the simulation gave no decision for kms:CreateGrant"},
+		}, "the simulation gave no decision for kms:CreateGrant", "by hand"},
 		{"an unknown decision", func(t *testing.T, e *iamEnv) kmscheck.SimulatePrincipalPolicyAPIClient {
 			return answer(t, 200, result(`<EvaluationResults>`+allowed("kms:CreateGrant", "allowedMaybe")+`</EvaluationResults>`))
-		}, `unknown decision "allowedMaybe"`},
+		}, `unknown decision "allowedMaybe"`, "by hand"},
 		{"a nil answer", func(t *testing.T, e *iamEnv) kmscheck.SimulatePrincipalPolicyAPIClient {
 			return kmscheck.SimulatePrincipalPolicyFunc(func(context.Context, *iam.SimulatePrincipalPolicyInput, ...func(*iam.Options)) (*iam.SimulatePrincipalPolicyOutput, error) {
 				return nil, nil
 			})
-		}, "SimulatePrincipalPolicy returned no answer"},
+		}, "SimulatePrincipalPolicy returned no answer", "iam:SimulatePrincipalPolicy"},
 		{"allowed by no statement", func(t *testing.T, e *iamEnv) kmscheck.SimulatePrincipalPolicyAPIClient {
 			return answer(t, 200, result(`<EvaluationResults><member><EvalActionName>kms:CreateGrant</EvalActionName><EvalDecision>allowed</EvalDecision></member></EvaluationResults>`))
-		}, "without naming an IAM policy statement"},
+		}, "without naming an IAM policy statement", "by hand"},
 		{"allowed only by the key policy", func(t *testing.T, e *iamEnv) kmscheck.SimulatePrincipalPolicyAPIClient {
 			return answer(t, 200, result(`<EvaluationResults><member><EvalActionName>kms:CreateGrant</EvalActionName><EvalDecision>allowed</EvalDecision>`+
 				`<MatchedStatements><member><SourcePolicyId>ResourcePolicy</SourcePolicyId><SourcePolicyType>resource</SourcePolicyType></member></MatchedStatements></member></EvaluationResults>`))
-		}, "without naming an IAM policy statement"},
+		}, "without naming an IAM policy statement", "by hand"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -391,8 +392,8 @@ func TestIAMFailureNeverPasses(t *testing.T) {
 			if !strings.Contains(f.Message, "allowed only if IAM allows it") || !strings.Contains(f.Message, "IAM could not resolve it") || !strings.Contains(f.Message, tt.want) {
 				t.Errorf("message lacks %q:\n%s", tt.want, f.Message)
 			}
-			if !strings.Contains(f.Remedy, "iam:SimulatePrincipalPolicy") {
-				t.Errorf("remedy %q", f.Remedy)
+			if !strings.Contains(f.Remedy, tt.remedy) {
+				t.Errorf("remedy %q lacks %q", f.Remedy, tt.remedy)
 			}
 		})
 	}
