@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"strings"
 
@@ -20,13 +21,40 @@ import (
 const iamFlagUsage = "resolve key-policy findings that are allowed only if IAM allows them with IAM SimulatePrincipalPolicy (needs iam:SimulatePrincipalPolicy; in the sandbox, adds samples with an in-memory IAM)"
 
 // realIAM returns the Check option that resolves allow-if-IAM findings
-// with the real IAM, or nil without -iam.
-func (f flags) realIAM(cfg aws.Config) []func(*kmscheck.Options) {
+// with the real IAM, or nil without -iam. A role taken from an STS session
+// (fromSession) has lost its path, which IAM needs to find it: realIAM
+// looks the role up with iam:GetRole and sets f.principal to its ARN with
+// its path; when that fails, it says so on stderr and keeps f.principal.
+func (f *flags) realIAM(ctx context.Context, cfg aws.Config, fromSession bool, stderr io.Writer) []func(*kmscheck.Options) {
 	if !f.iam {
 		return nil
 	}
 	client := iam.NewFromConfig(cfg)
+	if fromSession {
+		f.principal = roleWithPath(ctx, client, f.principal, stderr)
+	}
 	return []func(*kmscheck.Options){func(o *kmscheck.Options) { o.IAM = client }}
+}
+
+// GetRoleAPIClient is the IAM GetRole operation.
+type GetRoleAPIClient interface {
+	GetRole(ctx context.Context, params *iam.GetRoleInput, optFns ...func(*iam.Options)) (*iam.GetRoleOutput, error)
+}
+
+// roleWithPath returns the ARN, with its path, of the role role names
+// (an ARN without a path), or role itself when IAM cannot tell.
+func roleWithPath(ctx context.Context, client GetRoleAPIClient, role string, stderr io.Writer) string {
+	a, err := arn.Parse(role)
+	name, ok := strings.CutPrefix(a.Resource, "role/")
+	if err != nil || !ok || strings.Contains(name, "/") {
+		return role
+	}
+	out, err := client.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	if err != nil || out == nil || out.Role == nil || aws.ToString(out.Role.Arn) == "" {
+		fmt.Fprintf(stderr, "preflight: could not look up the path of role %s (iam:GetRole): %v; simulating it without one\n", role, err)
+		return role
+	}
+	return aws.ToString(out.Role.Arn)
 }
 
 // sandboxIAM is the sandbox's in-memory IAM, with the caller principal

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -129,5 +132,51 @@ func TestRealKeyModeIAM(t *testing.T) {
 	}
 	if sims != 4 {
 		t.Errorf("%d simulations, want 4 (one per request context)", sims)
+	}
+}
+
+// TestRealKeyModeIAMSessionRolePath: a session ARN drops its role's path;
+// with -iam the role's ARN, path included, comes from iam:GetRole, so the
+// simulation finds the role.
+func TestRealKeyModeIAMSessionRolePath(t *testing.T) {
+	const role = "arn:aws:iam::111122223333:role/team/App"
+	k := kmstest.New()
+	srv := k.NewServer()
+	defer srv.Close()
+	k.MapAccessKey("AKIDPREFLIGHT", role)
+	sts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprint(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`+
+			`<Arn>arn:aws:sts::111122223333:assumed-role/App/me</Arn><UserId>AROAEXAMPLE:me</UserId><Account>111122223333</Account>`+
+			`</GetCallerIdentityResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
+	}))
+	defer sts.Close()
+	m := iamtest.New()
+	isrv := m.NewServer()
+	defer isrv.Close()
+	admin := iamtest.NewSDKClient(isrv.URL)
+	ctx := t.Context()
+	if _, err := admin.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("App"), Path: aws.String("/team/"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	key := k.CreateTestKey(t, nil)
+	doc, err := keypolicy.IdentityForPolicyEngine(keypolicy.PolicyEngineParams{Account: "111122223333", Region: "us-east-1", Principal: role}, *key.Arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := doc.JSON()
+	if _, err := admin.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("App"), PolicyName: aws.String("agentcore"), PolicyDocument: aws.String(string(b))}); err != nil {
+		t.Fatal(err)
+	}
+	setAWSEnv(t, map[string]string{"AWS_ENDPOINT_URL_KMS": srv.URL, "AWS_ENDPOINT_URL_STS": sts.URL, "AWS_ENDPOINT_URL_IAM": isrv.URL})
+	var out, errb bytes.Buffer
+	if code := run([]string{"-key", *key.Arn, "-region", "us-east-1", "-iam"}, &out, &errb); code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, &out, &errb)
+	}
+	for _, w := range []string{"caller " + role + "\n", "PASS     policy.create-grant-management"} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("output lacks %q:\n%s", w, &out)
+		}
 	}
 }

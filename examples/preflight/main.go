@@ -186,7 +186,8 @@ func checkReal(ctx context.Context, cmd *cli.Command, f flags, stdout, stderr io
 		kmsRegion = a.Region
 	}
 	client := kms.NewFromConfig(cfg, func(o *kms.Options) { o.Region = kmsRegion })
-	report, err := kmscheck.Check(ctx, client, f.key, f.target(), f.realIAM(cfg)...)
+	iamOpts := f.realIAM(ctx, cfg, fromSession, stderr)
+	report, err := kmscheck.Check(ctx, client, f.key, f.target(), iamOpts...)
 	if err != nil {
 		return cmd.Fail(stderr, exitUsage, err)
 	}
@@ -195,7 +196,7 @@ func checkReal(ctx context.Context, cmd *cli.Command, f flags, stdout, stderr io
 	if fromSession && report.Policy != nil {
 		if role := rolePathIn(report.Policy, f.principal); role != "" {
 			f.principal = role
-			if report, err = kmscheck.Check(ctx, client, f.key, f.target(), f.realIAM(cfg)...); err != nil {
+			if report, err = kmscheck.Check(ctx, client, f.key, f.target(), iamOpts...); err != nil {
 				return cmd.Fail(stderr, exitUsage, err)
 			}
 		}

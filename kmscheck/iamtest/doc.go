@@ -11,7 +11,8 @@
 //
 //	CreateRole, CreateUser, PutRolePolicy, PutUserPolicy, CreatePolicy,
 //	AttachRolePolicy, AttachUserPolicy, PutRolePermissionsBoundary,
-//	PutUserPermissionsBoundary, DeleteRolePolicy, SimulatePrincipalPolicy
+//	PutUserPermissionsBoundary, DeleteRolePolicy, GetRole,
+//	SimulatePrincipalPolicy
 //
 // Policies are checked as IAM checks them before it stores them: they must
 // parse, every statement must have an Allow or Deny effect, an action and a

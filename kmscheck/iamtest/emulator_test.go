@@ -176,9 +176,33 @@ func TestNilIAM(t *testing.T) {
 func TestUnknownAction(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, err := e.c.GetRole(t.Context(), &iam.GetRoleInput{RoleName: aws.String("R")})
+	_, err := e.c.ListRoles(t.Context(), &iam.ListRolesInput{})
 	var ae interface{ ErrorCode() string }
 	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidAction" {
-		t.Errorf("GetRole: %v, want InvalidAction", err)
+		t.Errorf("ListRoles: %v, want InvalidAction", err)
+	}
+}
+
+func TestGetRole(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	out, err := e.c.CreateRole(t.Context(), &iam.CreateRoleInput{RoleName: aws.String("App"), Path: aws.String("/team/"), AssumeRolePolicyDocument: aws.String(trust)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.c.GetRole(t.Context(), &iam.GetRoleInput{RoleName: aws.String("App")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := cmpopts.IgnoreUnexported(types.Role{})
+	if diff := cmp.Diff(out.Role, got.Role, opts); diff != "" {
+		t.Errorf("GetRole (-created +got):\n%s", diff)
+	}
+	if aws.ToString(got.Role.Arn) != "arn:aws:iam::111122223333:role/team/App" {
+		t.Errorf("ARN %s", aws.ToString(got.Role.Arn))
+	}
+	var nse *types.NoSuchEntityException
+	if _, err := e.c.GetRole(t.Context(), &iam.GetRoleInput{RoleName: aws.String("Nobody")}); !errors.As(err, &nse) {
+		t.Errorf("GetRole of a missing role: %v", err)
 	}
 }

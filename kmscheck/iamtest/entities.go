@@ -391,3 +391,16 @@ func (m *IAM) PutUserPermissionsBoundary(ctx context.Context, params *iam.PutUse
 		return &iam.PutUserPermissionsBoundaryOutput{}, nil
 	})
 }
+
+// GetRole returns a role by name.
+func (m *IAM) GetRole(ctx context.Context, params *iam.GetRoleInput, optFns ...func(*iam.Options)) (*iam.GetRoleOutput, error) {
+	return serve(ctx, m, "GetRole", params, func(in *iam.GetRoleInput) (*iam.GetRoleOutput, error) {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		e, err := m.lookupLocked("role", aws.ToString(in.RoleName))
+		if err != nil {
+			return nil, err
+		}
+		return &iam.GetRoleOutput{Role: e.role()}, nil
+	})
+}

@@ -53,6 +53,7 @@ var handlers = map[string]handler{
 	"CreateRole":                 op((*IAM).CreateRole),
 	"CreateUser":                 op((*IAM).CreateUser),
 	"DeleteRolePolicy":           op((*IAM).DeleteRolePolicy),
+	"GetRole":                    op((*IAM).GetRole),
 	"PutRolePermissionsBoundary": op((*IAM).PutRolePermissionsBoundary),
 	"PutRolePolicy":              op((*IAM).PutRolePolicy),
 	"PutUserPermissionsBoundary": op((*IAM).PutUserPermissionsBoundary),
