@@ -73,3 +73,46 @@ func BenchmarkCheckKeyARN(b *testing.B) { benchCheck(b, "", beTarget) }
 
 // BenchmarkCheckAlias: DescribeKey resolves the alias, then the other two.
 func BenchmarkCheckAlias(b *testing.B) { benchCheck(b, "alias/bench", beTarget) }
+
+// BenchmarkCheckIAM: a policy-engine check of a key whose default key
+// policy delegates every request to IAM, resolved by SimulatePrincipalPolicy
+// with the same latency: the KMS calls, then the simulations (one per
+// request context, concurrent), so one more round trip (about 2x-call).
+func BenchmarkCheckIAM(b *testing.B) {
+	e := newIAMEnv(b, func(o *kmstest.Options) { o.Latency = benchLatency })
+	e.m.SetLatency(benchLatency)
+	md := e.key(b, nil)
+	e.put(b, "agentcore", identityPolicy(b, *md.Arn))
+	ctx := context.Background()
+	withIAM := func(o *kmscheck.Options) { o.IAM = e.iam }
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		r, err := kmscheck.Check(ctx, e.c, *md.Arn, peTarget, withIAM)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !r.OK() || !r.Complete() || len(r.WithStatus(kmscheck.StatusWarn)) != 0 {
+			b.Fatalf("report not clean: %v", statuses(r))
+		}
+	}
+	reportCalls(b, start)
+}
+
+// BenchmarkCheckPolicyEngineNoIAM is the same check without IAM: the key
+// policy findings stay warnings.
+func BenchmarkCheckPolicyEngineNoIAM(b *testing.B) {
+	e := newIAMEnv(b, func(o *kmstest.Options) { o.Latency = benchLatency })
+	md := e.key(b, nil)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		if _, err := kmscheck.Check(ctx, e.c, *md.Arn, peTarget); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCalls(b, start)
+}

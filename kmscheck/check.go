@@ -87,6 +87,12 @@ type Options struct {
 	ExpiryWarning time.Duration
 	// Now returns the current time, for expiry dates. If nil, time.Now.
 	Now func() time.Time
+	// IAM, if set, resolves every key-policy finding that is allowed only
+	// if IAM allows it with IAM's own evaluator, SimulatePrincipalPolicy:
+	// one call per caller and request context, all concurrent, after the
+	// KMS calls (see the package documentation). If nil, such findings
+	// stay warnings.
+	IAM SimulatePrincipalPolicyAPIClient
 }
 
 // Check checks that the key keyID (a key id, key ARN, alias name or alias
@@ -258,6 +264,11 @@ func Check(ctx context.Context, client KMS, keyID string, target Target, optFns 
 	}
 	b.keyFindings(descErr)
 	b.policyFindings(reqs, md, descErr, pol, polErr, polCalled)
+	if !typednil.Is(o.IAM) {
+		if err := b.resolveIAM(ctx, o.IAM); err != nil {
+			return canceled(err)
+		}
+	}
 	if dryRun {
 		b.dryRunFinding(dryErr, dryRan, descErr)
 	}

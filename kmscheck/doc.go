@@ -79,6 +79,34 @@
 // set Options.SkipDryRun. The key-policy findings speak for the Target's
 // principal, whatever the client's identity.
 //
+// # The IAM half
+//
+// A key policy that names the account root (the AWS default key policy
+// does) delegates to the caller's IAM policies: such a finding warns that
+// the request is allowed only if IAM allows it. Give an IAM client in
+// [Options].IAM (a *iam.Client, or anything with its
+// SimulatePrincipalPolicy) and Check asks IAM's own evaluator: for each
+// caller and request context, one SimulatePrincipalPolicy call with the
+// requirements' actions, the key ARN as the resource and the request's
+// context keys as context entries. The simulation's decision becomes the
+// finding: allowed (pass, naming the IAM policy statement that allows it),
+// implicitDeny (fail, naming the permissions boundary or service control
+// policy when one denies) or explicitDeny (fail, naming the Deny). An STS
+// session is simulated as its role. An IAM user is simulated with the key
+// policy as ResourcePolicy; a role without it, because IAM accepts a
+// ResourcePolicy only with a CallerArn, which must be a user; that leaves
+// the question the key policy delegates, whether the role's IAM policies
+// allow the request. For a role of another account than the key's, an
+// implicitDeny is therefore not taken as an answer.
+//
+// A simulation that fails, answers no decision (or one this package does
+// not know) for an action, or allows without naming an IAM policy
+// statement, leaves the finding allowed only if IAM allows it, with the
+// reason: never a pass. keypolicy.IdentityForPolicyEngine and
+// keypolicy.IdentityForBatchEvaluation generate the IAM policy the caller
+// needs; the sub-package iamtest is an in-memory IAM that answers
+// SimulatePrincipalPolicy with the same evaluator.
+//
 // # Errors
 //
 // Check itself returns an error only for bad input (an [*InputError], which
@@ -100,7 +128,8 @@
 // # Concurrency and retries
 //
 // With a key id or ARN, the KMS calls run concurrently (one round trip);
-// with an alias, DescribeKey resolves it first (two). Check never retries:
+// with an alias, DescribeKey resolves it first (two); the IAM simulations,
+// when asked for, run concurrently after them (one more). Check never retries:
 // the client's retryer does. Cancelling ctx makes Check return at once with
 // an error for which errors.Is(err, context.Canceled) holds. Check is safe
 // for concurrent use if the client is.

@@ -33,6 +33,11 @@
 //	# the same against an in-memory KMS, without AWS
 //	keypolicy -sandbox
 //
+//	# the IAM policy the caller needs on one key, beside a key policy that
+//	# delegates to the account (the default key policy does)
+//	keypolicy -identity-policy -account 111122223333 -region us-east-1 \
+//	  -key arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+//
 // -apply KEY (a key ARN, or an alias, which is resolved) adds the
 // statements to the key's policy through the default AWS configuration
 // (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_KMS), with the keyapply
@@ -57,6 +62,13 @@
 // account root (the default), from a sample role of the account,
 // ExampleRole, since the root user does not call AgentCore. -lint prints the findings and exits with status 1 if
 // any is an error; it needs no other flag.
+//
+// -identity-policy writes, instead of the key policy, the least-privilege
+// IAM identity policy of the caller: for policy engines the four actions
+// AgentCore documents for the caller's IAM policy, for batch evaluations
+// what the key policy grants the caller, with the same kms:ViaService and
+// encryption-context conditions, on the key -key (or, without it, every
+// key of -account in -region).
 //
 // Without -apply, the policy goes to standard output. Bad input (flags, parameters, a
 // malformed policy to merge into, or a Sid it already uses for a different
@@ -116,6 +128,9 @@ type options struct {
 	dryRun        bool
 	admin         string
 	sandbox       bool
+
+	identityPolicy bool
+	key            string
 }
 
 // flagName returns the flag that sets a generator parameter field, so that
@@ -134,6 +149,8 @@ func flagName(field string) string {
 		return "-engine-arn"
 	case "BatchEvaluationARN":
 		return "-batch-evaluation-arn"
+	case "KeyARN":
+		return "-key"
 	}
 	return field
 }
@@ -159,6 +176,8 @@ func newCommand(o *options) *cli.Command {
 	fs.BoolVar(&o.dryRun, "dry-run", false, "with -apply: print the diff, write nothing")
 	fs.StringVar(&o.admin, "admin", "", "with -apply: `ARN` of the identity that applies the policy, for the lockout check (default: the caller, from STS GetCallerIdentity)")
 	fs.BoolVar(&o.sandbox, "sandbox", false, "with -apply: apply to a key with the AWS default key policy in an in-memory KMS instead of AWS (-apply may be omitted)")
+	fs.BoolVar(&o.identityPolicy, "identity-policy", false, identityPolicyUsage)
+	fs.StringVar(&o.key, "key", "", keyUsage)
 	return cmd
 }
 
@@ -182,6 +201,9 @@ func checkOptions(o *options) error {
 		return err
 	}
 	if err := checkApplyArgs(o); err != nil {
+		return err
+	}
+	if err := checkIdentityArgs(o); err != nil {
 		return err
 	}
 	if o.lint != "" && o.check == "" {
@@ -224,6 +246,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	stdin = &ctxReader{ctx: ctx, r: stdin, timeout: cmd.Timeout()}
 	if o.apply != "" || o.sandbox {
 		return apply(ctx, o, stdout, stderr, fail)
+	}
+	if o.identityPolicy {
+		return writeIdentityPolicy(o, stdout, stderr)
 	}
 	if o.check != "" || o.lint != "" {
 		return checkAndLint(o, stdin, stdout, stderr)

@@ -33,6 +33,16 @@
 // The documented policy-engine key policy lets that role use the key only
 // through AgentCore, so run preflight as an administrator or CI role and
 // pass the caller role with -principal.
+//
+// -iam resolves the findings a key policy leaves to IAM (a statement naming
+// the account root, as the default key policy has) with IAM
+// SimulatePrincipalPolicy for -principal: each becomes pass, or fail naming
+// the IAM policy, permissions boundary or service control policy that
+// denies it. It needs iam:SimulatePrincipalPolicy (AWS_ENDPOINT_URL_IAM
+// works as usual); a simulation that fails leaves the finding a warning. In
+// the sandbox, -iam adds two samples with an in-memory IAM: a caller whose
+// IAM policy is the generated identity policy, and one whose policy lacks
+// kms:CreateGrant.
 package main
 
 import (
@@ -74,7 +84,7 @@ func main() {
 type flags struct {
 	key, feature, region, account, principal string
 	engineARN, evaluationARN                 string
-	sourceContext, json                      bool
+	sourceContext, json, iam                 bool
 	fix                                      bool
 }
 
@@ -93,6 +103,7 @@ func newCommand() (*cli.Command, *flags) {
 	fs.BoolVar(&f.sourceContext, "source-context", false, "expect the documented source-context variant of the policy-engine key policy")
 	fs.BoolVar(&f.json, "json", false, "print JSON instead of a table")
 	fs.BoolVar(&f.fix, "fix", false, fixUsage)
+	fs.BoolVar(&f.iam, "iam", false, iamFlagUsage)
 	return cmd, &f
 }
 
@@ -186,7 +197,8 @@ func checkReal(ctx context.Context, cmd *cli.Command, f flags, stdout, stderr io
 		kmsRegion = a.Region
 	}
 	client := kms.NewFromConfig(cfg, func(o *kms.Options) { o.Region = kmsRegion })
-	report, err := kmscheck.Check(ctx, client, f.key, f.target())
+	iamOpts := f.realIAM(ctx, cfg, fromSession, stderr)
+	report, err := kmscheck.Check(ctx, client, f.key, f.target(), iamOpts...)
 	if err != nil {
 		return cmd.Fail(stderr, exitUsage, err)
 	}
@@ -195,7 +207,7 @@ func checkReal(ctx context.Context, cmd *cli.Command, f flags, stdout, stderr io
 	if fromSession && report.Policy != nil {
 		if role := rolePathIn(report.Policy, f.principal); role != "" {
 			f.principal = role
-			if report, err = kmscheck.Check(ctx, client, f.key, f.target()); err != nil {
+			if report, err = kmscheck.Check(ctx, client, f.key, f.target(), iamOpts...); err != nil {
 				return cmd.Fail(stderr, exitUsage, err)
 			}
 		}

@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
-	"github.com/agentcorekms/agentcorekms/internal/cli"
 	"github.com/agentcorekms/agentcorekms/agentcoretest"
+	"github.com/agentcorekms/agentcorekms/internal/cli"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
 )
@@ -214,6 +214,21 @@ func sandbox(ctx context.Context, cmd *cli.Command, f flags, stdout, stderr io.W
 		},
 	}
 
+	var checkOpts []func(*kmscheck.Options)
+	if f.iam {
+		sim, err := newSandboxIAM(ctx, f)
+		if err != nil {
+			return cmd.Fail(stderr, exitUsage, err)
+		}
+		defer sim.close()
+		more, err := iamSamples(sim, target, k.DefaultKeyPolicy(), create)
+		if err != nil {
+			return cmd.Fail(stderr, exitUsage, err)
+		}
+		samples = append(samples, more...)
+		checkOpts = append(checkOpts, func(o *kmscheck.Options) { o.IAM = sim.client })
+	}
+
 	code := exitOK
 	var results []sandboxResult
 	for _, s := range samples {
@@ -222,7 +237,7 @@ func sandbox(ctx context.Context, cmd *cli.Command, f flags, stdout, stderr io.W
 			fmt.Fprintf(stderr, "preflight: sandbox: creating %s: %v\n", s.name, err)
 			return exitUsage
 		}
-		r, err := kmscheck.Check(ctx, client, ref, target)
+		r, err := kmscheck.Check(ctx, client, ref, target, checkOpts...)
 		if err != nil {
 			return cmd.Fail(stderr, exitUsage, err)
 		}

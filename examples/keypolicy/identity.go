@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/agentcorekms/agentcorekms/keypolicy"
+)
+
+// Usage of the identity-policy flags.
+const (
+	identityPolicyUsage = "write the least-privilege IAM identity policy the caller (-principal) needs on the key, instead of the key policy"
+	keyUsage            = "scope -identity-policy to the key with this `ARN` (default: every key of -account in -region, arn:PARTITION:kms:REGION:ACCOUNT:key/*)"
+)
+
+// checkIdentityArgs rejects flags that make no sense with -identity-policy,
+// and -key without it.
+func checkIdentityArgs(o *options) error {
+	if !o.identityPolicy {
+		if o.key != "" {
+			return badInput("-key applies to -identity-policy only")
+		}
+		return nil
+	}
+	switch {
+	case o.merge != "":
+		return badInput("-merge adds to a key policy; it cannot be combined with -identity-policy")
+	case o.check != "" || o.lint != "":
+		return badInput("-check and -lint read a key policy; they cannot be combined with -identity-policy")
+	}
+	return nil
+}
+
+// identityPolicy builds the identity policy of o: the feature's, or both
+// features' statements in one policy.
+func identityPolicy(o *options) (*keypolicy.Document, error) {
+	var out *keypolicy.Document
+	add := func(doc *keypolicy.Document, err error) error {
+		if err != nil {
+			return paramError(err)
+		}
+		if out == nil {
+			out = doc
+			return nil
+		}
+		out, err = keypolicy.Merge(out, doc)
+		return err
+	}
+	if o.feature == featurePolicyEngine || o.feature == featureBoth {
+		if err := add(keypolicy.IdentityForPolicyEngine(keypolicy.PolicyEngineParams{
+			Account: o.account, Region: o.region, Partition: o.partition, Principal: o.principal,
+			SourceContext: o.sourceContext, PolicyEngineARN: o.engineARN,
+		}, o.key)); err != nil {
+			return nil, err
+		}
+	}
+	if o.feature == featureBatchEvaluation || o.feature == featureBoth {
+		if err := add(keypolicy.IdentityForBatchEvaluation(keypolicy.BatchEvaluationParams{
+			Account: o.account, Region: o.region, Partition: o.partition, Principal: o.principal,
+			BatchEvaluationARN: o.batchARN,
+		}, o.key)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// writeIdentityPolicy writes the identity policy of o and returns the exit
+// status.
+func writeIdentityPolicy(o *options, stdout, stderr io.Writer) int {
+	doc, err := identityPolicy(o)
+	if err != nil {
+		return fail(stderr, exitBadInput, err)
+	}
+	var out []byte
+	if o.compact {
+		out = append(doc.Compact(), '\n')
+	} else if out, err = doc.JSON(); err != nil {
+		return fail(stderr, exitFailed, err)
+	}
+	if _, err := stdout.Write(out); err != nil {
+		return fail(stderr, exitFailed, fmt.Errorf("writing the policy: %w", err))
+	}
+	return exitOK
+}
