@@ -227,7 +227,7 @@ func TestKeyFindings(t *testing.T) {
 			wantText:   []string{"RSA_2048", "SYMMETRIC_DEFAULT"}, wantIs: []error{kmscheck.ErrKeyNotUsable},
 		},
 		{
-			name: "HMAC key: wrong spec and usage", in: kms.CreateKeyInput{KeySpec: types.KeySpecHmac256},
+			name: "HMAC key: wrong spec and usage", in: kms.CreateKeyInput{KeySpec: types.KeySpecHmac256, KeyUsage: types.KeyUsageTypeGenerateVerifyMac},
 			wantStatus: map[string]kmscheck.Status{kmscheck.IDKeySpec: kmscheck.StatusFail, kmscheck.IDKeyUsage: kmscheck.StatusFail},
 			wantText:   []string{"HMAC_256"}, wantIs: []error{kmscheck.ErrKeyNotUsable},
 		},
