@@ -136,3 +136,18 @@ func TestInputError(t *testing.T) {
 		t.Error("InputError must unwrap to its cause and ErrInvalidInput")
 	}
 }
+
+func TestIncompleteAnswerError(t *testing.T) {
+	t.Parallel()
+	var nilErr *IncompleteAnswerError
+	if nilErr.Error() == "" || !errors.Is(nilErr, ErrIncompleteAnswer) {
+		t.Error("a nil *IncompleteAnswerError must print and unwrap")
+	}
+	e := &IncompleteAnswerError{Op: "DeletePolicyEngine", Field: "PolicyEngineId", Resource: "e-1"}
+	if got, want := e.Error(), `agentcorekms: DeletePolicyEngine answered without PolicyEngineId (for "e-1"); the answer is not a result`; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if !errors.Is(fmt.Errorf("wrapped: %w", e), ErrIncompleteAnswer) {
+		t.Error("IncompleteAnswerError must unwrap to ErrIncompleteAnswer")
+	}
+}

@@ -1,0 +1,40 @@
+package agentcore
+
+import "errors"
+
+// ErrIncompleteAnswer is what every [IncompleteAnswerError] unwraps to, in
+// every package: an AWS call succeeded (HTTP 200) but its answer lacks a
+// field AWS always sends, so nothing it says can be read as a result.
+var ErrIncompleteAnswer = errors.New("agentcorekms: an AWS answer lacks a field it always carries")
+
+// IncompleteAnswerError reports a successful AWS answer that lacks a field
+// the operation always returns (a 200 with "{}", or with an error body the
+// SDK decoded as an empty output). Such an answer is never read as success:
+// "no policy engines", "both grants retired" or "started" need an answer that
+// shows it. It unwraps to [ErrIncompleteAnswer].
+//
+// Error is safe on a nil *IncompleteAnswerError.
+type IncompleteAnswerError struct {
+	// Op is the AWS operation, such as "DeletePolicyEngine".
+	Op string
+	// Field is the missing output field, by its SDK name, such as
+	// "PolicyEngineId" or "KeyMetadata.KeyState".
+	Field string
+	// Resource is what the call was about (an id or ARN), when known.
+	Resource string
+}
+
+// Error returns "agentcorekms: OP answered without FIELD (for RESOURCE)".
+func (e *IncompleteAnswerError) Error() string {
+	if e == nil {
+		return ErrIncompleteAnswer.Error()
+	}
+	s := "agentcorekms: " + e.Op + " answered without " + e.Field
+	if e.Resource != "" {
+		s += " (for " + quote(e.Resource) + ")"
+	}
+	return s + "; the answer is not a result"
+}
+
+// Unwrap returns [ErrIncompleteAnswer].
+func (e *IncompleteAnswerError) Unwrap() error { return ErrIncompleteAnswer }
