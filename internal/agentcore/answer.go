@@ -38,3 +38,9 @@ func (e *IncompleteAnswerError) Error() string {
 
 // Unwrap returns [ErrIncompleteAnswer].
 func (e *IncompleteAnswerError) Unwrap() error { return ErrIncompleteAnswer }
+
+// ErrNoPreflightAnswer: not one call of a key preflight was answered (KMS
+// unreachable, or a 5xx to every request), so nothing is known about the
+// key. policyengine.Create and batcheval.Start refuse to go ahead on it even
+// when told to proceed on an incomplete preflight.
+var ErrNoPreflightAnswer = errors.New("agentcorekms: no call of the key preflight was answered")
