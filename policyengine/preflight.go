@@ -1,0 +1,33 @@
+package policyengine
+
+import "github.com/agentcorekms/agentcorekms/kmscheck"
+
+// preflightVerdict decides whether Create may go ahead after the preflight
+// rep of keyARN: never when a finding failed or when no call was answered;
+// when some findings are unknown, only with proceed.
+func preflightVerdict(keyARN string, rep *kmscheck.Report, proceed bool) error {
+	switch {
+	case !preflightAnswered(rep):
+		return &PreflightError{KeyARN: keyARN, Report: rep, Err: rep.Err(), Unanswered: true}
+	case rep.Failed():
+		return &PreflightError{KeyARN: keyARN, Report: rep, Err: rep.Err()}
+	case rep.Incomplete() && !proceed:
+		return &PreflightError{KeyARN: keyARN, Report: rep, Err: rep.Err()}
+	}
+	return nil
+}
+
+// preflightAnswered reports whether at least one finding of rep rests on
+// an answer: passed, warned or failed. A report whose findings are all
+// unknown got no answer from KMS at all.
+func preflightAnswered(rep *kmscheck.Report) bool {
+	if rep == nil {
+		return false
+	}
+	for _, f := range rep.Findings {
+		if f.Status != kmscheck.StatusUnknown {
+			return true
+		}
+	}
+	return false
+}
