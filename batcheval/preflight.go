@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
 	"github.com/agentcorekms/agentcorekms/internal/awsarn"
 	"github.com/agentcorekms/agentcorekms/internal/sdkclient"
 	"github.com/agentcorekms/agentcorekms/internal/typednil"
@@ -96,15 +97,16 @@ func (c *Client) preflight(ctx context.Context, o Options, key string) error {
 	return nil
 }
 
-// preflightAnswered reports whether at least one finding of rep rests on
-// an answer: passed, warned or failed. A report whose findings are all
-// unknown got no answer from KMS at all.
+// preflightAnswered reports whether KMS answered at least one call of the
+// preflight rep: a finding passed, warned or failed, or an unknown one was
+// left so by a refusal (access denied, say), which is an answer too. A
+// report whose every call met a timeout, throttling or a 5xx got none.
 func preflightAnswered(rep *kmscheck.Report) bool {
 	if rep == nil {
 		return false
 	}
 	for _, f := range rep.Findings {
-		if f.Status != kmscheck.StatusUnknown {
+		if f.Status != kmscheck.StatusUnknown || agentcore.Answered(f.Err) {
 			return true
 		}
 	}

@@ -1,6 +1,9 @@
 package policyengine
 
-import "github.com/agentcorekms/agentcorekms/kmscheck"
+import (
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
+	"github.com/agentcorekms/agentcorekms/kmscheck"
+)
 
 // preflightVerdict decides whether Create may go ahead after the preflight
 // rep of keyARN: never when a finding failed or when no call was answered;
@@ -17,15 +20,16 @@ func preflightVerdict(keyARN string, rep *kmscheck.Report, proceed bool) error {
 	return nil
 }
 
-// preflightAnswered reports whether at least one finding of rep rests on
-// an answer: passed, warned or failed. A report whose findings are all
-// unknown got no answer from KMS at all.
+// preflightAnswered reports whether KMS answered at least one call of the
+// preflight rep: a finding passed, warned or failed, or an unknown one was
+// left so by a refusal (access denied, say), which is an answer too. A
+// report whose every call met a timeout, throttling or a 5xx got none.
 func preflightAnswered(rep *kmscheck.Report) bool {
 	if rep == nil {
 		return false
 	}
 	for _, f := range rep.Findings {
-		if f.Status != kmscheck.StatusUnknown {
+		if f.Status != kmscheck.StatusUnknown || agentcore.Answered(f.Err) {
 			return true
 		}
 	}

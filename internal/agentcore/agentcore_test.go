@@ -151,3 +151,26 @@ func TestIncompleteAnswerError(t *testing.T) {
 		t.Error("IncompleteAnswerError must unwrap to ErrIncompleteAnswer")
 	}
 }
+
+func TestAnswered(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"access denied is an answer", &smithy.GenericAPIError{Code: "AccessDeniedException"}, true},
+		{"a missing key is an answer", &types.NotFoundException{}, true},
+		{"a wrapped refusal is an answer", fmt.Errorf("x: %w", &types.DisabledException{}), true},
+		{"nil", nil, false},
+		{"a transport error", errors.New("connection refused"), false},
+		{"throttling", &smithy.GenericAPIError{Code: "ThrottlingException"}, false},
+		{"an internal error", &types.KMSInternalException{}, false},
+		{"a 5xx of unknown code", &smithy.GenericAPIError{Code: "InternalFailure", Fault: smithy.FaultServer}, false},
+	}
+	for _, tt := range tests {
+		if got := Answered(tt.err); got != tt.want {
+			t.Errorf("%s: Answered = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

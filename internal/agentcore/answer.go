@@ -1,6 +1,10 @@
 package agentcore
 
-import "errors"
+import (
+	"errors"
+
+	smithy "github.com/aws/smithy-go"
+)
 
 // ErrIncompleteAnswer is what every [IncompleteAnswerError] unwraps to, in
 // every package: an AWS call succeeded (HTTP 200) but its answer lacks a
@@ -44,3 +48,19 @@ func (e *IncompleteAnswerError) Unwrap() error { return ErrIncompleteAnswer }
 // key. policyengine.Create and batcheval.Start refuse to go ahead on it even
 // when told to proceed on an incomplete preflight.
 var ErrNoPreflightAnswer = errors.New("agentcorekms: no call of the key preflight was answered")
+
+// Answered reports whether err is an answer of AWS about the request: an
+// API error of the client's fault, such as AccessDeniedException or
+// NotFoundException. A transport error, a timeout, throttling or a server
+// error (5xx) is no answer: it says nothing about the key or the policy.
+func Answered(err error) bool {
+	var ae smithy.APIError
+	if err == nil || !errors.As(err, &ae) || ae.ErrorFault() == smithy.FaultServer {
+		return false
+	}
+	switch KindOf(err) {
+	case KindThrottled, KindServiceError:
+		return false
+	}
+	return true
+}
