@@ -74,7 +74,11 @@ type Server struct {
 	rules    []rule
 	answered int // requests a rule answered
 	passed   int // requests the fallback answered
+	seen     []*http.Request
 }
+
+// maxSeen bounds the requests Seen remembers.
+const maxSeen = 10000
 
 // New starts a server. fallback is the URL requests no rule matches are
 // proxied to; if empty they get a 404.
@@ -110,6 +114,20 @@ func (s *Server) Answered() int {
 	return s.answered
 }
 
+// Seen returns how many requests m matches among those received (the
+// first 10,000), whoever answered them.
+func (s *Server) Seen(m Match) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.seen {
+		if m(r) {
+			n++
+		}
+	}
+	return n
+}
+
 // Passed returns how many requests went to the fallback.
 func (s *Server) Passed() int {
 	s.mu.Lock()
@@ -119,6 +137,10 @@ func (s *Server) Passed() int {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
+	if len(s.seen) < maxSeen {
+		// Only the method, URL and headers are kept, which Match reads.
+		s.seen = append(s.seen, &http.Request{Method: r.Method, URL: r.URL, Header: r.Header.Clone()})
+	}
 	var (
 		a     Answer
 		found bool

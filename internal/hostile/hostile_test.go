@@ -41,6 +41,9 @@ func TestServer(t *testing.T) {
 	if code, body := do("POST", "/", "TrentService.DescribeKey"); code != 200 || body != "backend" {
 		t.Errorf("fallback: %d %q", code, body)
 	}
+	if got := s.Seen(Target("DescribeKey")); got != 1 {
+		t.Errorf("Seen(DescribeKey) = %d, want 1", got)
+	}
 	if s.Answered() != 2 || s.Passed() != 1 {
 		t.Errorf("Answered %d, Passed %d; want 2, 1", s.Answered(), s.Passed())
 	}
