@@ -3,10 +3,13 @@ package agentcore
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"testing"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	smithy "github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 func TestParseKeyRef(t *testing.T) {
@@ -167,6 +170,12 @@ func TestAnswered(t *testing.T) {
 		{"throttling", &smithy.GenericAPIError{Code: "ThrottlingException"}, false},
 		{"an internal error", &types.KMSInternalException{}, false},
 		{"a 5xx of unknown code", &smithy.GenericAPIError{Code: "InternalFailure", Fault: smithy.FaultServer}, false},
+		{"an unknown code on an HTTP 500", &awshttp.ResponseError{
+			ResponseError: &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 500}}, Err: &smithy.GenericAPIError{Code: "InternalFailure"}},
+		}, false},
+		{"an unknown code on an HTTP 400", &awshttp.ResponseError{
+			ResponseError: &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 400}}, Err: &smithy.GenericAPIError{Code: "Teapot"}},
+		}, true},
 	}
 	for _, tt := range tests {
 		if got := Answered(tt.err); got != tt.want {

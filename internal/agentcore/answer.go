@@ -52,10 +52,17 @@ var ErrNoPreflightAnswer = errors.New("agentcorekms: no call of the key prefligh
 // Answered reports whether err is an answer of AWS about the request: an
 // API error of the client's fault, such as AccessDeniedException or
 // NotFoundException. A transport error, a timeout, throttling or a server
-// error (5xx) is no answer: it says nothing about the key or the policy.
+// error (a server fault, or an HTTP status of 500 or more) is no answer: it
+// says nothing about the key or the policy.
 func Answered(err error) bool {
 	var ae smithy.APIError
 	if err == nil || !errors.As(err, &ae) || ae.ErrorFault() == smithy.FaultServer {
+		return false
+	}
+	// The SDK's protocols leave the fault unknown for most codes; the HTTP
+	// status of the response says it.
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
 		return false
 	}
 	switch KindOf(err) {
