@@ -23,15 +23,14 @@ import (
 // a hostile server that passes requests through until a test tells it to
 // misbehave; the real SDK clients talk to the hostile servers.
 type rig struct {
-	kms      *kmstest.KMS
-	kmsH     *hostile.Server
-	ctlH     *hostile.Server
-	pe       *policyengine.Client
-	keyARN   string
-	keyID    string
-	kmsc     *kms.Client
-	ctl      *bedrockagentcorecontrol.Client
-	clientFn []func(*policyengine.Options)
+	kms    *kmstest.KMS
+	kmsH   *hostile.Server
+	ctlH   *hostile.Server
+	pe     *policyengine.Client
+	keyARN string
+	keyID  string
+	kmsc   *kms.Client
+	ctl    *bedrockagentcorecontrol.Client
 }
 
 func newRig(t *testing.T, optFns ...func(*policyengine.Options)) *rig {
