@@ -304,6 +304,17 @@ func (c *Client) Create(ctx context.Context, in CreateInput, optFns ...func(*Opt
 	return out, nil
 }
 
+// Validate checks in as Create does before any call, against the
+// constraints of CreatePolicyEngine and the client's partition, and returns
+// the first problem as an [*InputError]. It makes no call; a nil *Client
+// validates with the options given.
+func (c *Client) Validate(in CreateInput, optFns ...func(*Options)) error {
+	if c == nil {
+		c = &Client{}
+	}
+	return validateCreate(in, c.options(optFns).Region)
+}
+
 // WaitActive polls GetPolicyEngine with the SDK's PolicyEngineActiveWaiter
 // until the engine is ACTIVE and returns it. A failed state returns a
 // [*CreateFailedError] carrying the status reasons; running out of

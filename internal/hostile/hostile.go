@@ -107,6 +107,13 @@ func (s *Server) On(m Match, a Answer) {
 	s.rules = append(s.rules, rule{m, a})
 }
 
+// Reset drops every rule: from now on every request goes to the fallback.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rules = nil
+}
+
 // Answered returns how many requests a rule answered.
 func (s *Server) Answered() int {
 	s.mu.Lock()

@@ -47,4 +47,8 @@ func TestServer(t *testing.T) {
 	if s.Answered() != 2 || s.Passed() != 1 {
 		t.Errorf("Answered %d, Passed %d; want 2, 1", s.Answered(), s.Passed())
 	}
+	s.Reset()
+	if code, body := do("POST", "/", "TrentService.ListGrants"); code != 200 || body != "backend" {
+		t.Errorf("after Reset: %d %q", code, body)
+	}
 }
