@@ -40,7 +40,7 @@ func TestAuditOfASummaryWithoutID(t *testing.T) {
 }
 
 // DescribeKey answering 200 {} says nothing about the key: the finding is
-// KeyInaccessible with the typed error, not a key "in state ”".
+// KeyInaccessible with the typed error, not a key in an empty state.
 func TestAuditOfAnEmptyDescribeKey(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
