@@ -63,6 +63,13 @@ func (f failingKMS) DescribeKey(context.Context, *kms.DescribeKeyInput, ...func(
 	return nil, f.err
 }
 
+// emptyKMS answers DescribeKey with 200 {}.
+type emptyKMS struct{ kmscheck.KMS }
+
+func (emptyKMS) DescribeKey(context.Context, *kms.DescribeKeyInput, ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
+	return &kms.DescribeKeyOutput{}, nil
+}
+
 func TestDiagnoseFallbacks(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
@@ -76,6 +83,10 @@ func TestDiagnoseFallbacks(t *testing.T) {
 			[]error{batcheval.ErrResultsUnavailable, kmscheck.ErrAccessDenied, kmscheck.ErrKeyNotFound}},
 		{"KMS outage", failingKMS{err: &smithy.GenericAPIError{Code: "KMSInternalException", Message: "boom"}}, "describing the key failed",
 			[]error{batcheval.ErrResultsUnavailable}},
+		// An answer without the key's state tells nothing: it is not read
+		// as "the key is enabled, so the policy is wrong".
+		{"DescribeKey answers {}", emptyKMS{}, "describing the key told nothing",
+			[]error{batcheval.ErrResultsUnavailable, batcheval.ErrIncompleteAnswer}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -458,7 +458,14 @@ type DeleteOutput struct {
 // or the key policy denies the caller, Delete returns a [*KeyError] and
 // nothing is deleted. An unknown id returns an error wrapping [ErrNotFound].
 // A failure to list the grants afterwards is not an error of Delete: it is
-// in [DeleteOutput.GrantsErr].
+// in [DeleteOutput.GrantsErr], classified as every KMS failure is
+// (errors.Is(err, ErrAccessDenied) for a denial). An answer without the
+// engine's id, ARN or status returns an [*IncompleteAnswerError] and no
+// output: it shows nothing about the grants.
+//
+// Open point: DeletePolicyEngine's encryptionKeyArn is optional (absent for
+// an engine with an AWS owned key), so an answer that leaves it out for an
+// encrypted engine reads as an engine without grants to check.
 func (c *Client) Delete(ctx context.Context, id string) (*DeleteOutput, error) {
 	if err := c.needs(true, true); err != nil {
 		return nil, err
