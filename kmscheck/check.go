@@ -78,6 +78,9 @@ const DefaultExpiryWarning = 30 * 24 * time.Hour
 // Options tunes [Check].
 type Options struct {
 	// SkipDryRun skips the GenerateDataKey dry run of batch evaluations.
+	// The dry run runs as the KMS client's identity; skip it when that
+	// identity is not the caller role (an admin or CI client checking for
+	// the role), so that its finding does not speak for the wrong identity.
 	SkipDryRun bool
 	// ExpiryWarning is how long before imported key material expires the
 	// key.material-expiry finding warns. If zero, DefaultExpiryWarning.

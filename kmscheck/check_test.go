@@ -599,7 +599,7 @@ func TestInvalidInput(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
-	var pe *keypolicy.ParamError
+	var pe *keypolicy.InputError
 	tests := []struct {
 		name   string
 		keyID  string

@@ -25,7 +25,38 @@
 //
 // A key that does not exist, is denied, or fails in any way is a finding,
 // not an error of Check. A finding whose KMS call failed (after the SDK's
-// own retries) or was denied is unknown, never pass.
+// own retries) or was denied is unknown, never pass; so is one whose call
+// answered without the field the finding reads (a DescribeKey answer without
+// KeySpec, KeyUsage, KeyState, KeyManager, Origin, Arn or AWSAccountId, a
+// GetKeyPolicy answer without a policy), and the dry run when it answers
+// success: a KMS dry run never succeeds, it answers DryRunOperationException
+// when the request would work, so a success means the endpoint is not KMS.
+//
+// # The verdict: passed, failed or incomplete
+//
+// [Report.Outcome] reads the findings as one of three verdicts:
+//
+//   - [OutcomePassed]: every finding is pass or warn. Go ahead.
+//     [Report.Err] is nil only then.
+//   - [OutcomeFailed]: at least one finding failed. Report.Err joins the
+//     failed findings' [*FindingError]s.
+//   - [OutcomeIncomplete]: nothing failed, but at least one finding is
+//     unknown (or there are none): the check lacks answers a pass needs. Do
+//     not go ahead; Report.Err is an [*IncompleteError] that unwraps to
+//     [ErrIncomplete] and lists the unknown findings.
+//
+// policyengine.Create and batcheval.Start refuse an incomplete preflight
+// unless told otherwise, and the preflight command exits 2 on it.
+//
+// # Which identity needs what
+//
+// Check reads the key with the identity of its KMS client and judges the key
+// policy for the principal in the [Target]; they may differ. The identity
+// running the preflight (a CI or admin role, say) needs kms:DescribeKey and
+// kms:GetKeyPolicy on the key. The caller role named in the Target needs
+// what the key policy findings say, and nothing to run the check: the
+// documented policy-engine key policy lets it use the key only through
+// AgentCore, so it could not read the key itself anyway.
 //
 // # Why the policy-engine statements are checked only statically
 //
@@ -42,11 +73,18 @@
 // makes the same dry run. No plaintext data key is ever requested: the probe
 // always sets DryRun, and a DryRunOperationException means allowed.
 //
-// The dry run and the reads use the client's credentials: give Check a
-// client for the principal in the [Target]. The key-policy findings speak
-// for that principal, whatever the client's identity.
+// The dry run is made with the client's credentials, so for batch
+// evaluations it speaks for the client's identity: give Check a client with
+// the caller's credentials if that finding must speak for the caller, or
+// set Options.SkipDryRun. The key-policy findings speak for the Target's
+// principal, whatever the client's identity.
 //
 // # Errors
+//
+// Check itself returns an error only for bad input (an [*InputError], which
+// unwraps to [ErrInvalidInput], the module's one input sentinel: a malformed
+// key reference, a nil or zero-value client, an invalid Target, a client
+// that panicked) or when ctx ends.
 //
 // [Report.Err] joins one [*FindingError] per failed finding. Each unwraps
 // to [ErrAccessDenied] or [ErrKeyNotUsable] (whose texts are the messages

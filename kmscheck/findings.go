@@ -382,8 +382,8 @@ func (b *builder) dryRunFinding(err error, called bool, descErr error) {
 	case kind == agentcore.KindDryRunSucceeded:
 		b.pass(id, what+": allowed for the identity running the preflight.")
 	case kind == agentcore.KindAccessDenied:
-		b.fail(id, what+": denied: "+apiMessage(err),
-			fmt.Sprintf("Allow kms:GenerateDataKey with the encryption context %s to the caller (documented statement %q).", keypolicy.BatchEvaluationContextKey, keypolicy.SidBatchCallerCryptoOps),
+		b.fail(id, what+": denied for the identity running the preflight: "+apiMessage(err),
+			fmt.Sprintf("Allow kms:GenerateDataKey with the encryption context %s to the caller role (documented statement %q). The dry run runs as the KMS client's identity: if that is not the caller role, run the preflight with the caller's credentials, or skip the dry run (Options.SkipDryRun) and rely on the key-policy findings.", keypolicy.BatchEvaluationContextKey, keypolicy.SidBatchCallerCryptoOps),
 			err, ErrAccessDenied)
 	case kind == agentcore.KindKeyNotUsable || kind == agentcore.KindKeyNotFound:
 		b.unknown(id, what+": not probed, the key cannot be used now: "+apiMessage(err), "Fix the key findings, then check again.", err)

@@ -49,6 +49,9 @@ func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // UnmarshalText parses the text of [Status.String].
 func (s *Status) UnmarshalText(b []byte) error {
+	if s == nil {
+		return errors.New("kmscheck: UnmarshalText into a nil *Status")
+	}
 	for _, v := range []Status{StatusPass, StatusWarn, StatusFail, StatusUnknown} {
 		if v.String() == string(b) {
 			*s = v
@@ -144,6 +147,16 @@ type Report struct {
 	Analysis *keypolicy.Analysis `json:"-"`
 }
 
+// MarshalJSON encodes the report with its outcome, as "outcome": "passed",
+// "failed" or "incomplete", so that tools need not recompute it.
+func (r Report) MarshalJSON() ([]byte, error) {
+	type plain Report
+	return json.Marshal(struct {
+		Outcome Outcome `json:"outcome"`
+		plain
+	}{Outcome: r.Outcome(), plain: plain(r)})
+}
+
 // Outcome is the verdict of a whole [Report]: passed, failed or incomplete.
 // The zero value is OutcomeIncomplete, so an Outcome nobody set never reads
 // as a pass.
@@ -179,6 +192,9 @@ func (o Outcome) MarshalText() ([]byte, error) { return []byte(o.String()), nil 
 
 // UnmarshalText parses the text of [Outcome.String].
 func (o *Outcome) UnmarshalText(b []byte) error {
+	if o == nil {
+		return errors.New("kmscheck: UnmarshalText into a nil *Outcome")
+	}
 	for _, v := range []Outcome{OutcomeIncomplete, OutcomePassed, OutcomeFailed} {
 		if v.String() == string(b) {
 			*o = v

@@ -109,4 +109,20 @@ func TestNilSafety(t *testing.T) {
 	if fe.Unwrap() != nil || !errors.Is(ie, kmscheck.ErrIncomplete) {
 		t.Error("nil Unwrap")
 	}
+	if (*kmscheck.Status)(nil).UnmarshalText([]byte("pass")) == nil || (*kmscheck.Outcome)(nil).UnmarshalText([]byte("passed")) == nil {
+		t.Error("UnmarshalText into nil must fail, not panic")
+	}
+}
+
+func TestReportJSONHasOutcome(t *testing.T) {
+	t.Parallel()
+	r := &kmscheck.Report{KeyID: "alias/x", Feature: "policy-engine", Findings: []kmscheck.Finding{{ID: "key.state", Status: kmscheck.StatusUnknown, Message: "m"}}}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"outcome":"incomplete","keyId":"alias/x","feature":"policy-engine","findings":[{"id":"key.state","status":"unknown","message":"m"}]}`
+	if diff := cmp.Diff(want, string(b)); diff != "" {
+		t.Errorf("JSON (-want +got):\n%s", diff)
+	}
 }
