@@ -41,13 +41,13 @@
 //	case errors.Is(err, batcheval.ErrNoPreflightAnswer):
 //		// KMS answered no preflight call: nothing is known about the key
 //	}
+//	var ve *types.ValidationException
+//	errors.As(err, &ve) // the service's own error, when it answered
 //
 // A 200 answer without a field AWS always sends (the evaluation's id, ARN or
 // status; HeadObject's key id with aws:kms) is an [*IncompleteAnswerError]
 // naming the operation and the field ([ErrIncompleteAnswer]), never an empty
 // success.
-//	var ve *types.ValidationException
-//	errors.As(err, &ve) // the service's own error, when it answered
 //
 // # AgentCore CLI
 //
