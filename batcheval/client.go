@@ -25,7 +25,7 @@ import (
 
 // EncryptionContextKey is the encryption-context key AgentCore Evaluations
 // sets, in every KMS call, to the batch evaluation's ARN.
-const EncryptionContextKey = keypolicy.BatchEvaluationContextKey
+const EncryptionContextKey = agentcore.BatchEvaluationContextKey
 
 // Documented limits of StartBatchEvaluation.
 const (

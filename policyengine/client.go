@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
 	"github.com/agentcorekms/agentcorekms/internal/awsarn"
 	"github.com/agentcorekms/agentcorekms/internal/sdkclient"
 	"github.com/agentcorekms/agentcorekms/internal/typednil"
@@ -23,7 +24,7 @@ import (
 
 // ContextKey is the encryption-context key Policy in AgentCore sets to the
 // policy engine's ARN in every KMS call, and that constrains both grants.
-const ContextKey = keypolicy.PolicyEngineContextKey
+const ContextKey = agentcore.PolicyEngineContextKey
 
 // Defaults of [Options].
 const (
