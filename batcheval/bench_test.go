@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore/types"
 
 	"github.com/agentcorekms/agentcorekms/batcheval"
 )
@@ -111,7 +113,12 @@ func (s stubAPI) StartBatchEvaluation(context.Context, *bedrockagentcore.StartBa
 // preflight (validation, option copy, error mapping), with no network: the
 // difference between the two arms of BenchmarkStart, measured directly.
 func BenchmarkStartOverhead(b *testing.B) {
-	c := batcheval.New(stubAPI{out: &bedrockagentcore.StartBatchEvaluationOutput{}}, nil, func(o *batcheval.Options) {
+	out := &bedrockagentcore.StartBatchEvaluationOutput{
+		BatchEvaluationId:  aws.String("nightly-0123456789"),
+		BatchEvaluationArn: aws.String("arn:aws:bedrock-agentcore:us-east-1:111122223333:evaluation/nightly-0123456789"),
+		Status:             types.BatchEvaluationStatusPending,
+	}
+	c := batcheval.New(stubAPI{out: out}, nil, func(o *batcheval.Options) {
 		o.Region = "us-east-1"
 		o.SkipPreflight = true
 	})

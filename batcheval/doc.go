@@ -20,21 +20,34 @@
 //
 // # Errors
 //
-// Bad input returns errors unwrapping to [ErrInvalidInput] before any call.
-// Key problems unwrap to kmscheck.ErrKeyNotUsable or kmscheck.ErrAccessDenied,
+// Bad input returns errors unwrapping to [ErrInvalidInput] before any call
+// (the module's one input sentinel; a nil or zero-value SDK client, a key
+// ARN that is not a key ARN in the evaluation's Region, an archive prefix S3
+// cannot take are all input errors). Key problems unwrap to
+// [ErrKeyNotUsable] or [ErrAccessDenied] (the same values as kmscheck's),
 // whose texts are the messages AWS documents, whether the preflight found
 // them ([*PreflightError]) or the service did ([*KeyError]); the SDK error
 // stays reachable:
 //
 //	_, err := c.Start(ctx, in)
 //	switch {
-//	case errors.Is(err, kmscheck.ErrKeyNotUsable):
+//	case errors.Is(err, batcheval.ErrKeyNotUsable):
 //		// enable the key, or cancel its deletion
-//	case errors.Is(err, kmscheck.ErrAccessDenied):
+//	case errors.Is(err, batcheval.ErrAccessDenied):
 //		// fix the key policy: keypolicy.ForBatchEvaluation writes it
+//	case errors.Is(err, kmscheck.ErrIncomplete):
+//		// the preflight could not check everything (set
+//		// Options.ProceedOnIncompletePreflight to start anyway)
+//	case errors.Is(err, batcheval.ErrNoPreflightAnswer):
+//		// KMS answered no preflight call: nothing is known about the key
 //	}
 //	var ve *types.ValidationException
 //	errors.As(err, &ve) // the service's own error, when it answered
+//
+// A 200 answer without a field AWS always sends (the evaluation's id, ARN or
+// status; HeadObject's key id with aws:kms) is an [*IncompleteAnswerError]
+// naming the operation and the field ([ErrIncompleteAnswer]), never an empty
+// success.
 //
 // # AgentCore CLI
 //

@@ -18,15 +18,20 @@
 //	    -key arn:aws:kms:us-east-1:111122223333:key/... -bucket my-archive \
 //	    -service-names my_agent.DEFAULT -log-groups /aws/bedrock-agentcore/runtimes/my_agent-abc-DEFAULT
 //
-// Exit status: 0 when the evaluation completed and its archive verified, 1
-// when something failed (preflight, evaluation, archive), 2 for bad flags or
-// input.
+// -timeout (default 2m) bounds the whole run: preflight, start, wait,
+// archive and verification.
+//
+// Exit status: 0 when the evaluation completed and its archive verified; 1
+// when AWS refused or something failed (a failed preflight, a documented key
+// error, a FAILED evaluation, an archive that is not encrypted as it should
+// be); 2 for bad flags or input, an incomplete preflight (unless
+// -proceed-on-incomplete-preflight), a preflight or call without an answer,
+// and -timeout running out.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -44,6 +49,7 @@ import (
 	"github.com/agentcorekms/agentcorekms/batcheval"
 	"github.com/agentcorekms/agentcorekms/internal/awsenv"
 	"github.com/agentcorekms/agentcorekms/internal/awspartition"
+	"github.com/agentcorekms/agentcorekms/internal/cli"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 )
 
@@ -61,8 +67,34 @@ type flags struct {
 	serviceNames  string
 	logGroups     string
 	skipPreflight bool
-	timeout       time.Duration
+	proceed       bool
 	disableKey    bool
+}
+
+// Exit statuses, shared by every example command.
+const (
+	exitOK     = cli.ExitOK
+	exitFailed = cli.ExitFailed
+	exitUsage  = cli.ExitBadInput
+)
+
+const summary = `Usage: batcheval [-aws -key KEY_ARN -bucket BUCKET] [flags]
+Starts an Amazon Bedrock AgentCore batch evaluation encrypted with a customer
+managed KMS key, waits for it, archives it to S3 under the same key and
+verifies the archive. Without -aws, runs in an in-memory sandbox.`
+
+// exitCode maps an error of the library to the exit status: refusals by
+// AWS and failed outcomes are 1; bad input, incomplete preflights and
+// missing answers are 2 (internal/cli decides the rest).
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, batcheval.ErrEvaluationFailed), errors.Is(err, batcheval.ErrArchiveNotEncrypted),
+		errors.Is(err, batcheval.ErrResultsUnavailable), errors.Is(err, batcheval.ErrNoKey):
+		return exitFailed
+	}
+	return cli.Code(err)
 }
 
 // clients are what the program talks to, real or emulated.
@@ -80,8 +112,8 @@ const (
 )
 
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("batcheval", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	cmd := cli.New("batcheval", summary)
+	fs := cmd.Flags
 	var f flags
 	fs.BoolVar(&f.useAWS, "aws", false, "use real AWS (default configuration chain) instead of the sandbox")
 	fs.StringVar(&f.region, "region", "us-east-1", "AWS Region of the evaluation, the key and the bucket")
@@ -94,46 +126,70 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.serviceNames, "service-names", "my_agent.DEFAULT", "comma-separated agent service names in the traces")
 	fs.StringVar(&f.logGroups, "log-groups", "/aws/bedrock-agentcore/runtimes/my_agent-abc-DEFAULT", "comma-separated CloudWatch log groups with the traces")
 	fs.BoolVar(&f.skipPreflight, "skip-preflight", false, "do not run the KMS preflight before starting")
-	fs.DurationVar(&f.timeout, "timeout", 30*time.Minute, "give up waiting after this long")
+	fs.BoolVar(&f.proceed, "proceed-on-incomplete-preflight", false, "start even when the preflight could not check every finding (it still stops on a failed one)")
 	fs.BoolVar(&f.disableKey, "sandbox-disable-key", false, "sandbox only: disable the key first, to see the preflight refuse it")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := cmd.Parse(args, stderr); !ok {
+		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "batcheval: unexpected arguments %q\n", fs.Args())
-		return 2
+	usage := func(format string, a ...any) int {
+		return cmd.Fail(stderr, exitUsage, fmt.Errorf(format+" (run batcheval -h for usage)", a...))
 	}
 	if _, ok := awspartition.ForRegion(f.region); !ok {
-		fmt.Fprintf(stderr, "batcheval: -region %q is not an AWS Region\n", f.region)
-		return 2
+		return usage("-region %q is not an AWS Region", f.region)
 	}
 	if f.name == "" {
 		f.name = "nightly_" + time.Now().UTC().Format("20060102150405")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
+	if f.useAWS {
+		if f.key == "" || f.bucket == "" {
+			return usage("-aws needs -key and -bucket")
+		}
+		if f.disableKey {
+			return usage("-sandbox-disable-key is for the sandbox only")
+		}
+	}
+	// Everything a flag says is checked before any call, with the
+	// library's own rules.
+	if err := batcheval.ValidateArchivePrefix(f.prefix); err != nil {
+		return usage("-prefix: %v", err)
+	}
+	if f.key != "" {
+		if err := (*batcheval.Client)(nil).Validate(startInput(&f), func(o *batcheval.Options) { o.Region = f.region }); err != nil {
+			fmt.Fprintln(stderr, "batcheval: invalid input:")
+			fmt.Fprintln(stderr, err)
+			return exitUsage
+		}
+	}
+	ctx, cancel := cmd.Context(context.Background())
 	defer cancel()
 
 	var cl *clients
 	var err error
 	if f.useAWS {
-		if f.key == "" || f.bucket == "" {
-			fmt.Fprintln(stderr, "batcheval: -aws needs -key and -bucket")
-			return 2
-		}
-		if f.disableKey {
-			fmt.Fprintln(stderr, "batcheval: -sandbox-disable-key is for the sandbox only")
-			return 2
-		}
 		cl, err = awsClients(ctx, &f)
 	} else {
 		cl, err = sandbox(&f, stdout)
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "batcheval:", err)
-		return 1
+		return cmd.Fail(stderr, exitCode(err), unprefixed{err})
 	}
 	defer cl.close()
-	return story(ctx, &f, cl, stdout, stderr)
+	return story(ctx, cmd, &f, cl, stdout, stderr)
+}
+
+// startInput is the StartBatchEvaluation input the flags describe.
+func startInput(f *flags) *bedrockagentcore.StartBatchEvaluationInput {
+	in := &bedrockagentcore.StartBatchEvaluationInput{
+		BatchEvaluationName: aws.String(f.name),
+		DataSourceConfig: &types.DataSourceConfigMemberCloudWatchLogs{Value: types.CloudWatchLogsSource{
+			ServiceNames: splitList(f.serviceNames), LogGroupNames: splitList(f.logGroups),
+		}},
+		KmsKeyArn: aws.String(f.key),
+	}
+	for _, id := range splitList(f.evaluators) {
+		in.Evaluators = append(in.Evaluators, types.Evaluator{EvaluatorId: aws.String(id)})
+	}
+	return in
 }
 
 func awsClients(ctx context.Context, f *flags) (*clients, error) {
@@ -222,11 +278,12 @@ func splitList(s string) []string {
 }
 
 // story starts, waits, archives and verifies.
-func story(ctx context.Context, f *flags, cl *clients, stdout, stderr io.Writer) int {
+func story(ctx context.Context, cmd *cli.Command, f *flags, cl *clients, stdout, stderr io.Writer) int {
 	c := batcheval.New(cl.api, cl.kms, func(o *batcheval.Options) {
 		o.Region = cl.region
 		o.Principal = f.principal
 		o.SkipPreflight = f.skipPreflight
+		o.ProceedOnIncompletePreflight = f.proceed
 		if !f.useAWS {
 			o.WaitMinDelay = 50 * time.Millisecond
 		}
@@ -234,41 +291,28 @@ func story(ctx context.Context, f *flags, cl *clients, stdout, stderr io.Writer)
 			fmt.Fprintf(stdout, "  %-12s poll %d after %s\n", p.Status, p.Attempt, p.Elapsed.Round(time.Millisecond))
 		}
 	})
-	in := &bedrockagentcore.StartBatchEvaluationInput{
-		BatchEvaluationName: aws.String(f.name),
-		DataSourceConfig: &types.DataSourceConfigMemberCloudWatchLogs{Value: types.CloudWatchLogsSource{
-			ServiceNames: splitList(f.serviceNames), LogGroupNames: splitList(f.logGroups),
-		}},
-		KmsKeyArn: aws.String(f.key),
-	}
-	for _, id := range splitList(f.evaluators) {
-		in.Evaluators = append(in.Evaluators, types.Evaluator{EvaluatorId: aws.String(id)})
-	}
+	in := startInput(f)
 	if err := c.Validate(in); err != nil {
 		fmt.Fprintln(stderr, "batcheval: invalid input:")
 		fmt.Fprintln(stderr, err)
-		return 2
+		return exitUsage
 	}
 	start, err := c.Start(ctx, in)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		code := cmd.Fail(stderr, exitCode(err), unprefixed{err})
 		var pe *batcheval.PreflightError
-		if errors.As(err, &pe) {
+		if errors.As(err, &pe) && pe.Report != nil {
 			for _, fd := range pe.Report.Findings {
 				fmt.Fprintln(stderr, "  ", fd)
 			}
 		}
-		if errors.Is(err, batcheval.ErrInvalidInput) {
-			return 2
-		}
-		return 1
+		return code
 	}
 	id := aws.ToString(start.BatchEvaluationId)
 	fmt.Fprintf(stdout, "started %s (%s), encrypted with %s\n", id, start.Status, f.key)
 	out, err := c.Wait(ctx, id)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+		return cmd.Fail(stderr, exitCode(err), unprefixed{err})
 	}
 	// A STOPPED evaluation ends without results; only its metadata is
 	// archived.
@@ -286,16 +330,22 @@ func story(ctx context.Context, f *flags, cl *clients, stdout, stderr io.Writer)
 	}
 	a, err := c.Archive(ctx, cl.s3, f.bucket, f.prefix, out)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+		return cmd.Fail(stderr, exitCode(err), unprefixed{err})
 	}
 	for _, k := range a.Keys {
 		fmt.Fprintf(stdout, "archived s3://%s/%s (SSE-KMS)\n", a.Bucket, k)
 	}
 	if err := c.VerifyArchive(ctx, cl.s3, a); err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+		return cmd.Fail(stderr, exitCode(err), unprefixed{err})
 	}
 	fmt.Fprintf(stdout, "verified: %d objects are aws:kms with key %s\n", len(a.Keys), a.KeyARN)
-	return 0
+	return exitOK
 }
+
+// unprefixed drops the package's own prefix from err's text, since Fail
+// starts the line with the command's name; errors.Is and errors.As still
+// see err.
+type unprefixed struct{ err error }
+
+func (u unprefixed) Error() string { return strings.TrimPrefix(u.err.Error(), "batcheval: ") }
+func (u unprefixed) Unwrap() error { return u.err }

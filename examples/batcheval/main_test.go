@@ -35,7 +35,7 @@ func TestRun(t *testing.T) {
 		{name: "disabled key without preflight: the service refuses", args: []string{"-sandbox-disable-key", "-skip-preflight"}, wantCode: 1,
 			wantStderr: []string{"ValidationException", "The specified KMS key is not in a usable state."}},
 		{name: "unknown flag", args: []string{"-nope"}, wantCode: 2},
-		{name: "stray argument", args: []string{"extra"}, wantCode: 2, wantStderr: []string{"unexpected arguments"}},
+		{name: "stray argument", args: []string{"extra"}, wantCode: 2, wantStderr: []string{"unexpected argument"}},
 		{name: "bad Region", args: []string{"-region", "mars-1"}, wantCode: 2, wantStderr: []string{"not an AWS Region"}},
 		{name: "real AWS without key and bucket", args: []string{"-aws"}, wantCode: 2, wantStderr: []string{"-aws needs -key and -bucket"}},
 		{name: "sandbox flag with real AWS", args: []string{"-aws", "-key", "k", "-bucket", "b", "-sandbox-disable-key"}, wantCode: 2},
@@ -99,6 +99,13 @@ func awsEnv(t *testing.T, accessKey, principal string, emOpts ...func(*batcheval
 	if err != nil {
 		t.Fatal(err)
 	}
+	// As in the sandbox: the default key policy's administration statement
+	// lets the caller read the key policy, so the preflight is complete.
+	doc.Statement = append(doc.Statement, keypolicy.Statement{
+		Sid: "Enable IAM User Permissions", Effect: "Allow",
+		Principal: keypolicy.AWSPrincipal("arn:aws:iam::111122223333:root"),
+		Action:    keypolicy.One("kms:*"), Resource: keypolicy.One("*"),
+	})
 	policy, err := doc.JSON()
 	if err != nil {
 		t.Fatal(err)

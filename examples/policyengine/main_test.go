@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/agentcorekms/agentcorekms/internal/hostile"
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 	"github.com/agentcorekms/agentcorekms/policyengine/policyenginetest"
 )
@@ -107,5 +111,116 @@ func TestLive(t *testing.T) {
 	}
 	if code := run([]string{"-aws"}, &stdout, &stderr); code != exitUsage {
 		t.Errorf("-aws alone: exit %d, want %d", code, exitUsage)
+	}
+}
+
+// hostileLive points the -key path at the emulators through misbehaving
+// loopback servers, and returns the key ARN and the two servers.
+func hostileLive(t *testing.T) (keyARN string, kmsH, ctlH *hostile.Server) {
+	t.Helper()
+	k := kmstest.New()
+	k.MapAccessKey(sandboxAccessKey, sandboxRole)
+	kmsSrv := k.NewServer()
+	t.Cleanup(kmsSrv.Close)
+	ctlSrv := policyenginetest.New(k).NewServer()
+	t.Cleanup(ctlSrv.Close)
+	keyARN, err := sandboxKey(t.Context(), kmstest.NewSDKClient(kmsSrv.URL, sandboxAccessKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kmsH, err = hostile.New(kmsSrv.URL); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(kmsH.Close)
+	if ctlH, err = hostile.New(ctlSrv.URL); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ctlH.Close)
+	for name, value := range map[string]string{
+		"AWS_ENDPOINT_URL_KMS":                       kmsH.URL,
+		"AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL": ctlH.URL,
+		"AWS_ACCESS_KEY_ID":                          sandboxAccessKey,
+		"AWS_SECRET_ACCESS_KEY":                      "secret",
+		"AWS_REGION":                                 sandboxRegion,
+		"AWS_CONFIG_FILE":                            "/dev/null",
+		"AWS_SHARED_CREDENTIALS_FILE":                "/dev/null",
+		"AWS_PROFILE":                                "",
+		"AWS_EC2_METADATA_DISABLED":                  "true",
+		"AWS_MAX_ATTEMPTS":                           "1",
+	} {
+		t.Setenv(name, value)
+	}
+	return keyARN, kmsH, ctlH
+}
+
+// TestExitCodes runs the command once for each exit status, through the
+// AWS configuration pointed at misbehaving servers in front of the
+// emulators.
+func TestExitCodes(t *testing.T) {
+	keyARN, kmsH, ctlH := hostileLive(t)
+	tests := []struct {
+		name       string
+		args       []string
+		kmsRules   []string // KMS operations answered with a 500
+		wantCode   int
+		wantStderr string
+		noCalls    bool // no request may reach AWS
+	}{
+		{name: "created with both grants", args: []string{"-name", "Fine"}, wantCode: exitOK},
+		{name: "incomplete preflight", args: []string{"-name", "Incomplete"}, kmsRules: []string{"GetKeyPolicy"},
+			wantCode: exitUsage, wantStderr: "kmscheck: preflight"},
+		{name: "incomplete preflight, opted in", args: []string{"-name", "OptedIn", "-proceed-on-incomplete-preflight"},
+			kmsRules: []string{"GetKeyPolicy"}, wantCode: exitOK},
+		{name: "no preflight answer, even opted in", args: []string{"-name", "NoAnswer", "-proceed-on-incomplete-preflight"},
+			kmsRules: []string{"DescribeKey", "GetKeyPolicy"}, wantCode: exitUsage, wantStderr: "got no answer from KMS"},
+		{name: "a malformed key ARN", args: []string{"-key", `arn:aws:kms:us-east-1:1111:key/"x`}, wantCode: exitUsage,
+			wantStderr: "KeyARN", noCalls: true},
+		{name: "an unknown flag", args: []string{"-nope"}, wantCode: exitUsage, wantStderr: "run policyengine -h for usage", noCalls: true},
+		{name: "a zero -timeout", args: []string{"-timeout", "0"}, wantCode: exitUsage, wantStderr: "-timeout", noCalls: true},
+		{name: "a negative -timeout", args: []string{"-timeout", "-1s"}, wantCode: exitUsage, wantStderr: "-timeout", noCalls: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := kmsH.Seen(hostile.Any) + ctlH.Seen(hostile.Any)
+			for _, op := range tt.kmsRules {
+				kmsH.On(hostile.Target(op), hostile.InternalError)
+			}
+			defer kmsH.Reset()
+			var stdout, stderr bytes.Buffer
+			args := tt.args
+			if args[0] != "-key" {
+				args = append([]string{"-key", keyARN, "-principal", sandboxRole}, args...)
+			}
+			code := run(args, &stdout, &stderr)
+			if code != tt.wantCode || !strings.Contains(stderr.String(), tt.wantStderr) {
+				t.Fatalf("exit %d, want %d with %q\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, tt.wantStderr, &stdout, &stderr)
+			}
+			if code == exitUsage && strings.Count(stderr.String(), "\n") != 1 {
+				t.Errorf("stderr has %d lines, want one:\n%s", strings.Count(stderr.String(), "\n"), &stderr)
+			}
+			if after := kmsH.Seen(hostile.Any) + ctlH.Seen(hostile.Any); tt.noCalls && after != before {
+				t.Errorf("%d requests reached AWS for bad input", after-before)
+			}
+		})
+	}
+}
+
+// -timeout bounds the whole run, not only the wait for ACTIVE: a control
+// plane that never answers ends the run after -timeout, with exit 2.
+func TestTimeoutBoundsTheRun(t *testing.T) {
+	keyARN, _, _ := hostileLive(t)
+	// The handler reads the body first: only then does net/http cancel
+	// the request's context when the client goes away.
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		<-r.Context().Done()
+	}))
+	defer hang.Close()
+	defer hang.CloseClientConnections()
+	t.Setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL", hang.URL)
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"-key", keyARN, "-principal", sandboxRole, "-timeout", "300ms"}, &stdout, &stderr)
+	if code != exitUsage || !strings.Contains(stderr.String(), "no answer within -timeout 300ms") {
+		t.Errorf("exit %d, want %d\nstderr:\n%s", code, exitUsage, &stderr)
 	}
 }
