@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -197,7 +196,7 @@ func TestStartValidation(t *testing.T) {
 			if tt.opt != nil {
 				opts = append(opts, tt.opt)
 			}
-			before := len(e.kms.Calls())
+			before := len(e.kms.Requests())
 			_, err := e.c.Start(context.Background(), in, opts...)
 			if !errors.Is(err, batcheval.ErrInvalidInput) {
 				t.Fatalf("err = %v, want ErrInvalidInput", err)
@@ -206,7 +205,7 @@ func TestStartValidation(t *testing.T) {
 			if !errors.As(err, &ie) || ie.Field != tt.wantField {
 				t.Errorf("err = %v, want an InputError about %s", err, tt.wantField)
 			}
-			if e.api.starts.Load() != 0 || len(e.kms.Calls()) != before {
+			if e.api.starts.Load() != 0 || len(e.kms.Requests()) != before {
 				t.Errorf("calls were made before validation failed")
 			}
 		})
@@ -645,36 +644,28 @@ func TestGetDiagnosesAccessDenied(t *testing.T) {
 }
 
 func TestFaultsThroughTheClient(t *testing.T) {
-	var gets, starts atomic.Int32
-	e := newEnv(t, envConfig{em: func(o *batchevaltest.Options) {
-		o.Inject = func(op string) *batchevaltest.Fault {
-			switch {
-			case op == batchevaltest.OpGet && gets.Add(1) <= 2:
-				return batchevaltest.Throttling()
-			case op == batchevaltest.OpStart && starts.Add(1) > 1:
-				return batchevaltest.InternalError()
-			}
-			return nil
-		}
-	}})
+	e := newEnv(t, envConfig{})
 	ctx := context.Background()
 	start, err := e.c.Start(ctx, startInput("nightly", e.keyARN))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Two throttled polls are retried by the SDK; Wait goes on.
+	e.em.InjectFault(batchevaltest.OpGet, batchevaltest.ThrottlingFault(), 2)
 	out, err := e.c.Wait(ctx, aws.ToString(start.BatchEvaluationId), e.advanceOnProgress(6*time.Second, nil))
 	if err != nil || out.Status != types.BatchEvaluationStatusCompleted {
 		t.Fatalf("wait through throttling = %v, %v", out, err)
 	}
 	// A server error that outlasts the retries is the SDK's, not a key error.
+	e.em.InjectFault(batchevaltest.OpStart, batchevaltest.InternalFault(), 100)
+	before := e.em.RequestCount(batchevaltest.OpStart)
 	_, err = e.c.Start(ctx, startInput("second", e.keyARN))
 	var ise *types.InternalServerException
 	if !errors.As(err, &ise) || errors.Is(err, kmscheck.ErrKeyNotUsable) || errors.Is(err, kmscheck.ErrAccessDenied) {
 		t.Errorf("start during an outage: %v", err)
 	}
-	if n := starts.Load(); n != 4 {
-		t.Errorf("StartBatchEvaluation attempts = %d, want 1 + 3 (the SDK's attempts)", n)
+	if n := e.em.RequestCount(batchevaltest.OpStart) - before; n != 3 {
+		t.Errorf("StartBatchEvaluation attempts = %d, want 3 (the SDK's attempts)", n)
 	}
 }
 

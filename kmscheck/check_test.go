@@ -151,7 +151,7 @@ func TestGoodKeysPassEverything(t *testing.T) {
 				t.Errorf("report OK %v Complete %v Err %v KeyARN %s Feature %s", r.OK(), r.Complete(), r.Err(), r.KeyARN, r.Feature)
 			}
 			var got []string
-			for _, c := range e.k.Calls() {
+			for _, c := range e.k.Requests() {
 				got = append(got, c.Operation)
 				if c.KeyID != *md.Arn || c.Caller.Principal != caller {
 					t.Errorf("%s named key %s as %s, want %s as %s", c.Operation, c.KeyID, c.Caller.Principal, *md.Arn, caller)
@@ -188,7 +188,7 @@ func TestAliasIsResolvedAndWarned(t *testing.T) {
 	}
 	// The alias needs DescribeKey first; then the others name the key ARN.
 	var policyReads []string
-	for _, c := range e.k.Calls() {
+	for _, c := range e.k.Requests() {
 		if c.Operation == "GetKeyPolicy" {
 			policyReads = append(policyReads, c.KeyID)
 		}
@@ -525,7 +525,7 @@ func TestFaults(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)
 		md := e.key(t, &kms.CreateKeyInput{Policy: aws.String(e.policy(t, keypolicy.FeatureBatchEvaluation))})
-		e.k.ThrottleNext(2)
+		e.k.InjectFault("", kmstest.ThrottlingFault(), 2)
 		r, err := kmscheck.Check(ctx, e.c, *md.Arn, beTarget)
 		if err != nil {
 			t.Fatal(err)
@@ -534,7 +534,7 @@ func TestFaults(t *testing.T) {
 			t.Errorf("statuses %v, want all pass", statuses(r))
 		}
 		throttled := 0
-		for _, c := range e.k.Calls() {
+		for _, c := range e.k.Requests() {
 			if errorCode(c.Err) == "ThrottlingException" {
 				throttled++
 			}
@@ -547,7 +547,7 @@ func TestFaults(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)
 		md := e.key(t, &kms.CreateKeyInput{Policy: aws.String(e.policy(t, keypolicy.FeatureBatchEvaluation))})
-		e.k.FailNext(1000)
+		e.k.InjectFault("", kmstest.InternalFault(), 1000)
 		r, err := kmscheck.Check(ctx, e.c, *md.Arn, beTarget)
 		if err != nil {
 			t.Fatal(err)
@@ -626,7 +626,7 @@ func TestInvalidInput(t *testing.T) {
 			}
 		})
 	}
-	if n := len(e.k.Calls()); n != 0 {
+	if n := len(e.k.Requests()); n != 0 {
 		t.Errorf("bad input made %d KMS calls", n)
 	}
 }

@@ -102,7 +102,7 @@ func TestAliasIsResolvedFirst(t *testing.T) {
 	if len(order) != 3 || order[0] != "DescribeKey" || !r.OK() {
 		t.Errorf("calls %v, statuses %v", order, statuses(r))
 	}
-	for _, c := range e.k.Calls() {
+	for _, c := range e.k.Requests() {
 		if c.Operation != "DescribeKey" && c.KeyID != *md.Arn {
 			t.Errorf("%s named %s, want the key ARN", c.Operation, c.KeyID)
 		}

@@ -50,7 +50,7 @@ func TestMalformedKeyReferences(t *testing.T) {
 			if r != nil || !errors.As(err, &ie) || !errors.Is(err, kmscheck.ErrInvalidInput) || ie.Field != "keyID" {
 				t.Fatalf("Check(%q) = %v, %v; want an *InputError for keyID", tt.keyID, r, err)
 			}
-			if n := len(k.Calls()); n != 0 {
+			if n := len(k.Requests()); n != 0 {
 				t.Errorf("a malformed key reference made %d KMS calls", n)
 			}
 		})
@@ -167,7 +167,7 @@ func TestAdminChecksForTheCallerRole(t *testing.T) {
 		}
 	}
 	// The admin made the calls; the role made none of them.
-	for _, c := range e.k.Calls() {
+	for _, c := range e.k.Requests() {
 		if c.Caller.Principal == admin && c.Operation != "DescribeKey" && c.Operation != "GetKeyPolicy" {
 			t.Errorf("admin made %s", c.Operation)
 		}

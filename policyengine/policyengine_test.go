@@ -233,7 +233,7 @@ func TestCreateInputValidation(t *testing.T) {
 	if n := w.cp.RequestCount(policyenginetest.OpCreatePolicyEngine); n != 0 {
 		t.Errorf("%d CreatePolicyEngine requests for bad input", n)
 	}
-	if calls := w.kms.Calls(); len(calls) != 0 {
+	if calls := w.kms.Requests(); len(calls) != 0 {
 		t.Errorf("%d KMS calls for bad input", len(calls))
 	}
 	for _, op := range []func() error{
@@ -484,7 +484,7 @@ type failingRevoke struct {
 
 func (f failingRevoke) RevokeGrant(ctx context.Context, in *kms.RevokeGrantInput, optFns ...func(*kms.Options)) (*kms.RevokeGrantOutput, error) {
 	if aws.ToString(in.GrantId) == f.failID {
-		f.k.FailNext(3)
+		f.k.InjectFault("", kmstest.InternalFault(), 3)
 	}
 	return f.Client.RevokeGrant(ctx, in, optFns...)
 }
@@ -574,7 +574,7 @@ func TestAudit(t *testing.T) {
 	for _, conc := range []int{1, policyengine.DefaultConcurrency} {
 		var mu sync.Mutex
 		var progress []int
-		w.kms.Calls() // reset nothing; count below is relative
+		w.kms.Requests() // reset nothing; count below is relative
 		describes := w.kms.CallCount("DescribeKey")
 		rep, err := w.pe.Audit(ctx, func(o *policyengine.Options) {
 			o.Concurrency = conc

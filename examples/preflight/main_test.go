@@ -127,8 +127,8 @@ func TestRealKeyMode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			k.FailNext(tt.failNext)
-			defer k.FailNext(0)
+			k.InjectFault("", kmstest.InternalFault(), tt.failNext)
+			defer k.InjectFault("", kmstest.InternalFault(), 0)
 			var out, errb bytes.Buffer
 			code := run(append(append([]string(nil), base...), tt.args...), &out, &errb)
 			if code != tt.wantCode || !strings.Contains(out.String(), tt.wantOut) {
@@ -136,7 +136,7 @@ func TestRealKeyMode(t *testing.T) {
 			}
 		})
 	}
-	for _, c := range k.Calls() {
+	for _, c := range k.Requests() {
 		if c.Caller.Principal != role {
 			t.Errorf("%s made by %s, want %s (the mapped access key)", c.Operation, c.Caller.Principal, role)
 		}

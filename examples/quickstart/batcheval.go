@@ -66,7 +66,7 @@ func batchEvaluationStory(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if !rep.OK() || !rep.Complete() {
+	if !rep.Passed() || !rep.Complete() {
 		return fmt.Errorf("preflight of a correct key did not pass: %v", rep.Err())
 	}
 	fmt.Fprintf(w, "preflight: %d findings pass (key state and spec, every required key-policy statement, GenerateDataKey dry run)\n", len(rep.Findings))

@@ -66,7 +66,7 @@ func preflightStory(ctx context.Context, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "enabled key with the documented policy: %d findings pass, %d fail\n",
 		len(good.WithStatus(kmscheck.StatusPass)), len(good.WithStatus(kmscheck.StatusFail)))
-	if !good.OK() || !good.Complete() {
+	if !good.Passed() || !good.Complete() {
 		return fmt.Errorf("preflight of a good key did not pass: %v", good.Err())
 	}
 	bad, err := kmscheck.Check(ctx, client, arns[1], target)
