@@ -104,8 +104,8 @@ func TestAnalyzeFixes(t *testing.T) {
 			name:    "a key ARN in Resource while the requests name no key",
 			edit:    func(d *Document) { d.Statement[2].Resource = One("arn:aws:kms:us-east-1:111122223333:key/k") },
 			failing: []string{"describe-key"}, verdict: ImplicitDeny,
-			reason: `resource "" is not covered by Resource ["arn:aws:kms:us-east-1:111122223333:key/k"]`,
-			fix:    `set the Resource of statement "Allow Policy for KMS validation" (#2) to "*"`,
+			reason: `resource "" (the request has no key ARN) cannot be matched against Resource ["arn:aws:kms:us-east-1:111122223333:key/k"]`,
+			fix:    `give the requirement's Request.Resource the key ARN, or set the Resource of statement "Allow Policy for KMS validation" (#2) to "*"`,
 		},
 		{
 			name: "the Sid renamed: the closest statement is explained, and the fix adds the documented one",

@@ -30,7 +30,7 @@ type corpusCase struct {
 	Unsupported []string            `json:"unsupported"`
 }
 
-var verdictNames = map[string]Verdict{
+var corpusVerdicts = map[string]Verdict{
 	"ImplicitDeny":     ImplicitDeny,
 	"Allow":            Allow,
 	"AllowIfIAMAllows": AllowIfIAMAllows,
@@ -82,7 +82,7 @@ func TestEvaluateCorpus(t *testing.T) {
 				if c.Why == "" {
 					t.Errorf("case %+v has no why", c)
 				}
-				want, ok := verdictNames[c.Want]
+				want, ok := corpusVerdicts[c.Want]
 				if !ok {
 					t.Fatalf("case %q: unknown verdict %q", c.Why, c.Want)
 				}
@@ -90,7 +90,11 @@ func TestEvaluateCorpus(t *testing.T) {
 				got := Evaluate(doc, req)
 				var unsupported []string
 				for _, u := range got.Unsupported {
-					unsupported = append(unsupported, u.Operator)
+					if u.Operator == "" {
+						unsupported = append(unsupported, "Resource")
+					} else {
+						unsupported = append(unsupported, u.Operator)
+					}
 					if doc.Statement[u.Statement].Sid != u.Sid {
 						t.Errorf("%s: unsupported operator %q reported with Sid %q for statement %d", c.Why, u.Operator, u.Sid, u.Statement)
 					}
@@ -230,8 +234,8 @@ func TestEvaluateNilAndEmpty(t *testing.T) {
 func TestVerdictString(t *testing.T) {
 	t.Parallel()
 	for v, want := range map[Verdict]string{
-		ImplicitDeny: "implicit deny", Allow: "allow", AllowIfIAMAllows: "allow if IAM allows",
-		ExplicitDeny: "explicit deny", Verdict(9): "Verdict(9)",
+		ImplicitDeny: "implicit-deny", Allow: "allow", AllowIfIAMAllows: "allow-if-iam",
+		ExplicitDeny: "explicit-deny", Verdict(9): "Verdict(9)", Verdict(-1): "Verdict(-1)",
 	} {
 		if got := v.String(); got != want {
 			t.Errorf("Verdict(%d).String() = %q, want %q", int(v), got, want)

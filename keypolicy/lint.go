@@ -320,20 +320,6 @@ func (o operator) acceptsAll(v string) bool {
 	return false
 }
 
-// multiValuedKey reports whether key can hold several values in a request.
-func multiValuedKey(key string) bool {
-	for _, k := range []string{
-		"kms:GrantOperations", "kms:EncryptionContextKeys", "kms:ResourceAliases",
-		"aws:TagKeys", "aws:CalledVia", "aws:PrincipalOrgPaths", "aws:ResourceOrgPaths",
-		"aws:SourceOrgPaths", "aws:PrincipalServiceNamesList",
-	} {
-		if equalFold(k, key) {
-			return true
-		}
-	}
-	return false
-}
-
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && equalFold(s[:len(prefix)], prefix)
 }
