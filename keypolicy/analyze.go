@@ -1,6 +1,7 @@
 package keypolicy
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -177,8 +178,9 @@ func Analyze(doc *Document, reqs []Requirement) Analysis {
 			r.Reason = "a Deny statement matches the request"
 			r.Fix = "narrow or remove Deny statement " + r.Deciding[0].String() + " so that it no longer matches this request"
 		case ImplicitDeny:
-			if d.Err != nil {
-				r.Reason = "the request is invalid: " + strings.TrimPrefix(d.Err.Error(), "keypolicy: ")
+			var re *RequestError
+			if errors.As(d.Err, &re) {
+				r.Reason = "the request is invalid: its " + re.Field + " " + strconv.Quote(re.Value) + ": " + re.Reason
 				r.Fix = "correct the requirement's request; the key policy was not evaluated"
 				break
 			}

@@ -1,6 +1,7 @@
 package keypolicy
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -92,9 +93,12 @@ func (v Verdict) MarshalText() ([]byte, error) {
 	return []byte(verdictNames[v]), nil
 }
 
-// UnmarshalText sets v from a name MarshalText writes; any other text is an
-// error, and v is left unchanged. v must not be nil.
+// UnmarshalText sets v from a name MarshalText writes; any other text, or a
+// nil v, is an error, and v is left unchanged.
 func (v *Verdict) UnmarshalText(text []byte) error {
+	if v == nil {
+		return errors.New("keypolicy: UnmarshalText into a nil *Verdict")
+	}
 	for i, n := range verdictNames {
 		if string(text) == n {
 			*v = Verdict(i)
@@ -151,8 +155,8 @@ type UnsupportedOperator struct {
 	Reason string
 }
 
-// String describes u, such as `"StringEquals" on kms:GrantOperations in
-// "Sid" (#0)`.
+// String describes u, such as `"StringEquals" on multivalued key
+// kms:GrantOperations in "Grants" (#0)`.
 func (u UnsupportedOperator) String() string {
 	where := " in " + StatementRef{Index: u.Statement, Sid: u.Sid}.String()
 	switch {
@@ -172,8 +176,10 @@ type StatementResult struct {
 	// Applies reports whether the statement matches the request: effect,
 	// principal, action, resource and every condition.
 	Applies bool
-	// Delegated reports whether the statement applies only through the
-	// caller's account root principal (see [AllowIfIAMAllows]).
+	// Delegated reports whether the statement's allow needs the caller's
+	// IAM policies too (see [AllowIfIAMAllows]): it applies only through
+	// the caller's account root, or it is an Allow and the caller is from
+	// another account than the key's.
 	Delegated bool
 	// Reason says why the statement does not apply; empty when it applies.
 	Reason string
@@ -262,13 +268,13 @@ const (
 // Evaluate does not modify doc or req and is safe for concurrent use.
 func Evaluate(doc *Document, req Request) Decision {
 	var d Decision
-	if doc == nil {
-		return d
-	}
 	var c caller
 	c.newCaller(&req)
 	if err := req.check(&c); err != nil {
 		d.Err = err
+		return d
+	}
+	if doc == nil {
 		return d
 	}
 	e := newEnv(doc, &req, &c)

@@ -141,6 +141,11 @@ func parseOperator(name string) (operator, bool) {
 // so that a condition on it needs ForAllValues: or ForAnyValue:. This is
 // the one list of such keys.
 func multiValuedKey(key string) bool {
+	switch len(key) {
+	case 11, 13, 18, 19, 20, 21, 25, 29: // the lengths of the keys below
+	default:
+		return false
+	}
 	for _, k := range [...]string{
 		"kms:GrantOperations", "kms:EncryptionContextKeys", "kms:ResourceAliases",
 		"aws:TagKeys", "aws:CalledVia", "aws:PrincipalOrgPaths", "aws:ResourceOrgPaths",
@@ -227,10 +232,13 @@ func (o operator) holds(pvs, rvs []string, present bool, e *env) bool {
 		}
 		return o.negated
 	}
+	// Whether to look for policy variables is settled once per key, not
+	// once per request value.
+	vars := e.vars && o.takesVariables() && anyVariable(pvs)
 	switch o.set {
 	case setAnyValue:
 		for _, rv := range rvs {
-			if o.matchValue(rv, pvs, e) != o.negated {
+			if o.matchValue(rv, pvs, e, vars) != o.negated {
 				return true
 			}
 		}
@@ -241,14 +249,14 @@ func (o operator) holds(pvs, rvs []string, present bool, e *env) bool {
 		// to match and a negated one needs none to match.
 		if o.negated || o.set == setAllValues {
 			for _, rv := range rvs {
-				if o.matchValue(rv, pvs, e) == o.negated {
+				if o.matchValue(rv, pvs, e, vars) == o.negated {
 					return false
 				}
 			}
 			return true
 		}
 		for _, rv := range rvs {
-			if o.matchValue(rv, pvs, e) {
+			if o.matchValue(rv, pvs, e, vars) {
 				return true
 			}
 		}
@@ -257,12 +265,30 @@ func (o operator) holds(pvs, rvs []string, present bool, e *env) bool {
 }
 
 // matchValue reports whether request value rv matches any policy value,
-// with the positive form of the operator. Policy variables in the values
-// of string and ARN operators are expanded when e says so; a value whose
-// variable has no value matches nothing.
-func (o operator) matchValue(rv string, pvs []string, e *env) bool {
+// with the positive form of the operator. With vars, policy variables in
+// the values are expanded from e; a value whose variable has no value
+// matches nothing.
+func (o operator) matchValue(rv string, pvs []string, e *env, vars bool) bool {
+	if vars {
+		return o.matchValueVars(rv, pvs, e)
+	}
+	return o.matchPlain(rv, pvs)
+}
+
+// matchPlain is matchValue without policy variables.
+func (o operator) matchPlain(rv string, pvs []string) bool {
 	for _, pv := range pvs {
-		if e.vars && o.takesVariables() && hasVariable(pv) {
+		if o.match(pv, rv) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchValueVars is matchValue with the policy variables of pvs expanded.
+func (o operator) matchValueVars(rv string, pvs []string, e *env) bool {
+	for _, pv := range pvs {
+		if hasVariable(pv) {
 			x, escaped, ok := expand(pv, e, o.base == opStringLike || o.base == opArnLike || o.base == opArnEquals)
 			if ok && o.matchExpanded(x, rv, escaped) {
 				return true
@@ -416,23 +442,27 @@ func arnMatch(pattern, value string) bool {
 	if pattern == "*" {
 		return true
 	}
-	return arnMatchMode(pattern, value, false)
-}
-
-// arnMatchEscaped is arnMatch for a pattern whose wildcards are escaped as
-// [expand] writes them.
-func arnMatchEscaped(pattern, value string) bool {
-	return arnMatchMode(pattern, value, true)
-}
-
-func arnMatchMode(pattern, value string, escaped bool) bool {
 	for i := 0; i < 5; i++ {
 		p, prest, ok1 := strings.Cut(pattern, ":")
 		v, vrest, ok2 := strings.Cut(value, ":")
-		if !ok1 || !ok2 || !globMode(p, v, false, escaped) {
+		if !ok1 || !ok2 || !glob(p, v, false) {
 			return false
 		}
 		pattern, value = prest, vrest
 	}
-	return globMode(pattern, value, false, escaped)
+	return glob(pattern, value, false)
+}
+
+// arnMatchEscaped is arnMatch for a pattern whose literal bytes are escaped
+// as [expand] writes them (an escapeByte is never followed by a colon).
+func arnMatchEscaped(pattern, value string) bool {
+	for i := 0; i < 5; i++ {
+		p, prest, ok1 := strings.Cut(pattern, ":")
+		v, vrest, ok2 := strings.Cut(value, ":")
+		if !ok1 || !ok2 || !globEscaped(p, v, false) {
+			return false
+		}
+		pattern, value = prest, vrest
+	}
+	return globEscaped(pattern, value, false)
 }

@@ -207,3 +207,23 @@ func TestEvaluateMultivaluedKey(t *testing.T) {
 		})
 	}
 }
+
+func TestMultiValuedKey(t *testing.T) {
+	t.Parallel()
+	// The multivalued keys of the IAM global condition keys and the KMS
+	// condition keys ("ArrayOfString" in the Service Authorization
+	// Reference), in any case.
+	for _, k := range []string{
+		"kms:GrantOperations", "kms:EncryptionContextKeys", "kms:ResourceAliases", "aws:TagKeys", "AWS:calledvia",
+		"aws:PrincipalOrgPaths", "aws:ResourceOrgPaths", "aws:SourceOrgPaths", "aws:PrincipalServiceNamesList",
+	} {
+		if !multiValuedKey(k) {
+			t.Errorf("multiValuedKey(%q) = false", k)
+		}
+	}
+	for _, k := range []string{"kms:ViaService", "kms:CallerAccount", "aws:PrincipalArn", "kms:GrantOperation", "aws:TagKeys2", ""} {
+		if multiValuedKey(k) {
+			t.Errorf("multiValuedKey(%q) = true", k)
+		}
+	}
+}

@@ -143,6 +143,44 @@ func FuzzGlob(f *testing.F) {
 	})
 }
 
+// FuzzGlobEscaped checks the matcher for expanded policy variables against
+// regexp: a * or ? marked literal (bit i of mask for the i-th rune) is
+// escaped and must match only itself.
+func FuzzGlobEscaped(f *testing.F) {
+	f.Add("release-*", "release-*", uint64(1<<8))
+	f.Add("a*b?c*", "a*bxcZ", uint64(2))
+	f.Add("*?*", "??", uint64(5))
+	f.Fuzz(func(t *testing.T, pattern, s string, mask uint64) {
+		if !utf8.ValidString(pattern) || !utf8.ValidString(s) {
+			return
+		}
+		var esc []byte
+		var re strings.Builder
+		re.WriteString("(?s)^")
+		i := 0
+		for _, r := range pattern {
+			literal := i < 64 && mask&(1<<i) != 0
+			i++
+			switch {
+			case (r == '*' || r == '?') && !literal:
+				esc = append(esc, byte(r))
+				re.WriteString(map[rune]string{'*': ".*", '?': "."}[r])
+			default:
+				if r == '*' || r == '?' || r == escapeByte {
+					esc = append(esc, escapeByte)
+				}
+				esc = utf8.AppendRune(esc, r)
+				re.WriteString(regexp.QuoteMeta(string(r)))
+			}
+		}
+		re.WriteString("$")
+		want := regexp.MustCompile(re.String()).MatchString(s)
+		if got := globEscaped(string(esc), s, false); got != want {
+			t.Fatalf("globEscaped(%q, %q) = %v, regexp %s says %v", esc, s, got, re.String(), want)
+		}
+	})
+}
+
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {

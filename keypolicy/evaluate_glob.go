@@ -9,16 +9,51 @@ import "unicode/utf8"
 // It runs in O(len(pattern)*len(s)) at worst, without allocating: on a
 // mismatch it backtracks only to the last *, which is enough because a
 // later * can absorb anything an earlier one could.
-func glob(pattern, s string, fold bool) bool { return globMode(pattern, s, fold, false) }
+func glob(pattern, s string, fold bool) bool {
+	px, sx := 0, 0
+	starPx, starSx := -1, -1
+	for px < len(pattern) || sx < len(s) {
+		if px < len(pattern) {
+			switch c := pattern[px]; c {
+			case '*':
+				starPx, starSx = px, sx
+				px++
+				continue
+			case '?':
+				if sx < len(s) {
+					_, n := utf8.DecodeRuneInString(s[sx:])
+					px++
+					sx += n
+					continue
+				}
+			default:
+				if sx < len(s) && byteEqual(c, s[sx], fold) {
+					px++
+					sx++
+					continue
+				}
+			}
+		}
+		// Mismatch: let the last * absorb one more character, if any.
+		if starPx >= 0 && starSx < len(s) {
+			_, n := utf8.DecodeRuneInString(s[starSx:])
+			starSx += n
+			px, sx = starPx+1, starSx
+			continue
+		}
+		return false
+	}
+	return true
+}
 
-// globEscaped is glob for a pattern in which escapeByte makes the next byte
-// literal, as [expand] writes substituted values and ${*}, ${?}, ${$}.
-func globEscaped(pattern, s string, fold bool) bool { return globMode(pattern, s, fold, true) }
-
-// escapeByte, in an escaped pattern, makes the byte after it literal.
+// escapeByte, in a pattern for globEscaped, makes the byte after it literal.
 const escapeByte = 0
 
-func globMode(pattern, s string, fold, escaped bool) bool {
+// globEscaped is glob for a pattern in which escapeByte makes the next byte
+// literal, as [expand] writes substituted text and ${*}, ${?}, ${$}. It is
+// a copy of glob rather than a flag of it, so that glob, which every
+// Action and Resource match runs, stays as fast as it was.
+func globEscaped(pattern, s string, fold bool) bool {
 	px, sx := 0, 0
 	starPx, starSx := -1, -1
 	for px < len(pattern) || sx < len(s) {
@@ -37,7 +72,7 @@ func globMode(pattern, s string, fold, escaped bool) bool {
 				}
 			default:
 				n := 1
-				if escaped && c == escapeByte && px+1 < len(pattern) {
+				if c == escapeByte && px+1 < len(pattern) {
 					c, n = pattern[px+1], 2
 				}
 				if sx < len(s) && byteEqual(c, s[sx], fold) {

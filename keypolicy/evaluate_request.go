@@ -25,6 +25,9 @@ type RequestError struct {
 
 // Error returns a one-line message with the field, its value and the reason.
 func (e *RequestError) Error() string {
+	if e == nil {
+		return ErrInvalidRequest.Error()
+	}
 	return "keypolicy: invalid request " + e.Field + " " + strconv.Quote(e.Value) + ": " + e.Reason
 }
 
@@ -115,15 +118,6 @@ const (
 	numDerived
 )
 
-var derivedKeys = [numDerived]string{
-	derivedPrincipalArn:          "aws:PrincipalArn",
-	derivedPrincipalAccount:      "aws:PrincipalAccount",
-	derivedCallerAccount:         "kms:CallerAccount",
-	derivedPrincipalType:         "aws:PrincipalType",
-	derivedUsername:              "aws:username",
-	derivedPrincipalIsAWSService: "aws:PrincipalIsAWSService",
-	derivedPrincipalServiceName:  "aws:PrincipalServiceName",
-}
 
 // derive fills c.derived from the caller. The role ARN of a session is
 // built only when a condition asks for aws:PrincipalArn.
@@ -187,7 +181,15 @@ func (e *env) get(key string) (vals []string, present bool) {
 	if e.c == nil {
 		return nil, false
 	}
-	for i, k := range derivedKeys {
+	for i, k := range [numDerived]string{
+		derivedPrincipalArn:          "aws:PrincipalArn",
+		derivedPrincipalAccount:      "aws:PrincipalAccount",
+		derivedCallerAccount:         "kms:CallerAccount",
+		derivedPrincipalType:         "aws:PrincipalType",
+		derivedUsername:              "aws:username",
+		derivedPrincipalIsAWSService: "aws:PrincipalIsAWSService",
+		derivedPrincipalServiceName:  "aws:PrincipalServiceName",
+	} {
 		if equalFold(k, key) {
 			v := e.c.derivedValue(i)
 			return v, v != nil
