@@ -118,7 +118,6 @@ const (
 	numDerived
 )
 
-
 // derive fills c.derived from the caller. The role ARN of a session is
 // built only when a condition asks for aws:PrincipalArn.
 func (c *caller) derive() {
