@@ -210,7 +210,11 @@ const (
 // account than the key's (the account of Request.Resource) gets at most
 // AllowIfIAMAllows: for cross-account access KMS requires both the key
 // policy and the caller's IAM policy, and neither alone is sufficient.
-// Without a Resource the key is taken to be in the caller's account. A nil
+// Without a Resource the key is taken to be in the caller's account. KMS
+// also gives another account's callers no permission at all for operations
+// that are not cross-account (the "Cross-account use" column of the KMS
+// permissions table, such as kms:PutKeyPolicy); Evaluate does not hold that
+// list, so for those it says AllowIfIAMAllows where KMS denies. A nil
 // doc allows nothing, and so does a request [Request.Validate] rejects
 // (with the error in [Decision.Err]).
 //
