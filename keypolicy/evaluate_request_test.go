@@ -64,6 +64,18 @@ func TestRequestValidate(t *testing.T) {
 	}
 }
 
+func TestRequestErrorNil(t *testing.T) {
+	t.Parallel()
+	var e *RequestError
+	if got := e.Error(); got != ErrInvalidRequest.Error() || !errors.Is(e, ErrInvalidRequest) {
+		t.Errorf("nil *RequestError: %q", got)
+	}
+	var v *Verdict
+	if err := v.UnmarshalText([]byte("allow")); err == nil {
+		t.Error("UnmarshalText into a nil *Verdict succeeded")
+	}
+}
+
 // TestEvaluateDerivedKeys checks the condition keys a request fills in
 // from its caller, and that an explicit Context value overrides them.
 func TestEvaluateDerivedKeys(t *testing.T) {

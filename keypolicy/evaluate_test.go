@@ -425,3 +425,22 @@ func TestEvaluateKeeps(t *testing.T) {
 		})
 	}
 }
+
+// TestEvaluateCrossAccountStatements checks that for a caller of another
+// account every applying Allow decides, whether it names the caller or its
+// account, in statement order.
+func TestEvaluateCrossAccountStatements(t *testing.T) {
+	t.Parallel()
+	doc, err := Parse([]byte(`{"Version":"2012-10-17","Statement":[
+		{"Sid":"Role","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/ExampleRole"},"Action":"kms:Decrypt","Resource":"*"},
+		{"Sid":"Account","Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"kms:*","Resource":"*"},
+		{"Sid":"Everyone","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Evaluate(doc, Request{Principal: "arn:aws:iam::444455556666:role/ExampleRole", Action: "kms:Decrypt",
+		Resource: "arn:aws:kms:us-east-1:111122223333:key/k"})
+	if diff := cmp.Diff(Decision{Verdict: AllowIfIAMAllows, Statements: []int{0, 1, 2}, CrossAccount: true}, d); diff != "" {
+		t.Errorf("Evaluate (-want +got):\n%s", diff)
+	}
+}
