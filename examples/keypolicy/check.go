@@ -17,6 +17,14 @@ const exitCheckFailed = 1
 
 // checkArgs rejects flags that make no sense with -check or -lint.
 func checkArgs(o *options) error {
+	if o.keyARN != "" {
+		if o.check == "" {
+			return badInput("-key-arn applies to -check")
+		}
+		if err := (keypolicy.Request{Action: "kms:Decrypt", Resource: o.keyARN}).Validate(); err != nil {
+			return badInput("-key-arn %q: not a key ARN such as arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", o.keyARN)
+		}
+	}
 	if o.check == "" && o.lint == "" {
 		if o.json {
 			return badInput("-json applies to -check and -lint")
@@ -188,6 +196,11 @@ func requirements(o *options) ([]keypolicy.Requirement, error) {
 			return nil, paramError(err)
 		}
 		out = append(out, reqs...)
+	}
+	if o.keyARN != "" {
+		for i := range out {
+			out[i].Request.Resource = o.keyARN
+		}
 	}
 	return out, nil
 }

@@ -31,6 +31,10 @@ func TestRunCheckAndLint(t *testing.T) {
 	guarded := write("guarded.json", strings.Replace(specFile(t, "policy-engine-key-policy.json"), `"Statement": [`,
 		`"Statement": [{"Sid":"Guard","Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringNotEqualsFutureOperator":{"aws:PrincipalOrgID":"o-example"}}},`, 1))
 	grantOps := write("grantops.json", `{"Version":"2012-10-17","Statement":[{"Sid":"Grants","Effect":"Allow","Principal":{"AWS":"`+role+`"},"Action":"kms:CreateGrant","Resource":"*","Condition":{"StringEquals":{"kms:ViaService":"bedrock-agentcore.us-east-1.amazonaws.com","kms:GrantOperations":"Decrypt"}}}]}`)
+	const keyARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	keyNamed := write("keynamed.json", strings.Replace(specFile(t, "policy-engine-key-policy.json"), `"Action": "kms:DescribeKey",
+      "Resource": "*"`, `"Action": "kms:DescribeKey",
+      "Resource": "`+keyARN+`"`, 1))
 	base := []string{"-account", account, "-region", region}
 	with := func(extra ...string) []string { return append(append([]string(nil), base...), extra...) }
 
@@ -126,6 +130,37 @@ func TestRunCheckAndLint(t *testing.T) {
 			wantCode:   exitCheckFailed,
 			wantLines:  []string{`error multivalued-without-set-operator "Grants" (#0): StringEquals on multivalued key kms:GrantOperations has no documented outcome`},
 			wantStdout: []string{"write ForAllValues:StringEquals (every value in the request must match) or ForAnyValue:StringEquals"},
+		},
+		{
+			name:       "a key ARN in a statement's Resource cannot be decided without -key-arn",
+			in:         with("-principal", role, "-check", keyNamed),
+			wantCode:   exitCheckFailed,
+			wantStdout: []string{"FAIL policy-engine/describe-key", "the request has no key ARN"},
+		},
+		{
+			name:       "with -key-arn the statement naming the key applies",
+			in:         with("-principal", role, "-key-arn", keyARN, "-check", keyNamed),
+			wantCode:   exitOK,
+			wantStdout: []string{"5 of 5 requests allowed by the key policy"},
+		},
+		{
+			name:     "-key-arn of another account than -principal's: allowed only if IAM allows",
+			in:       with("-principal", role, "-key-arn", "arn:aws:kms:us-east-1:444455556666:key/k", "-check", documented),
+			wantCode: exitOK,
+			wantStdout: []string{"allow-if-iam", "the caller is in account 111122223333, not the key's account 444455556666",
+				"5 of 5 requests allowed by the key policy (5 only if the caller's IAM policies allow them too)"},
+		},
+		{
+			name:       "-key-arn must be an ARN",
+			in:         with("-principal", role, "-key-arn", "1234abcd", "-check", documented),
+			wantCode:   exitBadInput,
+			wantStderr: `-key-arn "1234abcd": not a key ARN`,
+		},
+		{
+			name:       "-key-arn needs -check",
+			in:         with("-key-arn", keyARN),
+			wantCode:   exitBadInput,
+			wantStderr: "-key-arn applies to -check",
 		},
 		{
 			name:       "-json needs -check or -lint",

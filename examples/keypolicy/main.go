@@ -25,7 +25,8 @@
 //	# security and correctness findings in a key policy
 //	keypolicy -lint policy.json
 //
-// -check prints one line per KMS request the feature makes (allowed or
+// -check prints one line per KMS request the feature makes (for the key
+// -key-arn, if given) (allowed or
 // denied, by which statement, and the fix) and exits with status 1 if the
 // policy denies any, or allows one only because a Deny statement with a
 // condition operator it cannot evaluate was taken as not matching. The requests come from -principal; when that is the
@@ -86,6 +87,7 @@ type options struct {
 	check         string
 	lint          string
 	json          bool
+	keyARN        string
 }
 
 // flagName returns the flag that sets a generator parameter field, so that
@@ -124,6 +126,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&o.compact, "compact", false, "write compact JSON instead of indented JSON")
 	fs.StringVar(&o.check, "check", "", "check the key policy in `file` (- reads standard input) against the requests the feature makes, instead of writing a policy")
 	fs.StringVar(&o.lint, "lint", "", "report security and correctness findings in the key policy in `file` (- reads standard input)")
+	fs.StringVar(&o.keyARN, "key-arn", "", "the key's `ARN`, for -check: statements that name keys by ARN are matched against it, and a -principal of another account is checked as cross-account")
 	fs.BoolVar(&o.json, "json", false, "write the -check results and -lint findings as one JSON object")
 	return fs
 }
