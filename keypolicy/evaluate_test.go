@@ -313,25 +313,31 @@ func TestEvaluateCrossAccount(t *testing.T) {
 		want      Verdict
 		wantCross bool
 	}{
-		// "Neither the key policy nor the IAM policy alone is sufficient—you
-		// must change both." (KMS Developer Guide, "Allowing users in other
-		// accounts to use a KMS key")
+		// KMS Developer Guide, "Allowing users in other accounts to use a KMS
+		// key": "Neither the key policy nor the IAM policy alone is
+		// sufficient—you must change both."
 		{name: "a role of another account named in the key policy", principal: `{"AWS":"` + extRole + `"}`, caller: extRole, resource: key, want: AllowIfIAMAllows, wantCross: true},
+		// KMS Developer Guide, cross-account: "Cross-account access requires permission in the key policy of the KMS key and in an IAM policy in the external user's account."
 		{name: "a session of that role", principal: `{"AWS":"` + extRole + `"}`, caller: "arn:aws:sts::444455556666:assumed-role/ExampleRole/s", resource: key, want: AllowIfIAMAllows, wantCross: true},
+		// KMS Developer Guide, cross-account: "*" gives the external account permission in the key policy; its IAM policy must still allow.
 		{name: "Principal * and a caller of another account", principal: `"*"`, caller: extRole, resource: key, want: AllowIfIAMAllows, wantCross: true},
-		// "The key policy for the KMS key must give the external account (or
-		// users and roles in the external account) permission to use the
-		// KMS key."
+		// KMS Developer Guide, cross-account: "The key policy for the KMS key
+		// must give the external account (or users and roles in the external
+		// account) permission to use the KMS key."
 		{name: "the other account's root named", principal: `{"AWS":"444455556666"}`, caller: extRole, resource: key, want: AllowIfIAMAllows, wantCross: true},
+		// KMS Developer Guide, cross-account: the external account's own IAM policy decides for every identity in it.
 		{name: "the other account's root user itself", principal: `{"AWS":"arn:aws:iam::444455556666:root"}`, caller: "arn:aws:iam::444455556666:root", resource: key, want: AllowIfIAMAllows, wantCross: true},
-		// "If the key and the IAM principals are in the same AWS account,
-		// you can use the key policy alone to control access" (KMS
-		// Developer Guide, KMS key access and permissions)
+		// KMS Developer Guide, KMS key access and permissions: when the key
+		// and the IAM principals are in the same account, the key policy
+		// alone can control access.
 		{name: "a role of the key's account", principal: `{"AWS":"` + ownRole + `"}`, caller: ownRole, resource: key, want: Allow},
+		// KMS Developer Guide, key access: in the key's own account the key policy alone can allow.
 		{name: "Principal * and a caller of the key's account", principal: `"*"`, caller: ownRole, resource: key, want: Allow},
+		// KMS Developer Guide, default key policy: the account principal gives the key account's root user access.
 		{name: "the key's root allows its root user", principal: `{"AWS":"arn:aws:iam::111122223333:root"}`, caller: "arn:aws:iam::111122223333:root", resource: key, want: Allow},
-		// Without the key ARN the key is taken to be in the caller's account.
+		// Project rule (Evaluate): without Request.Resource the key is taken to be in the caller's account.
 		{name: "no key ARN", principal: `{"AWS":"` + extRole + `"}`, caller: extRole, want: Allow},
+		// IAM User Guide, Principal element: a service principal is no identity of an account, so no account's IAM policy applies.
 		{name: "a service principal is in no account", principal: `{"Service":"` + ServicePrincipalName + `"}`, caller: "", resource: key, want: Allow},
 	}
 	for _, tt := range tests {
@@ -371,43 +377,43 @@ func TestEvaluateKeeps(t *testing.T) {
 		req    Request
 		want   Verdict
 	}{
-		// "Allows access to the AWS account and enables IAM policies ... It
-		// also gives the account root user full access" (KMS Developer
-		// Guide, default key policy)
+		// KMS Developer Guide, default key policy: the statement naming the
+		// account principal gives the account's root user full access.
 		{name: "the key account's root allows its root user",
 			policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}`,
 			req:    Request{Principal: "arn:aws:iam::111122223333:root", Action: "kms:PutKeyPolicy", Resource: key}, want: Allow},
-		// "When you use NotPrincipal in the same policy statement as
-		// "Effect": "Deny", ... you must also include the account ARN" (IAM
-		// User Guide, NotPrincipal): naming the account but not the role
-		// still denies the role.
+		// IAM User Guide, NotPrincipal: with Deny, a role is excluded only if
+		// the role and its account are both listed, so naming the account
+		// alone still denies the role.
 		{name: "NotPrincipal naming the account only denies its role",
 			policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},{"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}`,
 			req:    Request{Principal: "arn:aws:iam::111122223333:role/R", Action: "kms:Decrypt", Resource: key}, want: ExplicitDeny},
-		// "If the key in the request context is not present, ...IfExists
-		// evaluates to true" (IAM User Guide, condition operators)
+		// IAM User Guide, condition operators: with ...IfExists, a key that is
+		// not in the request context makes the condition true.
 		{name: "ForAnyValue IfExists on a missing key matches",
 			policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":"t"}}}]}`,
 			req:    Request{Principal: "arn:aws:iam::111122223333:role/R", Action: "kms:Decrypt", Resource: key}, want: Allow},
-		// "Date condition operators ... you can use ISO 8601 or epoch
-		// (UNIX) time" (IAM User Guide, condition operators)
+		// IAM User Guide, Date condition operators: values are ISO 8601 dates
+		// or epoch (UNIX) seconds.
 		{name: "dates compare as instants across forms",
 			policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"DateEquals":{"aws:CurrentTime":"1771934400"}}}]}`,
 			req: Request{Principal: "arn:aws:iam::111122223333:role/R", Action: "kms:Decrypt", Resource: key,
 				Context: map[string][]string{"aws:CurrentTime": {"2026-02-24T12:00:00Z"}}}, want: Allow},
-		// ARNs of other partitions name other principals.
+		// AWS General Reference, ARNs: the partition is part of the ARN, so
+		// an aws-cn principal never names an aws caller.
 		{name: "a principal of another partition never matches",
 			policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws-cn:iam::111122223333:role/R"},"Action":"kms:*","Resource":"*"}]}`,
 			req:    Request{Principal: "arn:aws:iam::111122223333:role/R", Action: "kms:Decrypt", Resource: key}, want: ImplicitDeny},
-		// "IpAddress ... you can use a single IP address" meaning /32.
+		// IAM User Guide, IP address condition operators: an address without
+		// a prefix length is the single address (a /32).
 		{name: "a bare IPv4 address is a /32",
 			policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"192.0.2.1"}}}]}`,
 			req: Request{Principal: "arn:aws:iam::111122223333:role/R", Action: "kms:Decrypt", Resource: key,
 				Context: map[string][]string{"aws:SourceIp": {"192.0.2.2"}}}, want: ImplicitDeny},
-		// "If you do not include a Version element, the value defaults to
-		// 2008-10-17 ... variables such as ${aws:username} aren't recognized
-		// as variables and are instead treated as literal strings" (IAM User
-		// Guide, Version)
+		// IAM User Guide, Version: "If you do not include a Version element,
+		// the value defaults to 2008-10-17 ... variables such as
+		// ${aws:username} aren't recognized as variables and are instead
+		// treated as literal strings in the policy."
 		{name: "variables in a 2008-10-17 policy are literal",
 			policy: `{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringEquals":{"kms:CallerAccount":"${aws:PrincipalAccount}"}}}]}`,
 			req:    Request{Principal: "arn:aws:iam::111122223333:role/R", Action: "kms:Decrypt", Resource: key}, want: ImplicitDeny},
