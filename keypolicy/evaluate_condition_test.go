@@ -155,26 +155,31 @@ func TestEvaluateMultivaluedKey(t *testing.T) {
 		// documents no outcome without one, so the statement is undecided.
 		{name: "StringEquals on kms:GrantOperations allows nothing", effect: EffectAllow, op: "StringEquals", key: "kms:GrantOperations",
 			ops: []string{"Decrypt"}, want: ImplicitDeny, wantListed: true},
-		// IAM User Guide, multivalued context keys: the rule is about the operator, whatever the request holds.
+		// IAM User Guide, multivalued context keys: the rule is about the operator, whatever the
+		// request holds.
 		{name: "StringEquals on kms:GrantOperations with the key missing", effect: EffectAllow, op: "StringEquals", key: "kms:GrantOperations",
 			want: ImplicitDeny, wantListed: true},
-		// IAM User Guide, condition operators: IfExists changes only the missing-key case, not the need for a set operator.
+		// IAM User Guide, condition operators: IfExists changes only the missing-key case, not the
+		// need for a set operator.
 		{name: "IfExists does not make it decidable", effect: EffectAllow, op: "StringLikeIfExists", key: "aws:TagKeys",
 			ops: []string{"x"}, want: ImplicitDeny, wantListed: true},
-		// IAM User Guide, multivalued context keys: aws:CalledVia is multivalued; an undecided Deny must be reported, not trusted.
+		// IAM User Guide, multivalued context keys: aws:CalledVia is multivalued; an undecided Deny
+		// must be reported, not trusted.
 		{name: "a Deny on aws:CalledVia denies nothing but is listed", effect: EffectDeny, op: "StringNotEquals", key: "aws:CalledVia",
 			withAllow: true, ops: []string{"x"}, want: Allow, wantListed: true},
 		// IAM User Guide, ForAllValues: true when every value in the request
 		// matches one of the policy's values.
 		{name: "ForAllValues: is decided", effect: EffectAllow, op: "ForAllValues:StringEquals", key: "kms:GrantOperations",
 			ops: []string{"Decrypt"}, want: Allow},
-		// IAM User Guide, ForAnyValue: true when at least one value in the request matches one of the policy's values.
+		// IAM User Guide, ForAnyValue: true when at least one value in the request matches one of
+		// the policy's values.
 		{name: "ForAnyValue: is decided", effect: EffectAllow, op: "ForAnyValue:StringEquals", key: "KMS:grantoperations",
 			ops: []string{"Decrypt", "Encrypt"}, want: Allow},
 		// IAM User Guide, Null condition operator: it tests whether the key is
 		// present, which a multivalued key is or is not as a whole.
 		{name: "Null is decided", effect: EffectAllow, op: "Null", key: "kms:GrantOperations", want: Allow},
-		// KMS Developer Guide, kms:GrantConstraintType: a single-valued key, for which StringEquals is documented.
+		// KMS Developer Guide, kms:GrantConstraintType: a single-valued key, for which StringEquals
+		// is documented.
 		{name: "a single-valued key is decided", effect: EffectAllow, op: "StringEquals", key: "kms:GrantConstraintType",
 			ops: []string{"Decrypt"}, want: Allow},
 	}

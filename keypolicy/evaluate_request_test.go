@@ -18,13 +18,16 @@ func TestRequestValidate(t *testing.T) {
 	}{
 		// IAM User Guide, Principal element: an IAM role is named by its ARN.
 		{name: "a role with a key ARN", req: Request{Principal: role, Action: "kms:Decrypt", Resource: key}},
-		// IAM User Guide, Principal element: a role session is arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION.
+		// IAM User Guide, Principal element: a role session is
+		// arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION.
 		{name: "a session without Resource", req: Request{Principal: "arn:aws:sts::111122223333:assumed-role/ExampleRole/s", Action: "kms:Decrypt"}},
 		// IAM User Guide, Principal element: an account is named by its id or its root ARN.
 		{name: "a bare account id is the root", req: Request{Principal: "111122223333", Action: "kms:Decrypt"}},
-		// IAM User Guide, Principal element: a federated user session is arn:aws:sts::ACCOUNT:federated-user/NAME.
+		// IAM User Guide, Principal element: a federated user session is
+		// arn:aws:sts::ACCOUNT:federated-user/NAME.
 		{name: "another STS ARN with an account", req: Request{Principal: "arn:aws:sts::111122223333:federated-user/bob", Action: "kms:Decrypt"}},
-		// IAM User Guide, Principal element: a service principal is a name such as bedrock-agentcore.amazonaws.com.
+		// IAM User Guide, Principal element: a service principal is a name such as
+		// bedrock-agentcore.amazonaws.com.
 		{name: "a service principal", req: Request{Service: ServicePrincipalName, Action: "kms:Decrypt", Resource: key}},
 		// IAM User Guide, Principal element: anonymous callers are matched by "*" only.
 		{name: "an unauthenticated caller", req: Request{Action: "kms:Decrypt"}},
@@ -32,9 +35,11 @@ func TestRequestValidate(t *testing.T) {
 		{name: "both Principal and Service", req: Request{Principal: role, Service: ServicePrincipalName, Action: "kms:Decrypt"}, wantField: "Service"},
 		// IAM User Guide, Principal element: service principals go under "Service", not "AWS".
 		{name: "a service principal in Principal", req: Request{Principal: ServicePrincipalName, Action: "kms:Decrypt"}, wantField: "Principal"},
-		// IAM User Guide, Principal element: an IAM ARN is an AWS principal, not a service principal.
+		// IAM User Guide, Principal element: an IAM ARN is an AWS principal, not a service
+		// principal.
 		{name: "an ARN in Service", req: Request{Service: role, Action: "kms:Decrypt"}, wantField: "Service"},
-		// IAM User Guide, Principal element: an account id is an AWS principal, not a service principal.
+		// IAM User Guide, Principal element: an account id is an AWS principal, not a service
+		// principal.
 		{name: "an account id in Service", req: Request{Service: "111122223333", Action: "kms:Decrypt"}, wantField: "Service"},
 		// IAM User Guide, Principal element: "*" means all principals; no request is signed by it.
 		{name: "a wildcard caller", req: Request{Principal: "*", Action: "kms:Decrypt"}, wantField: "Principal"},
@@ -46,7 +51,8 @@ func TestRequestValidate(t *testing.T) {
 		{name: "no action", req: Request{Principal: role}, wantField: "Action"},
 		// KMS Developer Guide, key identifiers: only the key ARN holds the key's account.
 		{name: "a key id instead of the key ARN", req: Request{Principal: role, Action: "kms:Decrypt", Resource: "1234abcd-12ab-34cd-56ef-1234567890ab"}, wantField: "Resource"},
-		// IAM User Guide, request context: a request names the resource it acts on; "*" is for policies.
+		// IAM User Guide, request context: a request names the resource it acts on; "*" is for
+		// policies.
 		{name: "a wildcard resource", req: Request{Principal: role, Action: "kms:Decrypt", Resource: "*"}, wantField: "Resource"},
 	}
 	for _, tt := range tests {
@@ -138,17 +144,20 @@ func TestEvaluateDerivedKeys(t *testing.T) {
 		// IAM User Guide, aws:PrincipalIsAWSService: false for IAM identities.
 		{name: "aws:PrincipalIsAWSService for a role", cond: "aws:PrincipalIsAWSService", value: "false",
 			req: Request{Principal: "arn:aws:iam::111122223333:role/AppRole"}, want: Allow},
-		// IAM User Guide, aws:PrincipalAccount: present when the principal is an IAM identity of an account.
+		// IAM User Guide, aws:PrincipalAccount: present when the principal is an IAM identity of an
+		// account.
 		{name: "a service has no aws:PrincipalAccount", cond: "aws:PrincipalAccount", value: "111122223333",
 			req: Request{Service: ServicePrincipalName}, want: ImplicitDeny},
 		// IAM User Guide, Condition element: condition key names are not case-sensitive.
 		{name: "the key name is case-insensitive", cond: "AWS:principalarn", value: "arn:aws:iam::111122223333:role/AppRole",
 			req: Request{Principal: "arn:aws:iam::111122223333:role/AppRole"}, want: Allow},
-		// Project rule (Request.Context): a key set by hand wins, e.g. a role ARN with the path a session ARN lacks.
+		// Project rule (Request.Context): a key set by hand wins, e.g. a role ARN with the path a
+		// session ARN lacks.
 		{name: "an explicit value overrides the derived one", cond: "aws:PrincipalArn", value: "arn:aws:iam::111122223333:role/path/AppRole",
 			req: Request{Principal: "arn:aws:sts::111122223333:assumed-role/AppRole/s",
 				Context: map[string][]string{"aws:principalarn": {"arn:aws:iam::111122223333:role/path/AppRole"}}}, want: Allow},
-		// Project rule (Request.Context): a key with no values is absent, so a request without it can be tested.
+		// Project rule (Request.Context): a key with no values is absent, so a request without it
+		// can be tested.
 		{name: "an explicit empty value makes the key absent", cond: "kms:CallerAccount", value: "111122223333",
 			req: Request{Principal: "arn:aws:iam::111122223333:role/AppRole",
 				Context: map[string][]string{"kms:CallerAccount": nil}}, want: ImplicitDeny},

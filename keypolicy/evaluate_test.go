@@ -317,15 +317,18 @@ func TestEvaluateCrossAccount(t *testing.T) {
 		// key": "Neither the key policy nor the IAM policy alone is
 		// sufficient—you must change both."
 		{name: "a role of another account named in the key policy", principal: `{"AWS":"` + extRole + `"}`, caller: extRole, resource: key, want: AllowIfIAMAllows, wantCross: true},
-		// KMS Developer Guide, cross-account: "Cross-account access requires permission in the key policy of the KMS key and in an IAM policy in the external user's account."
+		// KMS Developer Guide, cross-account: "Cross-account access requires permission in the key
+		// policy of the KMS key and in an IAM policy in the external user's account."
 		{name: "a session of that role", principal: `{"AWS":"` + extRole + `"}`, caller: "arn:aws:sts::444455556666:assumed-role/ExampleRole/s", resource: key, want: AllowIfIAMAllows, wantCross: true},
-		// KMS Developer Guide, cross-account: "*" gives the external account permission in the key policy; its IAM policy must still allow.
+		// KMS Developer Guide, cross-account: "*" gives the external account permission in the key
+		// policy; its IAM policy must still allow.
 		{name: "Principal * and a caller of another account", principal: `"*"`, caller: extRole, resource: key, want: AllowIfIAMAllows, wantCross: true},
 		// KMS Developer Guide, cross-account: "The key policy for the KMS key
 		// must give the external account (or users and roles in the external
 		// account) permission to use the KMS key."
 		{name: "the other account's root named", principal: `{"AWS":"444455556666"}`, caller: extRole, resource: key, want: AllowIfIAMAllows, wantCross: true},
-		// KMS Developer Guide, cross-account: the external account's own IAM policy decides for every identity in it.
+		// KMS Developer Guide, cross-account: the external account's own IAM policy decides for
+		// every identity in it.
 		{name: "the other account's root user itself", principal: `{"AWS":"arn:aws:iam::444455556666:root"}`, caller: "arn:aws:iam::444455556666:root", resource: key, want: AllowIfIAMAllows, wantCross: true},
 		// KMS Developer Guide, KMS key access and permissions: when the key
 		// and the IAM principals are in the same account, the key policy
@@ -333,11 +336,14 @@ func TestEvaluateCrossAccount(t *testing.T) {
 		{name: "a role of the key's account", principal: `{"AWS":"` + ownRole + `"}`, caller: ownRole, resource: key, want: Allow},
 		// KMS Developer Guide, key access: in the key's own account the key policy alone can allow.
 		{name: "Principal * and a caller of the key's account", principal: `"*"`, caller: ownRole, resource: key, want: Allow},
-		// KMS Developer Guide, default key policy: the account principal gives the key account's root user access.
+		// KMS Developer Guide, default key policy: the account principal gives the key account's
+		// root user access.
 		{name: "the key's root allows its root user", principal: `{"AWS":"arn:aws:iam::111122223333:root"}`, caller: "arn:aws:iam::111122223333:root", resource: key, want: Allow},
-		// Project rule (Evaluate): without Request.Resource the key is taken to be in the caller's account.
+		// Project rule (Evaluate): without Request.Resource the key is taken to be in the caller's
+		// account.
 		{name: "no key ARN", principal: `{"AWS":"` + extRole + `"}`, caller: extRole, want: Allow},
-		// IAM User Guide, Principal element: a service principal is no identity of an account, so no account's IAM policy applies.
+		// IAM User Guide, Principal element: a service principal is no identity of an account, so
+		// no account's IAM policy applies.
 		{name: "a service principal is in no account", principal: `{"Service":"` + ServicePrincipalName + `"}`, caller: "", resource: key, want: Allow},
 	}
 	for _, tt := range tests {

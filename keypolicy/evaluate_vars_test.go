@@ -30,11 +30,13 @@ func TestEvaluatePolicyVariables(t *testing.T) {
 		// request.
 		{name: "kms:CallerAccount equals ${aws:PrincipalAccount}", version: Version2012,
 			op: "StringEquals", condKey: "kms:CallerAccount", value: "${aws:PrincipalAccount}", want: Allow},
-		// IAM User Guide, policy variables: the substituted value is compared like any other policy value.
+		// IAM User Guide, policy variables: the substituted value is compared like any other policy
+		// value.
 		{name: "another account does not match", version: Version2012,
 			op: "StringEquals", condKey: "kms:CallerAccount", value: "${aws:PrincipalAccount}",
 			ctx: map[string][]string{"kms:CallerAccount": {"444455556666"}}, want: ImplicitDeny},
-		// IAM User Guide, policy variables: a variable can be part of a longer value, such as an ARN.
+		// IAM User Guide, policy variables: a variable can be part of a longer value, such as an
+		// ARN.
 		{name: "${aws:SourceAccount} inside a longer value", version: Version2012,
 			op: "StringEquals", condKey: "aws:SourceArn", value: "arn:aws:bedrock-agentcore:us-east-1:${aws:SourceAccount}:batch-evaluate/b",
 			ctx: map[string][]string{"aws:SourceAccount": {"111122223333"}, "aws:SourceArn": {"arn:aws:bedrock-agentcore:us-east-1:111122223333:batch-evaluate/b"}}, want: Allow},
@@ -51,17 +53,20 @@ func TestEvaluatePolicyVariables(t *testing.T) {
 		// variable has no value matches nothing.
 		{name: "an absent key without a default matches nothing", version: Version2012,
 			op: "StringEquals", condKey: "kms:CallerAccount", value: "${aws:SourceAccount}", want: ImplicitDeny},
-		// IAM User Guide, Condition element: the values of one key are ORed, so the other values still count.
+		// IAM User Guide, Condition element: the values of one key are ORed, so the other values
+		// still count.
 		{name: "an absent key leaves the other values", version: Version2012,
 			op: "StringEquals", condKey: "kms:CallerAccount", values: []string{"${aws:SourceAccount}", "111122223333"}, want: Allow},
 		// IAM User Guide, policy variables, default values: ${key, 'default'}
 		// gives default when key has no value.
 		{name: "the default of an absent key", version: Version2012,
 			op: "StringEquals", condKey: "kms:CallerAccount", value: "${aws:SourceAccount, '111122223333'}", want: Allow},
-		// IAM User Guide, policy variables, default values: the default is used only when the key has no value.
+		// IAM User Guide, policy variables, default values: the default is used only when the key
+		// has no value.
 		{name: "a present key ignores its default", version: Version2012,
 			op: "StringEquals", condKey: "kms:CallerAccount", value: "${aws:PrincipalAccount, '999999999999'}", want: Allow},
-		// IAM User Guide, policy variables, default values: a quote inside the default is written as two.
+		// IAM User Guide, policy variables, default values: a quote inside the default is written
+		// as two.
 		{name: "two single quotes are one", version: Version2012,
 			op: "StringEquals", condKey: "test:Quote", value: "${test:Missing, 'it''s}'}",
 			ctx: map[string][]string{"test:Quote": {"it's}"}}, want: Allow},
@@ -78,10 +83,12 @@ func TestEvaluatePolicyVariables(t *testing.T) {
 		// IAM User Guide, policy variables, special characters: ${*} is literal, never a wildcard.
 		{name: "${*} is not a wildcard", version: Version2012,
 			op: "StringLike", condKey: "test:Name", value: "a${*}", ctx: map[string][]string{"test:Name": {"abc"}}, want: ImplicitDeny},
-		// IAM User Guide, policy variables, special characters: ${?} and ${$} are a literal ? and $.
+		// IAM User Guide, policy variables, special characters: ${?} and ${$} are a literal ? and
+		// $.
 		{name: "${?} and ${$}", version: Version2012,
 			op: "StringEquals", condKey: "test:Name", value: "${?}${$}", ctx: map[string][]string{"test:Name": {"?$"}}, want: Allow},
-		// IAM User Guide, policy variables: the variable stands for the request's value itself, so its * is literal.
+		// IAM User Guide, policy variables: the variable stands for the request's value itself, so
+		// its * is literal.
 		{name: "substituted text is no wildcard", version: Version2012,
 			op: "StringLike", condKey: "test:Name", value: "${test:Pattern}", ctx: map[string][]string{"test:Pattern": {"a*"}, "test:Name": {"abc"}}, want: ImplicitDeny},
 		// IAM User Guide, StringLike: the policy's own * and ? stay wildcards around a variable.
@@ -111,7 +118,8 @@ func TestEvaluatePolicyVariables(t *testing.T) {
 		// IAM User Guide, Version: without Version the policy is 2008-10-17.
 		{name: "literal without Version", version: "",
 			op: "StringEquals", condKey: "kms:CallerAccount", value: "${aws:PrincipalAccount}", want: ImplicitDeny},
-		// IAM User Guide, policy variables: a variable is ${...} with its closing brace; anything else is text.
+		// IAM User Guide, policy variables: a variable is ${...} with its closing brace; anything
+		// else is text.
 		{name: "a malformed variable is literal", version: Version2012,
 			op: "StringEquals", condKey: "test:Name", value: "${aws:PrincipalAccount", ctx: map[string][]string{"test:Name": {"${aws:PrincipalAccount"}}, want: Allow},
 	}
