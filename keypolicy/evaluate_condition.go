@@ -170,8 +170,12 @@ func (o operator) undecidable(key string) bool {
 // unknown operator, or a single-valued operator on a multivalued key.
 // Those are looked for first, so the answer does not depend on order.
 func conditionHolds(c Condition, e *env, why *string) (ok, unknown bool) {
+	// Operators are parsed once; a statement rarely has more than a few.
+	var buf [8]operator
+	ops := buf[:0]
 	for _, op := range c {
 		o, known := parseOperator(op.Operator)
+		ops = append(ops, o)
 		if !known {
 			if why != nil {
 				*why = "condition operator " + strconv.Quote(op.Operator) + " is not supported, so the statement never matches"
@@ -187,8 +191,8 @@ func conditionHolds(c Condition, e *env, why *string) (ok, unknown bool) {
 			}
 		}
 	}
-	for _, op := range c {
-		o, _ := parseOperator(op.Operator)
+	for i, op := range c {
+		o := ops[i]
 		for _, k := range op.Keys {
 			vals, present := e.get(k.Key)
 			if !o.holds(k.Values.Values, vals, present, e) {
