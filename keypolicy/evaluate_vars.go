@@ -3,29 +3,15 @@ package keypolicy
 import "strings"
 
 // hasVariable reports whether s may hold a policy variable: whether it
-// contains "${".
+// contains "${". It is small enough to be inlined: most values have no '$'
+// at all, and that is one IndexByte.
 func hasVariable(s string) bool {
-	if len(s) < 16 {
-		// Short values, such as "*" or an account id: a loop is cheaper
-		// than a call.
-		for i := 0; i+1 < len(s); i++ {
-			if s[i] == '$' && s[i+1] == '{' {
-				return true
-			}
-		}
-		return false
-	}
-	for {
-		i := strings.IndexByte(s, '$')
-		if i < 0 || i+1 >= len(s) {
-			return false
-		}
-		if s[i+1] == '{' {
-			return true
-		}
-		s = s[i+1:]
-	}
+	i := strings.IndexByte(s, '$')
+	return i >= 0 && variableFrom(s[i:])
 }
+
+// variableFrom reports whether s, which starts with '$', contains "${".
+func variableFrom(s string) bool { return strings.Contains(s, "${") }
 
 // anyVariable reports whether one of vs may hold a policy variable.
 func anyVariable(vs []string) bool {
