@@ -178,10 +178,8 @@ func Analyze(doc *Document, reqs []Requirement) Analysis {
 			r.Reason = "a Deny statement matches the request"
 			r.Fix = "narrow or remove Deny statement " + r.Deciding[0].String() + " so that it no longer matches this request"
 		case ImplicitDeny:
-			var re *RequestError
-			if errors.As(d.Err, &re) {
-				r.Reason = "the request is invalid: its " + re.Field + " " + strconv.Quote(re.Value) + ": " + re.Reason
-				r.Fix = "correct the requirement's request; the key policy was not evaluated"
+			if d.Err != nil {
+				r.Reason, r.Fix = invalidRequest(d.Err)
 				break
 			}
 			r.Reason, r.Fix = explainDenial(doc, req)
@@ -197,6 +195,16 @@ func Analyze(doc *Document, reqs []Requirement) Analysis {
 		a.Results[i] = r
 	}
 	return a
+}
+
+// invalidRequest gives the reason and fix for a request Evaluate rejected.
+func invalidRequest(err error) (reason, fix string) {
+	reason = "the request is invalid: " + strings.TrimPrefix(err.Error(), "keypolicy: ")
+	var re *RequestError
+	if errors.As(err, &re) {
+		reason = "the request is invalid: its " + re.Field + " " + strconv.Quote(re.Value) + ": " + re.Reason
+	}
+	return reason, "correct the requirement's request; the key policy was not evaluated"
 }
 
 // unsupportedDeny reports whether one of us is in a Deny statement.
