@@ -10,8 +10,11 @@
 //
 // [Evaluate] decides one KMS request against a key policy with the IAM rules
 // (explicit deny, principals and the account root's delegation to IAM,
-// wildcards, every condition operator), and [Explain] says why each
-// statement applies or not. [PolicyEngineRequirements] and
+// cross-account callers, wildcards, every condition operator, policy
+// variables, the keys AWS derives from the caller), and [Explain] says why
+// each statement applies or not. What AWS documents no outcome for, such as
+// a single-valued operator on a multivalued key, is reported as undecided
+// rather than guessed ([Decision].Unsupported). [PolicyEngineRequirements] and
 // [BatchEvaluationRequirements] list the KMS requests each feature makes;
 // [Analyze] checks a policy against them and gives a fix for each failure.
 // [Lint] reports security and correctness problems, such as a service

@@ -1,6 +1,11 @@
 package keypolicy
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
 
 // TestConditionOperators evaluates one condition key per row through
 // Evaluate, so that the operator table, the qualifiers and the value
@@ -30,7 +35,7 @@ func TestConditionOperators(t *testing.T) {
 		{"StringNotEqualsIgnoreCase", []string{"a"}, []string{"A"}, false, "equal ignoring case"},
 		{"StringLike", []string{"a*c"}, []string{"abbc"}, true, "wildcards"},
 		{"StringNotLike", []string{"a*c"}, []string{"abbd"}, true, "negated wildcard"},
-		{"StringLike", []string{"${aws:username}"}, []string{"alice"}, false, "policy variables are not expanded"},
+		{"StringLike", []string{"${aws:username}"}, []string{"alice"}, false, "no Version: policy variables are literal"},
 		{"NumericEquals", []string{"10"}, []string{"10.0"}, true, "numbers compare as numbers"},
 		{"NumericNotEquals", []string{"10"}, []string{"11"}, true, ""},
 		{"NumericLessThan", []string{"10"}, []string{"9"}, true, ""},
@@ -125,6 +130,111 @@ func TestPrincipalForms(t *testing.T) {
 		tt.req.Action = "kms:Decrypt"
 		if got := Evaluate(doc, tt.req).Verdict; got != tt.want {
 			t.Errorf("%s for %+v: %v, want %v (%s)", tt.principal, tt.req, got, tt.want, tt.why)
+		}
+	}
+}
+
+// TestEvaluateMultivaluedKey checks that a single-valued operator on a
+// multivalued key is not decided: its statement matches nothing and is
+// listed as unsupported, whether it allows or denies.
+func TestEvaluateMultivaluedKey(t *testing.T) {
+	t.Parallel()
+	const role = "arn:aws:iam::111122223333:role/AppRole"
+	allowAll := Statement{Sid: "All", Effect: EffectAllow, Principal: AWSPrincipal(role), Action: One("kms:*"), Resource: One("*")}
+	tests := []struct {
+		name       string
+		effect     string
+		op, key    string
+		withAllow  bool // add an Allow of everything before the statement
+		ops        []string
+		want       Verdict
+		wantListed bool
+	}{
+		// IAM User Guide, single-valued vs. multivalued context keys:
+		// "Multivalued context keys require a condition set operator." AWS
+		// documents no outcome without one, so the statement is undecided.
+		{name: "StringEquals on kms:GrantOperations allows nothing", effect: EffectAllow, op: "StringEquals", key: "kms:GrantOperations",
+			ops: []string{"Decrypt"}, want: ImplicitDeny, wantListed: true},
+		// IAM User Guide, multivalued context keys: the rule is about the operator, whatever the
+		// request holds.
+		{name: "StringEquals on kms:GrantOperations with the key missing", effect: EffectAllow, op: "StringEquals", key: "kms:GrantOperations",
+			want: ImplicitDeny, wantListed: true},
+		// IAM User Guide, condition operators: IfExists changes only the missing-key case, not the
+		// need for a set operator.
+		{name: "IfExists does not make it decidable", effect: EffectAllow, op: "StringLikeIfExists", key: "aws:TagKeys",
+			ops: []string{"x"}, want: ImplicitDeny, wantListed: true},
+		// IAM User Guide, multivalued context keys: aws:CalledVia is multivalued; an undecided Deny
+		// must be reported, not trusted.
+		{name: "a Deny on aws:CalledVia denies nothing but is listed", effect: EffectDeny, op: "StringNotEquals", key: "aws:CalledVia",
+			withAllow: true, ops: []string{"x"}, want: Allow, wantListed: true},
+		// IAM User Guide, ForAllValues: true when every value in the request
+		// matches one of the policy's values.
+		{name: "ForAllValues: is decided", effect: EffectAllow, op: "ForAllValues:StringEquals", key: "kms:GrantOperations",
+			ops: []string{"Decrypt"}, want: Allow},
+		// IAM User Guide, ForAnyValue: true when at least one value in the request matches one of
+		// the policy's values.
+		{name: "ForAnyValue: is decided", effect: EffectAllow, op: "ForAnyValue:StringEquals", key: "KMS:grantoperations",
+			ops: []string{"Decrypt", "Encrypt"}, want: Allow},
+		// IAM User Guide, Null condition operator: it tests whether the key is
+		// present, which a multivalued key is or is not as a whole.
+		{name: "Null is decided", effect: EffectAllow, op: "Null", key: "kms:GrantOperations", want: Allow},
+		// KMS Developer Guide, kms:GrantConstraintType: a single-valued key, for which StringEquals
+		// is documented.
+		{name: "a single-valued key is decided", effect: EffectAllow, op: "StringEquals", key: "kms:GrantConstraintType",
+			ops: []string{"Decrypt"}, want: Allow},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			value := "Decrypt"
+			if tt.op == "Null" {
+				value = "true"
+			}
+			s := Statement{Sid: "S", Effect: tt.effect, Principal: AWSPrincipal(role), Action: One("kms:*"), Resource: One("*"),
+				Condition: Condition{{Operator: tt.op, Keys: []ConditionKey{{Key: tt.key, Values: One(value)}}}}}
+			doc := &Document{Version: Version2012}
+			if tt.withAllow {
+				doc.Statement = append(doc.Statement, allowAll)
+			}
+			doc.Statement = append(doc.Statement, s)
+			req := Request{Principal: role, Action: "kms:CreateGrant"}
+			if tt.ops != nil {
+				req.Context = map[string][]string{"kms:GrantOperations": tt.ops, "aws:TagKeys": tt.ops, "aws:CalledVia": tt.ops, "kms:GrantConstraintType": tt.ops}
+			}
+			if tt.op == "Null" {
+				req.Context = nil
+			}
+			d := Evaluate(doc, req)
+			var listed []UnsupportedOperator
+			if tt.wantListed {
+				listed = []UnsupportedOperator{{Statement: len(doc.Statement) - 1, Sid: "S", Operator: tt.op, Key: tt.key}}
+			}
+			if diff := cmp.Diff(tt.want, d.Verdict); diff != "" {
+				t.Errorf("verdict (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(listed, d.Unsupported, cmpopts.IgnoreFields(UnsupportedOperator{}, "Reason"), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("Unsupported (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestMultiValuedKey(t *testing.T) {
+	t.Parallel()
+	// The multivalued keys of the IAM global condition keys and the KMS
+	// condition keys ("ArrayOfString" in the Service Authorization
+	// Reference), in any case.
+	for _, k := range []string{
+		"kms:GrantOperations", "kms:EncryptionContextKeys", "kms:ResourceAliases", "aws:TagKeys", "AWS:calledvia",
+		"aws:PrincipalOrgPaths", "aws:ResourceOrgPaths", "aws:SourceOrgPaths", "aws:PrincipalServiceNamesList",
+	} {
+		if !multiValuedKey(k) {
+			t.Errorf("multiValuedKey(%q) = false", k)
+		}
+	}
+	for _, k := range []string{"kms:ViaService", "kms:CallerAccount", "aws:PrincipalArn", "kms:GrantOperation", "aws:TagKeys2", ""} {
+		if multiValuedKey(k) {
+			t.Errorf("multiValuedKey(%q) = true", k)
 		}
 	}
 }

@@ -46,6 +46,54 @@ func glob(pattern, s string, fold bool) bool {
 	return true
 }
 
+// escapeByte, in a pattern for globEscaped, makes the byte after it literal.
+const escapeByte = 0
+
+// globEscaped is glob for a pattern in which escapeByte makes the next byte
+// literal, as [expand] writes substituted text and ${*}, ${?}, ${$}. It is
+// a copy of glob rather than a flag of it, so that glob, which every
+// Action and Resource match runs, stays as fast as it was.
+func globEscaped(pattern, s string, fold bool) bool {
+	px, sx := 0, 0
+	starPx, starSx := -1, -1
+	for px < len(pattern) || sx < len(s) {
+		if px < len(pattern) {
+			switch c := pattern[px]; c {
+			case '*':
+				starPx, starSx = px, sx
+				px++
+				continue
+			case '?':
+				if sx < len(s) {
+					_, n := utf8.DecodeRuneInString(s[sx:])
+					px++
+					sx += n
+					continue
+				}
+			default:
+				n := 1
+				if c == escapeByte && px+1 < len(pattern) {
+					c, n = pattern[px+1], 2
+				}
+				if sx < len(s) && byteEqual(c, s[sx], fold) {
+					px += n
+					sx++
+					continue
+				}
+			}
+		}
+		// Mismatch: let the last * absorb one more character, if any.
+		if starPx >= 0 && starSx < len(s) {
+			_, n := utf8.DecodeRuneInString(s[starSx:])
+			starSx += n
+			px, sx = starPx+1, starSx
+			continue
+		}
+		return false
+	}
+	return true
+}
+
 func byteEqual(a, b byte, fold bool) bool {
 	if a == b {
 		return true

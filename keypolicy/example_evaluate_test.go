@@ -1,6 +1,7 @@
 package keypolicy_test
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/agentcorekms/agentcorekms/keypolicy"
@@ -31,9 +32,9 @@ func ExampleEvaluate() {
 		fmt.Println(req.Action, "via", req.Context["kms:ViaService"], "->", d.Verdict, d.Statements)
 	}
 	// Output:
-	// kms:Decrypt via [] -> explicit deny [1]
-	// kms:Decrypt via [bedrock-agentcore.us-east-1.amazonaws.com] -> allow if IAM allows [0]
-	// kms:Encrypt via [] -> implicit deny []
+	// kms:Decrypt via [] -> explicit-deny [1]
+	// kms:Decrypt via [bedrock-agentcore.us-east-1.amazonaws.com] -> allow-if-iam [0]
+	// kms:Encrypt via [] -> implicit-deny []
 }
 
 func ExampleAnalyze() {
@@ -65,7 +66,7 @@ func ExampleAnalyze() {
 	// create-grant-evaluation  allow
 	// decrypt                  allow
 	// generate-data-key        allow
-	// describe-key             implicit deny
+	// describe-key             implicit-deny
 	// fix: add "kms:DescribeKey" to the Action of statement "Allow Policy for KMS validation" (#2)
 }
 
@@ -112,4 +113,34 @@ func ExampleExplain() {
 	// AllowCallerAccess: applies=false Principal does not name service principal bedrock-agentcore.amazonaws.com
 	// AllowCallerCryptoOps: applies=false Principal does not name service principal bedrock-agentcore.amazonaws.com
 	// AllowServicePrincipalAccess: applies=false condition StringEquals aws:SourceAccount ["111122223333"] is false for the request's ["444455556666"]
+}
+
+// A caller from another account gets at most allow-if-iam: KMS needs the
+// key policy and the caller's own IAM policy. The key's account comes from
+// Request.Resource.
+func ExampleEvaluate_crossAccount() {
+	doc, err := keypolicy.Parse([]byte(`{"Version": "2012-10-17", "Statement": [
+  {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:role/ExampleRole"},
+   "Action": "kms:Decrypt", "Resource": "*"}]}`))
+	if err != nil {
+		panic(err)
+	}
+	d := keypolicy.Evaluate(doc, keypolicy.Request{
+		Principal: "arn:aws:iam::444455556666:role/ExampleRole",
+		Action:    "kms:Decrypt",
+		Resource:  "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+	})
+	fmt.Println(d.Verdict, d.CrossAccount)
+	// Output:
+	// allow-if-iam true
+}
+
+func ExampleRequest_Validate() {
+	req := keypolicy.Request{Principal: keypolicy.ServicePrincipalName, Action: "kms:Decrypt"}
+	var re *keypolicy.RequestError
+	if err := req.Validate(); errors.As(err, &re) {
+		fmt.Println(re.Field+":", re.Reason)
+	}
+	// Output:
+	// Principal: this is a service principal; set Service instead
 }

@@ -766,6 +766,41 @@ func TestUnsupportedOperatorInDenyIsUnknown(t *testing.T) {
 	}
 }
 
+// A Deny with a single-valued operator on a multivalued key has no outcome
+// AWS documents; keypolicy cannot decide it, so the findings it could
+// change are unknown, as for an unknown operator.
+func TestMultivaluedKeyInDenyIsUnknown(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	doc, err := keypolicy.Parse([]byte(e.policy(t, keypolicy.FeaturePolicyEngine)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.Statement = append(doc.Statement, keypolicy.Statement{
+		Sid: "DenyOtherGrantOperations", Effect: keypolicy.EffectDeny, Principal: &keypolicy.Principal{Wildcard: true},
+		Action: keypolicy.One("kms:CreateGrant"), Resource: keypolicy.One("*"),
+		Condition: keypolicy.Condition{{Operator: "StringNotEquals", Keys: []keypolicy.ConditionKey{
+			{Key: "kms:GrantOperations", Values: keypolicy.One("Decrypt")},
+		}}},
+	})
+	pol, err := doc.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := e.key(t, &kms.CreateKeyInput{Policy: aws.String(string(pol))})
+	r, err := kmscheck.Check(t.Context(), e.c, *md.Arn, peTarget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := finding(t, r, "policy.create-grant-management")
+	if f.Status != kmscheck.StatusUnknown || !strings.Contains(f.Message, "DenyOtherGrantOperations") {
+		t.Errorf("policy.create-grant-management = %v, want unknown naming the Deny statement", f)
+	}
+	if f := finding(t, r, "policy.decrypt"); f.Status != kmscheck.StatusPass {
+		t.Errorf("policy.decrypt = %v, want pass: the Deny does not cover it", f)
+	}
+}
+
 // When DescribeKey is denied but the key policy can be read, the requests
 // are still evaluated for the key ARN the check was given, so statements
 // whose Resource is that ARN apply.

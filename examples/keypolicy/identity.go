@@ -10,17 +10,13 @@ import (
 // Usage of the identity-policy flags.
 const (
 	identityPolicyUsage = "write the least-privilege IAM identity policy the caller (-principal) needs on the key, instead of the key policy"
-	keyUsage            = "scope -identity-policy to the key with this `ARN` (default: every key of -account in -region, arn:PARTITION:kms:REGION:ACCOUNT:key/*)"
+	keyUsage            = "the key's `ARN`: -identity-policy is scoped to it (default: every key of -account in -region, arn:PARTITION:kms:REGION:ACCOUNT:key/*); -check matches statements that name keys against it, and checks a -principal of another account as cross-account"
 )
 
-// checkIdentityArgs rejects flags that make no sense with -identity-policy,
-// and -key without it.
+// checkIdentityArgs rejects flags that make no sense with -identity-policy.
 func checkIdentityArgs(o *options) error {
 	if !o.identityPolicy {
-		if o.key != "" {
-			return badInput("-key applies to -identity-policy only")
-		}
-		return nil
+		return nil // -key is checked with -check's flags
 	}
 	switch {
 	case o.merge != "":

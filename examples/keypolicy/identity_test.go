@@ -83,7 +83,7 @@ func TestIdentityPolicyBadInput(t *testing.T) {
 		wantErr string
 	}{
 		{"an alias", []string{"-identity-policy", "-key", "alias/agentcore"}, `-key "alias/agentcore"`},
-		{"-key without -identity-policy", []string{"-key", identityKey}, "-key applies to -identity-policy only"},
+		{"-key without -identity-policy or -check", []string{"-key", identityKey}, "-key applies to -check and -identity-policy"},
 		{"with -merge", []string{"-identity-policy", "-merge", "-"}, "cannot be combined with -identity-policy"},
 		{"with -check", []string{"-identity-policy", "-check", "-"}, "cannot be combined with -identity-policy"},
 		{"a batch key in another Region", []string{"-identity-policy", "-feature", "batch-evaluation", "-key",

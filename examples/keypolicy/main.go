@@ -55,13 +55,18 @@
 // -merge, -check and -lint read at most 32,768 bytes, KMS's limit; a larger
 // input is bad input. -timeout (default 2m) bounds the whole run.
 //
-// -check prints one line per KMS request the feature makes (allowed or
+// -check prints one line per KMS request the feature makes on the key -key,
+// if given (allowed or
 // denied, by which statement, and the fix) and exits with status 1 if the
 // policy denies any, or allows one only because a Deny statement with a
 // condition operator it cannot evaluate was taken as not matching. The requests come from -principal; when that is the
 // account root (the default), from a sample role of the account,
 // ExampleRole, since the root user does not call AgentCore. -lint prints the findings and exits with status 1 if
-// any is an error; it needs no other flag.
+// any is an error; it needs no other flag. With -json, -check and -lint write
+// one JSON object instead of lines: "ok", "requests" (one per request, with
+// its "verdict": "allow", "allow-if-iam", "implicit-deny" or
+// "explicit-deny", and "undecided" when a Deny that cannot be evaluated may
+// override an allow), "summary" and "findings".
 //
 // -identity-policy writes, instead of the key policy, the least-privilege
 // IAM identity policy of the caller: for policy engines the four actions
@@ -131,6 +136,7 @@ type options struct {
 
 	identityPolicy bool
 	key            string
+	json           bool
 }
 
 // flagName returns the flag that sets a generator parameter field, so that
@@ -178,6 +184,7 @@ func newCommand(o *options) *cli.Command {
 	fs.BoolVar(&o.sandbox, "sandbox", false, "with -apply: apply to a key with the AWS default key policy in an in-memory KMS instead of AWS (-apply may be omitted)")
 	fs.BoolVar(&o.identityPolicy, "identity-policy", false, identityPolicyUsage)
 	fs.StringVar(&o.key, "key", "", keyUsage)
+	fs.BoolVar(&o.json, "json", false, "write the -check results and -lint findings as one JSON object")
 	return cmd
 }
 
