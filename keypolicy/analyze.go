@@ -35,11 +35,19 @@ type Result struct {
 	// Fix is a one-line change to the key policy that would satisfy the
 	// requirement; empty when it is satisfied.
 	Fix string
+
+	undecidedDeny bool // a Deny statement in Decision.Unsupported
 }
 
 // OK reports whether the key policy lets the requirement through: Allow, or
-// AllowIfIAMAllows (the caller's IAM policies must then allow it too).
+// AllowIfIAMAllows (the caller's IAM policies must then allow it too). An
+// OK result may still be [Result.Undecided].
 func (r Result) OK() bool { return r.Decision.Allowed() }
+
+// Undecided reports whether the requirement is allowed only if a Deny
+// statement that cannot be evaluated (see [Decision.Unsupported]) does not
+// match: whether AWS allows it is unknown.
+func (r Result) Undecided() bool { return r.OK() && r.undecidedDeny }
 
 // String returns one line: "ok" or "FAIL", the requirement, the verdict,
 // the deciding statements, and the reason and fix if any.
@@ -71,13 +79,18 @@ func (r Result) String() string {
 }
 
 // Analysis is the verdict of a key policy on a list of requirements.
+// Each result is allowed ([Result.OK]), possibly only if IAM allows it too
+// ([Analysis.NeedsIAM]) or only if a Deny that cannot be evaluated does not
+// match ([Analysis.Undecided]), or denied ([Analysis.Failed]).
 type Analysis struct {
 	Results []Result // one per requirement, in order
 }
 
 // OK reports whether every requirement is allowed (possibly only if IAM
-// allows it too). An Analysis of no requirements is OK: pass the feature's
-// requirements, not an empty list, to learn anything.
+// allows it too, or only if a Deny that cannot be evaluated does not match:
+// check [Analysis.Undecided] as well). An Analysis of no requirements is
+// OK: pass the feature's requirements, not an empty list, to learn
+// anything.
 func (a Analysis) OK() bool {
 	for _, r := range a.Results {
 		if !r.OK() {
@@ -104,6 +117,18 @@ func (a Analysis) NeedsIAM() []Result {
 	var out []Result
 	for _, r := range a.Results {
 		if r.Decision.Verdict == AllowIfIAMAllows {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Undecided returns the results that are allowed only if a Deny statement
+// that cannot be evaluated does not match ([Result.Undecided]).
+func (a Analysis) Undecided() []Result {
+	var out []Result
+	for _, r := range a.Results {
+		if r.Undecided() {
 			out = append(out, r)
 		}
 	}
@@ -143,18 +168,29 @@ func Analyze(doc *Document, reqs []Requirement) Analysis {
 		switch d.Verdict {
 		case AllowIfIAMAllows:
 			r.Reason = "the key policy delegates to the account's IAM policies, which must allow " + req.Action + " for " + callerName(req.Request)
+			if d.CrossAccount {
+				_, key := resourceAccount(req.Request.Resource)
+				r.Reason = "the caller is in account " + parseIdentity(req.Request.Principal).account + ", not the key's account " + key +
+					": for cross-account access KMS requires the caller's IAM policies to allow " + req.Action + " too"
+			}
 		case ExplicitDeny:
 			r.Reason = "a Deny statement matches the request"
 			r.Fix = "narrow or remove Deny statement " + r.Deciding[0].String() + " so that it no longer matches this request"
 		case ImplicitDeny:
+			if d.Err != nil {
+				r.Reason = "the request is invalid: " + strings.TrimPrefix(d.Err.Error(), "keypolicy: ")
+				r.Fix = "correct the requirement's request; the key policy was not evaluated"
+				break
+			}
 			r.Reason, r.Fix = explainDenial(doc, req)
 		}
+		r.undecidedDeny = unsupportedDeny(doc, d.Unsupported)
 		switch {
 		case len(d.Unsupported) > 0 && r.Reason != "":
-			r.Reason += "; unsupported condition operators were taken as not matching: " + unsupportedList(d.Unsupported)
-		case d.Allowed() && unsupportedDeny(doc, d.Unsupported):
+			r.Reason += "; statements that cannot be evaluated were taken as not matching: " + unsupportedList(d.Unsupported)
+		case d.Allowed() && r.undecidedDeny:
 			// The Deny was taken as not matching; it may deny in AWS.
-			r.Reason = "allowed only if the Deny statements that cannot be evaluated do not match; unsupported condition operators were taken as not matching: " + unsupportedList(d.Unsupported)
+			r.Reason = "allowed only if the Deny statements that cannot be evaluated do not match; they were taken as not matching: " + unsupportedList(d.Unsupported)
 		}
 		a.Results[i] = r
 	}
@@ -181,7 +217,7 @@ func callerName(req Request) string {
 func unsupportedList(us []UnsupportedOperator) string {
 	parts := make([]string, len(us))
 	for i, u := range us {
-		parts[i] = strconv.Quote(u.Operator) + " in " + StatementRef{Index: u.Statement, Sid: u.Sid}.String()
+		parts[i] = u.String()
 	}
 	return strings.Join(parts, ", ")
 }
@@ -237,22 +273,35 @@ func explainDenial(doc *Document, req Requirement) (reason, fix string) {
 		fix = "add " + strconv.Quote(req.Action) + " to the Action of statement " + ref
 	case stageResource:
 		fix = `set the Resource of statement ` + ref + ` to "*"`
+		if req.Request.Resource == "" {
+			fix = "give the requirement's Request.Resource the key ARN, or set the Resource of statement " + ref + ` to "*"`
+		}
 	case stageCondition:
-		fix = conditionFix(s, req.Request, ref)
+		fix = conditionFix(doc, s, req.Request, ref)
 	}
 	return reason, fix
 }
 
 // conditionFix names the first condition of s that rejects req.
-func conditionFix(s *Statement, req Request, ref string) string {
+func conditionFix(doc *Document, s *Statement, req Request, ref string) string {
 	for _, op := range s.Condition {
 		o, ok := parseOperator(op.Operator)
 		if !ok {
 			return "replace the unsupported condition operator " + strconv.Quote(op.Operator) + " in statement " + ref
 		}
 		for _, k := range op.Keys {
-			vals, present := lookup(req.Context, k.Key)
-			if o.holds(k.Values.Values, vals, present) {
+			if o.undecidable(k.Key) {
+				return "write ForAllValues:" + op.Operator + " (every value must match) or ForAnyValue:" + op.Operator + " (one value must match) for the multivalued key " + k.Key + " in statement " + ref
+			}
+		}
+	}
+	c := newCaller(req)
+	e := newEnv(doc, &req, &c)
+	for _, op := range s.Condition {
+		o, _ := parseOperator(op.Operator)
+		for _, k := range op.Keys {
+			vals, present := e.get(k.Key)
+			if o.holds(k.Values.Values, vals, present, &e) {
 				continue
 			}
 			if !present {

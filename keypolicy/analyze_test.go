@@ -3,6 +3,8 @@ package keypolicy
 import (
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func documentedPolicyEngine(t testing.TB) (*Document, []Requirement) {
@@ -104,8 +106,8 @@ func TestAnalyzeFixes(t *testing.T) {
 			name:    "a key ARN in Resource while the requests name no key",
 			edit:    func(d *Document) { d.Statement[2].Resource = One("arn:aws:kms:us-east-1:111122223333:key/k") },
 			failing: []string{"describe-key"}, verdict: ImplicitDeny,
-			reason: `resource "" is not covered by Resource ["arn:aws:kms:us-east-1:111122223333:key/k"]`,
-			fix:    `set the Resource of statement "Allow Policy for KMS validation" (#2) to "*"`,
+			reason: `resource "" (the request has no key ARN) cannot be matched against Resource ["arn:aws:kms:us-east-1:111122223333:key/k"]`,
+			fix:    `give the requirement's Request.Resource the key ARN, or set the Resource of statement "Allow Policy for KMS validation" (#2) to "*"`,
 		},
 		{
 			name: "the Sid renamed: the closest statement is explained, and the fix adds the documented one",
@@ -227,5 +229,55 @@ func TestAnalyzeUnsupportedDenyOnAllowedRequirement(t *testing.T) {
 		if r.Requirement.Action != "kms:Decrypt" && r.Reason != "" {
 			t.Errorf("%s: want no reason, the Deny does not cover it", r)
 		}
+	}
+}
+
+// TestAnalyzeNewVerdicts checks what Analyze says for a cross-account
+// caller, an invalid request and a Deny on a multivalued key without a set
+// operator.
+func TestAnalyzeNewVerdicts(t *testing.T) {
+	t.Parallel()
+	const key = "arn:aws:kms:us-east-1:111122223333:key/k"
+	doc, err := Parse([]byte(`{"Version":"2012-10-17","Statement":[
+		{"Sid":"External","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/ExampleRole"},"Action":["kms:Decrypt","kms:CreateGrant"],"Resource":"*"},
+		{"Sid":"Guard","Effect":"Deny","Principal":"*","Action":"kms:CreateGrant","Resource":"*","Condition":{"StringNotEquals":{"kms:GrantOperations":"Decrypt"}}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext := "arn:aws:iam::444455556666:role/ExampleRole"
+	reqs := []Requirement{
+		{ID: "decrypt", Action: "kms:Decrypt", Request: Request{Principal: ext, Action: "kms:Decrypt", Resource: key}},
+		{ID: "invalid", Action: "kms:Decrypt", Request: Request{Principal: ServicePrincipalName, Action: "kms:Decrypt", Resource: key}},
+		{ID: "grant", Action: "kms:CreateGrant", Request: Request{Principal: ext, Action: "kms:CreateGrant", Resource: key,
+			Context: map[string][]string{"kms:GrantOperations": {"Decrypt", "Encrypt"}}}},
+	}
+	a := Analyze(doc, reqs)
+	type view struct {
+		Verdict   Verdict
+		OK        bool
+		Undecided bool
+		Reason    string // a substring
+	}
+	want := []view{
+		{AllowIfIAMAllows, true, false, "the caller is in account 444455556666, not the key's account 111122223333"},
+		{ImplicitDeny, false, false, "this is a service principal; set Service instead"},
+		{AllowIfIAMAllows, true, true, `"StringNotEquals" on multivalued key kms:GrantOperations in "Guard" (#1)`},
+	}
+	var got []view
+	for i, r := range a.Results {
+		v := view{r.Decision.Verdict, r.OK(), r.Undecided(), want[i].Reason}
+		if !strings.Contains(r.Reason, want[i].Reason) {
+			v.Reason = r.Reason
+		}
+		got = append(got, v)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Analyze (-want +got):\n%s", diff)
+	}
+	if n := len(a.Undecided()); n != 1 {
+		t.Errorf("Undecided() has %d results, want 1", n)
+	}
+	if a.Results[1].Fix == "" {
+		t.Error("the invalid request has no fix")
 	}
 }

@@ -137,37 +137,56 @@ func parseOperator(name string) (operator, bool) {
 	return op, true
 }
 
-// lookup finds key in ctx, ignoring case. If ctx holds the key under two
-// spellings, either may be returned.
-func lookup(ctx map[string][]string, key string) ([]string, bool) {
-	if v, ok := ctx[key]; ok {
-		return v, len(v) > 0
-	}
-	for k, v := range ctx {
+// multiValuedKey reports whether key can hold several values in a request,
+// so that a condition on it needs ForAllValues: or ForAnyValue:. This is
+// the one list of such keys.
+func multiValuedKey(key string) bool {
+	for _, k := range [...]string{
+		"kms:GrantOperations", "kms:EncryptionContextKeys", "kms:ResourceAliases",
+		"aws:TagKeys", "aws:CalledVia", "aws:PrincipalOrgPaths", "aws:ResourceOrgPaths",
+		"aws:SourceOrgPaths", "aws:PrincipalServiceNamesList",
+	} {
 		if equalFold(k, key) {
-			return v, len(v) > 0
+			return true
 		}
 	}
-	return nil, false
+	return false
 }
 
-// conditionHolds reports whether every operator and key of c holds for
-// ctx, and whether it failed because of an unknown operator. Unknown
-// operators are looked for first, so the answer does not depend on order.
-func conditionHolds(c Condition, ctx map[string][]string, why *string) (ok, unknown bool) {
+// undecidable reports whether o on key has no outcome AWS documents: an
+// operator without ForAllValues: or ForAnyValue: (other than Null) on a
+// multivalued key.
+func (o operator) undecidable(key string) bool {
+	return o.set == setNone && o.base != opNull && multiValuedKey(key)
+}
+
+// conditionHolds reports whether every operator and key of c holds in e,
+// and whether it failed because the condition cannot be evaluated: an
+// unknown operator, or a single-valued operator on a multivalued key.
+// Those are looked for first, so the answer does not depend on order.
+func conditionHolds(c Condition, e *env, why *string) (ok, unknown bool) {
 	for _, op := range c {
-		if _, known := parseOperator(op.Operator); !known {
+		o, known := parseOperator(op.Operator)
+		if !known {
 			if why != nil {
 				*why = "condition operator " + strconv.Quote(op.Operator) + " is not supported, so the statement never matches"
 			}
 			return false, true
 		}
+		for _, k := range op.Keys {
+			if o.undecidable(k.Key) {
+				if why != nil {
+					*why = "condition " + op.Operator + " on multivalued key " + k.Key + " has no documented outcome without ForAllValues: or ForAnyValue:, so the statement is taken not to match"
+				}
+				return false, true
+			}
+		}
 	}
 	for _, op := range c {
 		o, _ := parseOperator(op.Operator)
 		for _, k := range op.Keys {
-			vals, present := lookup(ctx, k.Key)
-			if !o.holds(k.Values.Values, vals, present) {
+			vals, present := e.get(k.Key)
+			if !o.holds(k.Values.Values, vals, present, e) {
 				if why != nil {
 					*why = conditionReason(op.Operator, k, vals, present)
 				}
@@ -187,8 +206,8 @@ func conditionReason(op string, k ConditionKey, vals []string, present bool) str
 }
 
 // holds evaluates one key of an operator: policy values pvs (ORed) against
-// the request values rvs.
-func (o operator) holds(pvs, rvs []string, present bool) bool {
+// the request values rvs, with e for policy variables.
+func (o operator) holds(pvs, rvs []string, present bool, e *env) bool {
 	if o.base == opNull {
 		for _, pv := range pvs {
 			if b, ok := parseBool(pv); ok && b != present {
@@ -211,7 +230,7 @@ func (o operator) holds(pvs, rvs []string, present bool) bool {
 	switch o.set {
 	case setAnyValue:
 		for _, rv := range rvs {
-			if o.matchValue(rv, pvs) != o.negated {
+			if o.matchValue(rv, pvs, e) != o.negated {
 				return true
 			}
 		}
@@ -222,14 +241,14 @@ func (o operator) holds(pvs, rvs []string, present bool) bool {
 		// to match and a negated one needs none to match.
 		if o.negated || o.set == setAllValues {
 			for _, rv := range rvs {
-				if o.matchValue(rv, pvs) == o.negated {
+				if o.matchValue(rv, pvs, e) == o.negated {
 					return false
 				}
 			}
 			return true
 		}
 		for _, rv := range rvs {
-			if o.matchValue(rv, pvs) {
+			if o.matchValue(rv, pvs, e) {
 				return true
 			}
 		}
@@ -238,14 +257,48 @@ func (o operator) holds(pvs, rvs []string, present bool) bool {
 }
 
 // matchValue reports whether request value rv matches any policy value,
-// with the positive form of the operator.
-func (o operator) matchValue(rv string, pvs []string) bool {
+// with the positive form of the operator. Policy variables in the values
+// of string and ARN operators are expanded when e says so; a value whose
+// variable has no value matches nothing.
+func (o operator) matchValue(rv string, pvs []string, e *env) bool {
 	for _, pv := range pvs {
+		if e.vars && o.takesVariables() && hasVariable(pv) {
+			x, escaped, ok := expand(pv, e, o.base == opStringLike || o.base == opArnLike || o.base == opArnEquals)
+			if ok && o.matchExpanded(x, rv, escaped) {
+				return true
+			}
+			continue
+		}
 		if o.match(pv, rv) {
 			return true
 		}
 	}
 	return false
+}
+
+// takesVariables reports whether policy variables are expanded in the
+// values of o: the string and ARN operators.
+func (o operator) takesVariables() bool {
+	switch o.base {
+	case opStringEquals, opStringEqualsIgnoreCase, opStringLike, opArnEquals, opArnLike:
+		return true
+	}
+	return false
+}
+
+// matchExpanded is match for a policy value with its variables expanded;
+// if escaped, the wildcards of x are escaped as [expand] writes them.
+func (o operator) matchExpanded(x, rv string, escaped bool) bool {
+	if !escaped {
+		return o.match(x, rv)
+	}
+	switch o.base {
+	case opStringLike:
+		return globEscaped(x, rv, false)
+	case opArnLike, opArnEquals:
+		return arnMatchEscaped(x, rv)
+	}
+	return o.match(x, rv)
 }
 
 func (o operator) match(pv, rv string) bool {
@@ -363,13 +416,23 @@ func arnMatch(pattern, value string) bool {
 	if pattern == "*" {
 		return true
 	}
+	return arnMatchMode(pattern, value, false)
+}
+
+// arnMatchEscaped is arnMatch for a pattern whose wildcards are escaped as
+// [expand] writes them.
+func arnMatchEscaped(pattern, value string) bool {
+	return arnMatchMode(pattern, value, true)
+}
+
+func arnMatchMode(pattern, value string, escaped bool) bool {
 	for i := 0; i < 5; i++ {
 		p, prest, ok1 := strings.Cut(pattern, ":")
 		v, vrest, ok2 := strings.Cut(value, ":")
-		if !ok1 || !ok2 || !glob(p, v, false) {
+		if !ok1 || !ok2 || !globMode(p, v, false, escaped) {
 			return false
 		}
 		pattern, value = prest, vrest
 	}
-	return glob(pattern, value, false)
+	return globMode(pattern, value, false, escaped)
 }

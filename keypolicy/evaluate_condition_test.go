@@ -1,6 +1,11 @@
 package keypolicy
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
 
 // TestConditionOperators evaluates one condition key per row through
 // Evaluate, so that the operator table, the qualifiers and the value
@@ -30,7 +35,7 @@ func TestConditionOperators(t *testing.T) {
 		{"StringNotEqualsIgnoreCase", []string{"a"}, []string{"A"}, false, "equal ignoring case"},
 		{"StringLike", []string{"a*c"}, []string{"abbc"}, true, "wildcards"},
 		{"StringNotLike", []string{"a*c"}, []string{"abbd"}, true, "negated wildcard"},
-		{"StringLike", []string{"${aws:username}"}, []string{"alice"}, false, "policy variables are not expanded"},
+		{"StringLike", []string{"${aws:username}"}, []string{"alice"}, false, "no Version: policy variables are literal"},
 		{"NumericEquals", []string{"10"}, []string{"10.0"}, true, "numbers compare as numbers"},
 		{"NumericNotEquals", []string{"10"}, []string{"11"}, true, ""},
 		{"NumericLessThan", []string{"10"}, []string{"9"}, true, ""},
@@ -126,5 +131,79 @@ func TestPrincipalForms(t *testing.T) {
 		if got := Evaluate(doc, tt.req).Verdict; got != tt.want {
 			t.Errorf("%s for %+v: %v, want %v (%s)", tt.principal, tt.req, got, tt.want, tt.why)
 		}
+	}
+}
+
+// TestEvaluateMultivaluedKey checks that a single-valued operator on a
+// multivalued key is not decided: its statement matches nothing and is
+// listed as unsupported, whether it allows or denies.
+func TestEvaluateMultivaluedKey(t *testing.T) {
+	t.Parallel()
+	const role = "arn:aws:iam::111122223333:role/AppRole"
+	allowAll := Statement{Sid: "All", Effect: EffectAllow, Principal: AWSPrincipal(role), Action: One("kms:*"), Resource: One("*")}
+	tests := []struct {
+		name       string
+		effect     string
+		op, key    string
+		withAllow  bool // add an Allow of everything before the statement
+		ops        []string
+		want       Verdict
+		wantListed bool
+	}{
+		// "Multivalued context keys require a condition set operator." (IAM
+		// User Guide, single-valued vs. multivalued context keys); AWS
+		// documents no outcome without one.
+		{name: "StringEquals on kms:GrantOperations allows nothing", effect: EffectAllow, op: "StringEquals", key: "kms:GrantOperations",
+			ops: []string{"Decrypt"}, want: ImplicitDeny, wantListed: true},
+		{name: "StringEquals on kms:GrantOperations with the key missing", effect: EffectAllow, op: "StringEquals", key: "kms:GrantOperations",
+			want: ImplicitDeny, wantListed: true},
+		{name: "IfExists does not make it decidable", effect: EffectAllow, op: "StringLikeIfExists", key: "aws:TagKeys",
+			ops: []string{"x"}, want: ImplicitDeny, wantListed: true},
+		{name: "a Deny on aws:CalledVia denies nothing but is listed", effect: EffectDeny, op: "StringNotEquals", key: "aws:CalledVia",
+			withAllow: true, ops: []string{"x"}, want: Allow, wantListed: true},
+		// "The ForAllValues qualifier tests whether the value of every member
+		// of the request set is a subset of the condition context key set."
+		{name: "ForAllValues: is decided", effect: EffectAllow, op: "ForAllValues:StringEquals", key: "kms:GrantOperations",
+			ops: []string{"Decrypt"}, want: Allow},
+		{name: "ForAnyValue: is decided", effect: EffectAllow, op: "ForAnyValue:StringEquals", key: "KMS:grantoperations",
+			ops: []string{"Decrypt", "Encrypt"}, want: Allow},
+		// Null tests presence, which a multivalued key has too.
+		{name: "Null is decided", effect: EffectAllow, op: "Null", key: "kms:GrantOperations", want: Allow},
+		{name: "a single-valued key is decided", effect: EffectAllow, op: "StringEquals", key: "kms:GrantConstraintType",
+			ops: []string{"Decrypt"}, want: Allow},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			value := "Decrypt"
+			if tt.op == "Null" {
+				value = "true"
+			}
+			s := Statement{Sid: "S", Effect: tt.effect, Principal: AWSPrincipal(role), Action: One("kms:*"), Resource: One("*"),
+				Condition: Condition{{Operator: tt.op, Keys: []ConditionKey{{Key: tt.key, Values: One(value)}}}}}
+			doc := &Document{Version: Version2012}
+			if tt.withAllow {
+				doc.Statement = append(doc.Statement, allowAll)
+			}
+			doc.Statement = append(doc.Statement, s)
+			req := Request{Principal: role, Action: "kms:CreateGrant"}
+			if tt.ops != nil {
+				req.Context = map[string][]string{"kms:GrantOperations": tt.ops, "aws:TagKeys": tt.ops, "aws:CalledVia": tt.ops, "kms:GrantConstraintType": tt.ops}
+			}
+			if tt.op == "Null" {
+				req.Context = nil
+			}
+			d := Evaluate(doc, req)
+			var listed []UnsupportedOperator
+			if tt.wantListed {
+				listed = []UnsupportedOperator{{Statement: len(doc.Statement) - 1, Sid: "S", Operator: tt.op, Key: tt.key}}
+			}
+			if diff := cmp.Diff(tt.want, d.Verdict); diff != "" {
+				t.Errorf("verdict (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(listed, d.Unsupported, cmpopts.IgnoreFields(UnsupportedOperator{}, "Reason"), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("Unsupported (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

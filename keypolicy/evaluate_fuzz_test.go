@@ -22,6 +22,7 @@ func FuzzEvaluate(f *testing.F) {
 	for _, c := range loadCorpus(f) {
 		f.Add([]byte(c.Policy), "arn:aws:sts::111122223333:assumed-role/AppRole/s", "bedrock-agentcore.amazonaws.com", "kms:Decrypt", "aws:SourceArn", "arn:aws:bedrock-agentcore:us-east-1:111122223333:batch-evaluate/b")
 	}
+	f.Add([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/ExampleRole"},"Action":"kms:Decrypt","Resource":"arn:aws:kms:*:${aws:PrincipalAccount}:key/*","Condition":{"StringEquals":{"kms:CallerAccount":"${aws:PrincipalAccount}"}}}]}`), "ExampleRole", "", "kms:Decrypt", "kms:GrantOperations", "Decrypt")
 	f.Add([]byte(`{"Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"*"},"NotAction":"*","NotResource":"?","Condition":{"ForAnyValue:DateLessThanIfExists":{"k":[1,true,"2020-01-01"]}}}}`), "111122223333", "", "*", "K", "")
 	f.Fuzz(func(t *testing.T, policy []byte, principal, service, action, key, value string) {
 		doc, err := Parse(policy)
@@ -63,6 +64,36 @@ func FuzzEvaluate(f *testing.F) {
 			t.Fatalf("re-parsing: %v", err)
 		} else if got := Evaluate(again, req).Verdict; got != d.Verdict {
 			t.Fatalf("after a round trip: %v, want %v", got, d.Verdict)
+		}
+		if (req.Validate() == nil) != (d.Err == nil) {
+			t.Fatalf("Validate and Evaluate disagree on %+v: %v", req, d.Err)
+		}
+		// A caller from another account than the key's never gets a plain
+		// allow: KMS needs its IAM policy too. The role name and session
+		// come from the fuzzer, so any policy naming them is tried.
+		const keyARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+		name := strings.Map(func(r rune) rune {
+			if r == '/' || r == ':' || r < ' ' {
+				return -1
+			}
+			return r
+		}, principal)
+		if name == "" {
+			name = "ExampleRole"
+		}
+		for _, caller := range []string{
+			"arn:aws:iam::444455556666:role/" + name,
+			"arn:aws:sts::444455556666:assumed-role/" + name + "/" + name,
+			"arn:aws:iam::444455556666:user/" + name,
+			"arn:aws:iam::444455556666:root",
+			"444455556666",
+		} {
+			cross := Request{Principal: caller, Action: action, Resource: keyARN, Context: req.Context}
+			if cd := Evaluate(doc, cross); cd.Verdict == Allow {
+				t.Fatalf("cross-account caller %s got allow by %v", caller, cd.Statements)
+			} else if cd.Err == nil && cd.Allowed() && !cd.CrossAccount {
+				t.Fatalf("cross-account caller %s allowed without CrossAccount", caller)
+			}
 		}
 		a := Analyze(doc, []Requirement{{ID: "fuzz", Action: action, Request: req}})
 		if a.Results[0].OK() != d.Allowed() {

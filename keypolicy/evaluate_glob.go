@@ -9,7 +9,16 @@ import "unicode/utf8"
 // It runs in O(len(pattern)*len(s)) at worst, without allocating: on a
 // mismatch it backtracks only to the last *, which is enough because a
 // later * can absorb anything an earlier one could.
-func glob(pattern, s string, fold bool) bool {
+func glob(pattern, s string, fold bool) bool { return globMode(pattern, s, fold, false) }
+
+// globEscaped is glob for a pattern in which escapeByte makes the next byte
+// literal, as [expand] writes substituted values and ${*}, ${?}, ${$}.
+func globEscaped(pattern, s string, fold bool) bool { return globMode(pattern, s, fold, true) }
+
+// escapeByte, in an escaped pattern, makes the byte after it literal.
+const escapeByte = 0
+
+func globMode(pattern, s string, fold, escaped bool) bool {
 	px, sx := 0, 0
 	starPx, starSx := -1, -1
 	for px < len(pattern) || sx < len(s) {
@@ -27,8 +36,12 @@ func glob(pattern, s string, fold bool) bool {
 					continue
 				}
 			default:
+				n := 1
+				if escaped && c == escapeByte && px+1 < len(pattern) {
+					c, n = pattern[px+1], 2
+				}
 				if sx < len(s) && byteEqual(c, s[sx], fold) {
-					px++
+					px += n
 					sx++
 					continue
 				}

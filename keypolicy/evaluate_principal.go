@@ -14,10 +14,24 @@ const (
 	layerAnonymous                   // nobody: matched only by "*"
 )
 
-// caller is the parsed principal of a request.
+// caller is the parsed principal of a request, with the account of the
+// key it calls.
 type caller struct {
 	id     identity
 	layers uint8 // the layers the caller has
+	// keyAccount is the account of Request.Resource, "" when the request
+	// names no key ARN.
+	keyAccount string
+	// derived holds the condition keys derived from the caller, indexed
+	// by the derived* constants; "" is absent.
+	derived [numDerived][1]string
+}
+
+// crossAccount reports whether the caller is an IAM identity of another
+// account than the key's. Without a key ARN it is taken to be in the key's
+// account.
+func (c *caller) crossAccount() bool {
+	return c.keyAccount != "" && c.id.account != "" && c.layers&(layerService|layerAnonymous) == 0 && c.id.account != c.keyAccount
 }
 
 type idKind uint8
@@ -41,14 +55,29 @@ type identity struct {
 }
 
 func newCaller(req Request) caller {
+	var c caller
+	c.newCaller(&req)
+	return c
+}
+
+// newCaller sets c to the caller of req.
+func (c *caller) newCaller(req *Request) {
+	_, c.keyAccount = resourceAccount(req.Resource)
+	c.parse(req)
+	c.derive()
+}
+
+func (c *caller) parse(req *Request) {
 	if req.Service != "" {
-		return caller{id: identity{raw: req.Service}, layers: layerService}
+		c.id, c.layers = identity{raw: req.Service}, layerService
+		return
 	}
 	if req.Principal == "" {
-		return caller{layers: layerAnonymous}
+		c.layers = layerAnonymous
+		return
 	}
 	id := parseIdentity(req.Principal)
-	c := caller{id: id}
+	c.id = id
 	switch id.kind {
 	case idRoot:
 		c.layers = layerAccount
@@ -66,7 +95,6 @@ func newCaller(req Request) caller {
 			c.layers |= layerAccount
 		}
 	}
-	return c
 }
 
 // parseIdentity interprets an AWS principal without allocating.

@@ -31,9 +31,9 @@ func ExampleEvaluate() {
 		fmt.Println(req.Action, "via", req.Context["kms:ViaService"], "->", d.Verdict, d.Statements)
 	}
 	// Output:
-	// kms:Decrypt via [] -> explicit deny [1]
-	// kms:Decrypt via [bedrock-agentcore.us-east-1.amazonaws.com] -> allow if IAM allows [0]
-	// kms:Encrypt via [] -> implicit deny []
+	// kms:Decrypt via [] -> explicit-deny [1]
+	// kms:Decrypt via [bedrock-agentcore.us-east-1.amazonaws.com] -> allow-if-iam [0]
+	// kms:Encrypt via [] -> implicit-deny []
 }
 
 func ExampleAnalyze() {
@@ -65,7 +65,7 @@ func ExampleAnalyze() {
 	// create-grant-evaluation  allow
 	// decrypt                  allow
 	// generate-data-key        allow
-	// describe-key             implicit deny
+	// describe-key             implicit-deny
 	// fix: add "kms:DescribeKey" to the Action of statement "Allow Policy for KMS validation" (#2)
 }
 

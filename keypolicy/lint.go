@@ -71,6 +71,15 @@ const (
 	// LintUnknownField: a field that is not part of the policy language,
 	// which KMS rejects as a malformed policy. Error.
 	LintUnknownField = "unknown-field"
+	// LintMultivaluedWithoutSet: an operator without ForAllValues: or
+	// ForAnyValue: on a multivalued key such as kms:GrantOperations. AWS
+	// documents no outcome for it, so Evaluate cannot decide the
+	// statement. Error.
+	LintMultivaluedWithoutSet = "multivalued-without-set-operator"
+	// LintLiteralVariable: a policy variable such as ${aws:PrincipalAccount}
+	// in a policy whose Version is not "2012-10-17", where it is literal
+	// text. Warning.
+	LintLiteralVariable = "literal-policy-variable"
 )
 
 // Finding is one problem [Lint] found in a key policy.
@@ -95,8 +104,9 @@ func (f Finding) String() string {
 // Lint checks doc for security and correctness problems: wildcard
 // principals without a narrowing condition, service principals without
 // aws:SourceAccount and aws:SourceArn (confused deputy), ForAllValues: on a
-// single-valued key or on kms:EncryptionContext:KEY, "kms:*" and "*"
-// actions, caller statements for a service integration without
+// single-valued key or on kms:EncryptionContext:KEY, a single-valued
+// operator on a multivalued key, policy variables in a policy where they
+// are literal, "kms:*" and "*" actions, caller statements for a service integration without
 // kms:ViaService, duplicate Sids, unknown condition operators and effects,
 // principals AWS does not accept, unknown fields and a policy without
 // statements. Findings about the whole policy come first, then the others
@@ -147,6 +157,11 @@ func Lint(doc *Document) []Finding {
 				add(i, LintUnknownOperator, SeverityError, "condition operator "+strconv.Quote(op.Operator)+" is not an IAM operator; the statement never matches")
 				continue
 			}
+			for _, k := range op.Keys {
+				if o.undecidable(k.Key) {
+					add(i, LintMultivaluedWithoutSet, SeverityError, op.Operator+" on multivalued key "+k.Key+" has no documented outcome, so the statement cannot be evaluated; write ForAllValues:"+op.Operator+" (every value in the request must match) or ForAnyValue:"+op.Operator+" (at least one must)")
+				}
+			}
 			if o.set != setAllValues {
 				continue
 			}
@@ -157,6 +172,11 @@ func Lint(doc *Document) []Finding {
 				case (hasPrefixFold(k.Key, "aws:") || hasPrefixFold(k.Key, "kms:")) && !multiValuedKey(k.Key):
 					add(i, LintForAllValuesSingleValued, SeverityWarning, op.Operator+" on single-valued key "+k.Key+" is true when the key is missing; use "+strings.TrimPrefix(op.Operator, "ForAllValues:"))
 				}
+			}
+		}
+		if doc.Version != Version2012 {
+			if v := firstVariable(s); v != "" {
+				add(i, LintLiteralVariable, SeverityWarning, "policy variables are literal text in a policy whose Version is "+strconv.Quote(doc.Version)+", so "+strconv.Quote(v)+" matches only itself; set \"Version\": \"2012-10-17\"")
 			}
 		}
 		if s.Effect != EffectAllow {
@@ -320,18 +340,26 @@ func (o operator) acceptsAll(v string) bool {
 	return false
 }
 
-// multiValuedKey reports whether key can hold several values in a request.
-func multiValuedKey(key string) bool {
-	for _, k := range []string{
-		"kms:GrantOperations", "kms:EncryptionContextKeys", "kms:ResourceAliases",
-		"aws:TagKeys", "aws:CalledVia", "aws:PrincipalOrgPaths", "aws:ResourceOrgPaths",
-		"aws:SourceOrgPaths", "aws:PrincipalServiceNamesList",
-	} {
-		if equalFold(k, key) {
-			return true
+// firstVariable returns the first Resource, NotResource or condition value
+// of s that holds "${", or "".
+func firstVariable(s *Statement) string {
+	for _, vs := range [][]string{s.Resource.Values, s.NotResource.Values} {
+		for _, v := range vs {
+			if hasVariable(v) {
+				return v
+			}
 		}
 	}
-	return false
+	for _, op := range s.Condition {
+		for _, k := range op.Keys {
+			for _, v := range k.Values.Values {
+				if hasVariable(v) {
+					return v
+				}
+			}
+		}
+	}
+	return ""
 }
 
 func hasPrefixFold(s, prefix string) bool {

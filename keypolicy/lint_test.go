@@ -106,6 +106,23 @@ func TestLint(t *testing.T) {
 			reason: "ForAllValues on kms:ViaService is true for direct calls, so it requires nothing",
 		},
 		{
+			name:   "StringEquals on kms:GrantOperations",
+			stmts:  []string{stmt("A", "Allow", role, `"kms:CreateGrant"`, `{"StringEquals":{"kms:ViaService":"bedrock-agentcore.us-east-1.amazonaws.com","kms:GrantOperations":"Decrypt"}}`)},
+			want:   []f{{LintMultivaluedWithoutSet, SeverityError, 0}},
+			reason: "AWS documents no outcome for a single-valued operator on a multivalued key, so the statement cannot be evaluated",
+		},
+		{
+			name:   "a negated operator on aws:CalledVia in a Deny",
+			stmts:  []string{stmt("A", "Allow", role, `"kms:Decrypt"`, ""), stmt("D", "Deny", role, `"kms:Decrypt"`, `{"StringNotEqualsIfExists":{"aws:CalledVia":"athena.amazonaws.com"}}`)},
+			want:   []f{{LintMultivaluedWithoutSet, SeverityError, 1}},
+			reason: "a Deny that cannot be evaluated leaves the decision unknown",
+		},
+		{
+			name:   "set operators and Null on a multivalued key are fine",
+			stmts:  []string{stmt("A", "Allow", role, `"kms:CreateGrant"`, `{"ForAllValues:StringEquals":{"kms:GrantOperations":"Decrypt"},"ForAnyValue:StringLike":{"aws:TagKeys":"t*"},"Null":{"kms:GrantOperations":"false"},"StringEquals":{"kms:ViaService":"bedrock-agentcore.us-east-1.amazonaws.com"}}`)},
+			reason: "ForAllValues:, ForAnyValue: and Null are decided",
+		},
+		{
 			name:   "ForAllValues on an encryption context key",
 			stmts:  []string{stmt("A", "Allow", role, `"kms:Decrypt"`, `{"ForAllValues:StringLike":{"kms:EncryptionContext:tenant":"t-*"}}`)},
 			want:   []f{{LintForAllValuesEncryptionContext, SeverityError, 0}},
@@ -306,5 +323,35 @@ func TestLintGoldenFiles(t *testing.T) {
 				t.Errorf("%s: %s", name, f)
 			}
 		}
+	}
+}
+
+func TestLintLiteralVariable(t *testing.T) {
+	t.Parallel()
+	const stmt = `{"Sid":"A","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/R"},"Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"kms:CallerAccount":"${aws:PrincipalAccount}"}}}`
+	tests := []struct {
+		name    string
+		version string // "" leaves Version out
+		want    []string
+	}{
+		{name: "2008-10-17: the variable is literal", version: `"Version":"2008-10-17",`, want: []string{LintLiteralVariable}},
+		{name: "no Version: the variable is literal", want: []string{LintLiteralVariable}},
+		{name: "2012-10-17: the variable is expanded", version: `"Version":"2012-10-17",`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			doc, err := Parse([]byte(`{` + tt.version + `"Statement":[` + stmt + `]}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range Lint(doc) {
+				got = append(got, f.ID)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Lint (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,9 @@ const exitCheckFailed = 1
 // checkArgs rejects flags that make no sense with -check or -lint.
 func checkArgs(o *options) error {
 	if o.check == "" && o.lint == "" {
+		if o.json {
+			return badInput("-json applies to -check and -lint")
+		}
 		return nil
 	}
 	if o.merge != "" {
@@ -43,6 +47,7 @@ func checkAndLint(o *options, stdin io.Reader, stdout, stderr io.Writer) int {
 		return doc, err
 	}
 	code := exitOK
+	var rep jsonReport
 	if o.check != "" {
 		doc, err := load("-check", o.check)
 		if err != nil {
@@ -52,7 +57,13 @@ func checkAndLint(o *options, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(stderr, exitBadInput, err)
 		}
-		if !check(stdout, doc, reqs) {
+		a := keypolicy.Analyze(doc, reqs)
+		if o.json {
+			rep.addCheck(a)
+		} else {
+			printCheck(stdout, a)
+		}
+		if !checkPassed(a) {
 			code = exitCheckFailed
 		}
 	}
@@ -61,11 +72,98 @@ func checkAndLint(o *options, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(stderr, exitBadInput, err)
 		}
-		if !lint(stdout, doc) {
+		findings := keypolicy.Lint(doc)
+		if o.json {
+			rep.addLint(findings)
+		} else {
+			printLint(stdout, findings)
+		}
+		if !lintPassed(findings) {
 			code = exitCheckFailed
 		}
 	}
+	if o.json {
+		rep.OK = code == exitOK
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return fail(stderr, exitFailed, fmt.Errorf("writing the report: %w", err))
+		}
+	}
 	return code
+}
+
+// jsonReport is what -json writes: the -check results and -lint findings.
+type jsonReport struct {
+	// OK is false when the command exits with status 1.
+	OK       bool          `json:"ok"`
+	Requests []jsonRequest `json:"requests,omitempty"`
+	Summary  *jsonSummary  `json:"summary,omitempty"`
+	Findings []jsonFinding `json:"findings,omitempty"`
+}
+
+// jsonRequest is one KMS request of -check and the key policy's verdict.
+type jsonRequest struct {
+	Requirement string             `json:"requirement"` // such as "policy-engine/decrypt"
+	Action      string             `json:"action"`
+	Caller      string             `json:"caller"`
+	Verdict     keypolicy.Verdict  `json:"verdict"`
+	Allowed     bool               `json:"allowed"`
+	Undecided   bool               `json:"undecided"`
+	Statements  []jsonStatementRef `json:"statements"`
+	Reason      string             `json:"reason,omitempty"`
+	Fix         string             `json:"fix,omitempty"`
+}
+
+type jsonStatementRef struct {
+	Index int    `json:"index"`
+	Sid   string `json:"sid,omitempty"`
+}
+
+type jsonSummary struct {
+	Requests  int `json:"requests"`
+	Allowed   int `json:"allowed"`
+	NeedsIAM  int `json:"needsIAM"`
+	Undecided int `json:"undecided"`
+}
+
+type jsonFinding struct {
+	ID        string `json:"id"`
+	Severity  string `json:"severity"`
+	Statement int    `json:"statement"` // -1 for the whole policy
+	Sid       string `json:"sid,omitempty"`
+	Message   string `json:"message"`
+}
+
+func (rep *jsonReport) addCheck(a keypolicy.Analysis) {
+	rep.Requests = []jsonRequest{}
+	for _, r := range a.Results {
+		caller := r.Requirement.Request.Principal
+		if caller == "" {
+			caller = r.Requirement.Request.Service
+		}
+		jr := jsonRequest{
+			Requirement: r.Requirement.String(), Action: r.Requirement.Action, Caller: caller,
+			Verdict: r.Decision.Verdict, Allowed: r.OK(), Undecided: r.Undecided(),
+			Statements: []jsonStatementRef{}, Reason: r.Reason, Fix: r.Fix,
+		}
+		for _, s := range r.Deciding {
+			jr.Statements = append(jr.Statements, jsonStatementRef{Index: s.Index, Sid: s.Sid})
+		}
+		rep.Requests = append(rep.Requests, jr)
+	}
+	rep.Summary = &jsonSummary{
+		Requests: len(a.Results), Allowed: len(a.Results) - len(a.Failed()),
+		NeedsIAM: len(a.NeedsIAM()), Undecided: len(a.Undecided()),
+	}
+}
+
+func (rep *jsonReport) addLint(findings []keypolicy.Finding) {
+	rep.Findings = []jsonFinding{}
+	for _, f := range findings {
+		rep.Findings = append(rep.Findings, jsonFinding{ID: f.ID, Severity: f.Severity.String(), Statement: f.Statement, Sid: f.Sid, Message: f.Message})
+	}
 }
 
 // requirements returns the requests of the -feature, for the flags given.
@@ -94,56 +192,45 @@ func requirements(o *options) ([]keypolicy.Requirement, error) {
 	return out, nil
 }
 
-// check prints one line per requirement and a summary, and reports whether
-// the policy allows every requirement.
-func check(w io.Writer, doc *keypolicy.Document, reqs []keypolicy.Requirement) bool {
-	a := keypolicy.Analyze(doc, reqs)
+// checkPassed reports whether the policy allows every requirement, none
+// only because a Deny statement that cannot be evaluated was taken as not
+// matching.
+func checkPassed(a keypolicy.Analysis) bool {
+	return len(a.Failed()) == 0 && len(a.Undecided()) == 0
+}
+
+// printCheck prints one line per requirement and a summary.
+func printCheck(w io.Writer, a keypolicy.Analysis) {
 	fmt.Fprint(w, a.String())
-	failed, iam := len(a.Failed()), len(a.NeedsIAM())
-	// An allow that a Deny statement with an unsupported condition
-	// operator may override is not verified: it does not pass.
-	unverified := 0
-	for _, r := range a.Results {
-		if r.OK() && deniableByUnsupported(doc, r.Decision.Unsupported) {
-			unverified++
-		}
-	}
-	summary := fmt.Sprintf("%d of %d requests allowed by the key policy", len(reqs)-failed, len(reqs))
-	if unverified > 0 {
-		summary += fmt.Sprintf(", %d of them only if a Deny statement that cannot be evaluated does not match", unverified)
+	n, failed, iam, undecided := len(a.Results), len(a.Failed()), len(a.NeedsIAM()), len(a.Undecided())
+	summary := fmt.Sprintf("%d of %d requests allowed by the key policy", n-failed, n)
+	if undecided > 0 {
+		summary += fmt.Sprintf(", %d of them only if a Deny statement that cannot be evaluated does not match", undecided)
 	}
 	if iam > 0 {
 		summary += fmt.Sprintf(" (%d only if the caller's IAM policies allow them too)", iam)
 	}
 	fmt.Fprintln(w, summary)
-	return failed == 0 && unverified == 0
 }
 
-// deniableByUnsupported reports whether one of us is in a Deny statement.
-func deniableByUnsupported(doc *keypolicy.Document, us []keypolicy.UnsupportedOperator) bool {
-	for _, u := range us {
-		if doc.Statement[u.Statement].Effect == keypolicy.EffectDeny {
-			return true
+// lintPassed reports whether no finding is an error.
+func lintPassed(findings []keypolicy.Finding) bool {
+	for _, f := range findings {
+		if f.Severity == keypolicy.SeverityError {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
-// lint prints the findings, or that there are none, and reports whether
-// none is an error.
-func lint(w io.Writer, doc *keypolicy.Document) bool {
-	findings := keypolicy.Lint(doc)
-	ok := true
+// printLint prints the findings, or that there are none.
+func printLint(w io.Writer, findings []keypolicy.Finding) {
 	for _, f := range findings {
 		fmt.Fprintln(w, f)
-		if f.Severity == keypolicy.SeverityError {
-			ok = false
-		}
 	}
 	if len(findings) == 0 {
 		fmt.Fprintln(w, "no findings")
 	}
-	return ok
 }
 
 // loadPolicy reads and parses the key policy named by flagName.

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestRunCheckAndLint(t *testing.T) {
@@ -27,6 +30,7 @@ func TestRunCheckAndLint(t *testing.T) {
 	broken := write("broken.json", `{"Statement": [`)
 	guarded := write("guarded.json", strings.Replace(specFile(t, "policy-engine-key-policy.json"), `"Statement": [`,
 		`"Statement": [{"Sid":"Guard","Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringNotEqualsFutureOperator":{"aws:PrincipalOrgID":"o-example"}}},`, 1))
+	grantOps := write("grantops.json", `{"Version":"2012-10-17","Statement":[{"Sid":"Grants","Effect":"Allow","Principal":{"AWS":"`+role+`"},"Action":"kms:CreateGrant","Resource":"*","Condition":{"StringEquals":{"kms:ViaService":"bedrock-agentcore.us-east-1.amazonaws.com","kms:GrantOperations":"Decrypt"}}}]}`)
 	base := []string{"-account", account, "-region", region}
 	with := func(extra ...string) []string { return append(append([]string(nil), base...), extra...) }
 
@@ -117,6 +121,19 @@ func TestRunCheckAndLint(t *testing.T) {
 			wantStdout: []string{"5 of 5 requests", "error confused-deputy"},
 		},
 		{
+			name:       "lint a single-valued operator on kms:GrantOperations: an error with the fix",
+			in:         []string{"-lint", grantOps},
+			wantCode:   exitCheckFailed,
+			wantLines:  []string{`error multivalued-without-set-operator "Grants" (#0): StringEquals on multivalued key kms:GrantOperations has no documented outcome`},
+			wantStdout: []string{"write ForAllValues:StringEquals (every value in the request must match) or ForAnyValue:StringEquals"},
+		},
+		{
+			name:       "-json needs -check or -lint",
+			in:         with("-json"),
+			wantCode:   exitBadInput,
+			wantStderr: "-json applies to -check and -lint",
+		},
+		{
 			name:       "check needs the account",
 			in:         []string{"-region", region, "-check", documented},
 			wantCode:   exitBadInput,
@@ -189,5 +206,74 @@ func TestRunCheckAndLint(t *testing.T) {
 				t.Errorf("stderr = %q, want nothing", stderr.String())
 			}
 		})
+	}
+}
+
+// TestRunCheckJSON decodes what -check -json writes: the verdict names, the
+// deciding statements and the summary.
+func TestRunCheckJSON(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	defaultPolicy := filepath.Join(dir, "default.json")
+	if err := os.WriteFile(defaultPolicy, []byte(`{"Version":"2012-10-17","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"-account", account, "-region", region, "-feature", "batch-evaluation", "-check", defaultPolicy, "-lint", defaultPolicy, "-json"},
+		strings.NewReader(""), &stdout, &stderr)
+	if code != exitCheckFailed || stderr.Len() != 0 {
+		t.Fatalf("exit %d, stderr %q; want %d and nothing", code, stderr.String(), exitCheckFailed)
+	}
+	type ref struct {
+		Index int    `json:"index"`
+		Sid   string `json:"sid"`
+	}
+	type request struct {
+		Requirement string `json:"requirement"`
+		Caller      string `json:"caller"`
+		Verdict     string `json:"verdict"`
+		Allowed     bool   `json:"allowed"`
+		Undecided   bool   `json:"undecided"`
+		Statements  []ref  `json:"statements"`
+		HasFix      bool
+		Fix         string `json:"fix"`
+	}
+	type finding struct {
+		ID       string `json:"id"`
+		Severity string `json:"severity"`
+	}
+	var got struct {
+		OK       bool      `json:"ok"`
+		Requests []request `json:"requests"`
+		Summary  struct {
+			Requests, Allowed, NeedsIAM, Undecided int
+		} `json:"summary"`
+		Findings []finding `json:"findings"`
+	}
+	dec := json.NewDecoder(&stdout)
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("decoding the report: %v", err)
+	}
+	for i := range got.Requests {
+		got.Requests[i].HasFix, got.Requests[i].Fix = got.Requests[i].Fix != "", ""
+	}
+	root := []ref{{0, "Enable IAM User Permissions"}}
+	caller := "arn:aws:iam::111122223333:role/ExampleRole"
+	want := got
+	want.OK = false
+	want.Requests = []request{
+		{Requirement: "batch-evaluation/describe-key", Caller: caller, Verdict: "allow-if-iam", Allowed: true, Statements: root},
+		{Requirement: "batch-evaluation/caller-generate-data-key", Caller: caller, Verdict: "allow-if-iam", Allowed: true, Statements: root},
+		{Requirement: "batch-evaluation/caller-decrypt", Caller: caller, Verdict: "allow-if-iam", Allowed: true, Statements: root},
+		{Requirement: "batch-evaluation/service-generate-data-key", Caller: "bedrock-agentcore.amazonaws.com", Verdict: "implicit-deny", Statements: []ref{}, HasFix: true},
+		{Requirement: "batch-evaluation/service-decrypt", Caller: "bedrock-agentcore.amazonaws.com", Verdict: "implicit-deny", Statements: []ref{}, HasFix: true},
+	}
+	want.Summary.Requests, want.Summary.Allowed, want.Summary.NeedsIAM, want.Summary.Undecided = 5, 3, 3, 0
+	want.Findings = []finding{{"broad-action", "info"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("-check -json (-want +got):\n%s", diff)
+	}
+	if dec.More() {
+		t.Error("more than one JSON value on standard output")
 	}
 }

@@ -31,7 +31,11 @@
 // condition operator it cannot evaluate was taken as not matching. The requests come from -principal; when that is the
 // account root (the default), from a sample role of the account,
 // ExampleRole, since the root user does not call AgentCore. -lint prints the findings and exits with status 1 if
-// any is an error; it needs no other flag.
+// any is an error; it needs no other flag. With -json, -check and -lint write
+// one JSON object instead of lines: "ok", "requests" (one per request, with
+// its "verdict": "allow", "allow-if-iam", "implicit-deny" or
+// "explicit-deny", and "undecided" when a Deny that cannot be evaluated may
+// override an allow), "summary" and "findings".
 //
 // The policy goes to standard output. Bad input (flags, parameters, a
 // malformed policy to merge into, or a Sid it already uses for a different
@@ -81,6 +85,7 @@ type options struct {
 	compact       bool
 	check         string
 	lint          string
+	json          bool
 }
 
 // flagName returns the flag that sets a generator parameter field, so that
@@ -119,6 +124,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&o.compact, "compact", false, "write compact JSON instead of indented JSON")
 	fs.StringVar(&o.check, "check", "", "check the key policy in `file` (- reads standard input) against the requests the feature makes, instead of writing a policy")
 	fs.StringVar(&o.lint, "lint", "", "report security and correctness findings in the key policy in `file` (- reads standard input)")
+	fs.BoolVar(&o.json, "json", false, "write the -check results and -lint findings as one JSON object")
 	return fs
 }
 
