@@ -3,16 +3,25 @@ package keypolicy
 import (
 	"errors"
 	"fmt"
+
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
 )
 
 // ErrMalformedPolicy is returned, wrapped in a [*SyntaxError] or a
 // [*ParseError], when [Parse] is given something that is not a key policy.
 var ErrMalformedPolicy = errors.New("keypolicy: malformed key policy")
 
-// ErrInvalidParams is returned, wrapped in a [*ParamError], when a generator
+// ErrInvalidInput is returned, wrapped in an [*InputError], when a generator
 // is given parameters it cannot turn into a valid key policy, or [Merge] is
-// given a nil document.
-var ErrInvalidParams = errors.New("keypolicy: invalid parameters")
+// given a nil document. It is the module's one input sentinel: kmscheck's,
+// policyengine's and batcheval's input errors unwrap to it too, so one
+// errors.Is(err, keypolicy.ErrInvalidInput) covers bad input everywhere.
+var ErrInvalidInput = agentcore.ErrInvalidInput
+
+// ErrInvalidParams is the former name of [ErrInvalidInput].
+//
+// Deprecated: use ErrInvalidInput; both are the same error.
+var ErrInvalidParams = ErrInvalidInput
 
 // ErrConflict is returned, wrapped in a [*ConflictError], when [Merge] finds
 // a statement whose Sid is already used by a different statement.
@@ -33,6 +42,9 @@ type SyntaxError struct {
 
 // Error returns a one-line message with the position and the problem.
 func (e *SyntaxError) Error() string {
+	if e == nil {
+		return ErrMalformedPolicy.Error()
+	}
 	return fmt.Sprintf("keypolicy: invalid JSON at line %d, column %d: %s", e.Line, e.Column, e.Msg)
 }
 
@@ -48,6 +60,9 @@ type ParseError struct {
 
 // Error returns a one-line message with the path and the problem.
 func (e *ParseError) Error() string {
+	if e == nil {
+		return ErrMalformedPolicy.Error()
+	}
 	if e.Path == "" {
 		return "keypolicy: " + e.Msg
 	}
@@ -57,25 +72,36 @@ func (e *ParseError) Error() string {
 // Unwrap returns [ErrMalformedPolicy].
 func (e *ParseError) Unwrap() error { return ErrMalformedPolicy }
 
-// ParamError reports a generator parameter that is not valid.
+// InputError reports a generator parameter that is not valid. It unwraps to
+// [ErrInvalidInput].
 //
-//	var pe *keypolicy.ParamError
-//	if errors.As(err, &pe) {
-//		fmt.Println("fix the", pe.Field, "parameter:", pe.Reason)
+//	var ie *keypolicy.InputError
+//	if errors.As(err, &ie) {
+//		fmt.Println("fix the", ie.Field, "parameter:", ie.Reason)
 //	}
-type ParamError struct {
+//
+// Error and Unwrap are safe on a nil *InputError.
+type InputError struct {
 	Field  string // the parameter's field name, such as "Account"
 	Value  string // the value given
 	Reason string
 }
 
+// ParamError is the former name of [InputError].
+//
+// Deprecated: use InputError; both are the same type.
+type ParamError = InputError
+
 // Error returns a one-line message with the field, its value and the reason.
-func (e *ParamError) Error() string {
+func (e *InputError) Error() string {
+	if e == nil {
+		return "keypolicy: invalid input"
+	}
 	return fmt.Sprintf("keypolicy: invalid %s %q: %s", e.Field, e.Value, e.Reason)
 }
 
-// Unwrap returns [ErrInvalidParams].
-func (e *ParamError) Unwrap() error { return ErrInvalidParams }
+// Unwrap returns [ErrInvalidInput].
+func (e *InputError) Unwrap() error { return ErrInvalidInput }
 
 // ConflictError reports a statement that [Merge] cannot add because the base
 // policy already has a different statement with the same Sid.
@@ -87,6 +113,9 @@ type ConflictError struct {
 
 // Error returns a one-line message with the Sid.
 func (e *ConflictError) Error() string {
+	if e == nil {
+		return ErrConflict.Error()
+	}
 	return fmt.Sprintf("keypolicy: the policy already has a different statement with Sid %q", e.Sid)
 }
 

@@ -2,17 +2,16 @@ package kmscheck
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
-	smithy "github.com/aws/smithy-go"
+	"golang.org/x/sync/errgroup"
 
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
 	"github.com/agentcorekms/agentcorekms/internal/typednil"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 )
@@ -87,45 +86,42 @@ type Options struct {
 	Now func() time.Time
 }
 
-type callResult[T any] struct {
-	out T
-	err error
-}
-
-func call[T any](ctx context.Context, fn func(context.Context) (T, error)) <-chan callResult[T] {
-	ch := make(chan callResult[T], 1)
-	go func() {
-		out, err := fn(ctx)
-		ch <- callResult[T]{out, err}
-	}()
-	return ch
-}
-
-func wait[T any](ctx context.Context, ch <-chan callResult[T]) (callResult[T], error) {
-	select {
-	case r := <-ch:
-		return r, nil
-	case <-ctx.Done():
-		return callResult[T]{}, ctx.Err()
-	}
-}
-
 // Check checks that the key keyID (a key id, key ARN, alias name or alias
 // ARN) will work for target, and returns a [Report] with one [Finding] per
 // requirement. A problem with the key is a failed finding, never an error
-// of Check: Check returns an error only for bad input (an [*InputError]) or
-// when ctx ends (then errors.Is(err, ctx.Err()) holds).
+// of Check: Check returns an error only for bad input (an [*InputError]:
+// a malformed key reference, a nil or zero-value client, an invalid
+// Target, or a client that panicked) or when ctx ends (then errors.Is(err,
+// ctx.Err()) holds).
+//
+// keyID must be a key id (a UUID or an mrk- id), a key ARN, an alias name
+// (alias/NAME, never alias/aws/...) or an alias ARN, in the partition of the
+// client's Region (a *kms.Client's Options().Region) and of the target's
+// Region; anything else is refused before any request is made.
 //
 // With a key id or key ARN, DescribeKey, GetKeyPolicy and (for batch
 // evaluations) the GenerateDataKey dry run run concurrently: one round
 // trip. With an alias, DescribeKey resolves it first: two. Check does not
 // retry: the client's retryer does (the SDK's standard retryer retries
-// throttling and 5xx errors). A call that still fails makes its findings
-// unknown.
+// throttling and 5xx errors). A call that still fails, or answers without
+// the fields a finding needs, makes its findings unknown, never pass.
 //
-// The dry run and the reads are made with the client's credentials; give Check
-// a client for the identity in the target (the caller principal), or the
-// dry-run finding speaks for another identity.
+// # Which identity needs what
+//
+// Two identities are involved, and they may differ:
+//
+//   - the identity of client (the one running the preflight, such as a CI
+//     or admin role) needs kms:DescribeKey and kms:GetKeyPolicy on the key;
+//     for batch evaluations its kms:GenerateDataKey dry run is also the
+//     dry-run finding, so give it the caller's credentials if that finding
+//     must speak for the caller (or set Options.SkipDryRun);
+//   - the principal in target (the caller role that creates policy engines
+//     or starts batch evaluations) is the one the key-policy findings judge,
+//     offline, whatever the client's identity.
+//
+// The documented policy-engine key policy lets the caller role use the key
+// only through AgentCore (kms:ViaService), so that role usually cannot read
+// the key itself: check with an admin client and name the role in target.
 func Check(ctx context.Context, client KMS, keyID string, target Target, optFns ...func(*Options)) (*Report, error) {
 	var o Options
 	for _, fn := range optFns {
@@ -140,6 +136,14 @@ func Check(ctx context.Context, client KMS, keyID string, target Target, optFns 
 	if typednil.Is(client) {
 		return nil, &InputError{Field: "client", Reason: "is nil"}
 	}
+	clientRegion := ""
+	if kc, ok := client.(*kms.Client); ok {
+		opts := kc.Options()
+		if opts.HTTPClient == nil {
+			return nil, &InputError{Field: "client", Reason: "is a zero-value *kms.Client; build it with kms.NewFromConfig or kms.New"}
+		}
+		clientRegion = opts.Region
+	}
 	feature := target.Feature()
 	if feature == "" {
 		return nil, &InputError{Field: "target", Reason: "set exactly one of PolicyEngine and BatchEvaluation"}
@@ -148,87 +152,111 @@ func Check(ctx context.Context, client KMS, keyID string, target Target, optFns 
 	if err != nil {
 		return nil, &InputError{Field: "target", Reason: "bad " + feature + " parameters", Err: err}
 	}
-	ref, err := parseKeyRef(keyID)
+	ref, err := parseKeyRef(keyID, clientRegion, target.region())
 	if err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
+	canceled := func(err error) (*Report, error) {
 		return nil, fmt.Errorf("kmscheck: checking key %q: %w", keyID, err)
 	}
+	if err := ctx.Err(); err != nil {
+		return canceled(err)
+	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	dryRun := feature == keypolicy.FeatureBatchEvaluation && !o.SkipDryRun
-	describe := call(ctx, func(ctx context.Context) (*kms.DescribeKeyOutput, error) {
-		return client.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(keyID)})
-	})
-	var policyCh <-chan callResult[*kms.GetKeyPolicyOutput]
-	var dryCh <-chan callResult[*kms.GenerateDataKeyOutput]
+	var (
+		desc              *kms.DescribeKeyOutput
+		pol               *kms.GetKeyPolicyOutput
+		dry               *kms.GenerateDataKeyOutput
+		descErr, polErr   error
+		dryErr            error
+		polCalled, dryRan bool
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	// run runs fn in the group; a panic in the client (a hand-made client
+	// with nil fields, say) becomes an error of Check, not a crash of the
+	// program.
+	run := func(op string, fn func(context.Context)) {
+		g.Go(func() (err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					err = &InputError{Field: "client", Reason: fmt.Sprintf("panicked in %s: %v", op, p)}
+				}
+			}()
+			fn(gctx)
+			return nil
+		})
+	}
 	start := func(id string) {
-		policyCh = call(ctx, func(ctx context.Context) (*kms.GetKeyPolicyOutput, error) {
-			return client.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(id), PolicyName: aws.String("default")})
+		polCalled = true
+		run("GetKeyPolicy", func(ctx context.Context) {
+			pol, polErr = client.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(id), PolicyName: aws.String("default")})
 		})
 		if dryRun {
+			dryRan = true
 			ec := dryRunContext(reqs)
-			dryCh = call(ctx, func(ctx context.Context) (*kms.GenerateDataKeyOutput, error) {
-				return client.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{
+			run("GenerateDataKey", func(ctx context.Context) {
+				dry, dryErr = client.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{
 					KeyId: aws.String(id), KeySpec: types.DataKeySpecAes256,
 					EncryptionContext: ec, DryRun: aws.Bool(true),
 				})
 			})
 		}
 	}
-	if !ref.alias {
+	// The alias case starts the other calls from DescribeKey's goroutine,
+	// once it has the key ARN; the group's Wait covers them too.
+	resolve := ref.IsAlias()
+	run("DescribeKey", func(ctx context.Context) {
+		desc, descErr = client.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(keyID)})
+		if resolve && descErr == nil && desc != nil && desc.KeyMetadata != nil && aws.ToString(desc.KeyMetadata.Arn) != "" {
+			start(aws.ToString(desc.KeyMetadata.Arn))
+		}
+	})
+	if !resolve {
 		start(keyID)
 	}
-	canceled := func(err error) (*Report, error) {
-		return nil, fmt.Errorf("kmscheck: checking key %q: %w", keyID, err)
-	}
-	desc, err := wait(ctx, describe)
-	if err != nil {
-		return canceled(err)
-	}
-	var md *types.KeyMetadata
-	if desc.err == nil && desc.out != nil && desc.out.KeyMetadata != nil && desc.out.KeyMetadata.Arn != nil {
-		md = desc.out.KeyMetadata
-	} else if desc.err == nil {
-		desc.err = errors.New("DescribeKey returned no key metadata")
-	}
-	if ref.alias && md != nil {
-		start(*md.Arn)
-	}
-	var pol callResult[*kms.GetKeyPolicyOutput]
-	var dry callResult[*kms.GenerateDataKeyOutput]
-	if policyCh != nil {
-		if pol, err = wait(ctx, policyCh); err != nil {
-			return canceled(err)
+	// Wait in another goroutine, so that a client that ignores its context
+	// cannot hold Check past the end of ctx.
+	done := make(chan error, 1)
+	go func() { done <- g.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return nil, err
 		}
-	}
-	if dryCh != nil {
-		if dry, err = wait(ctx, dryCh); err != nil {
-			return canceled(err)
-		}
-		if dry.out != nil {
-			clear(dry.out.Plaintext) // a fake that ignored DryRun
-		}
+	case <-ctx.Done():
+		return canceled(ctx.Err())
 	}
 	if err := ctx.Err(); err != nil {
 		return canceled(err)
 	}
+	if dry != nil {
+		clear(dry.Plaintext) // a fake that ignored DryRun
+	}
 
+	var md *types.KeyMetadata
+	switch {
+	case descErr != nil:
+	case desc == nil || desc.KeyMetadata == nil:
+		descErr = errNoAnswer("DescribeKey", "KeyMetadata")
+	case aws.ToString(desc.KeyMetadata.Arn) == "":
+		descErr = errNoAnswer("DescribeKey", "KeyMetadata.Arn")
+	default:
+		md = desc.KeyMetadata
+	}
 	b := builder{
 		report: &Report{KeyID: keyID, Feature: feature, Metadata: md},
 		target: target, opts: o, ref: ref,
 	}
 	if md != nil {
-		b.report.KeyARN = *md.Arn
-	} else if ref.arn != "" {
-		b.report.KeyARN = ref.arn
+		b.report.KeyARN = aws.ToString(md.Arn)
+	} else if ref.Form == agentcore.FormKeyARN {
+		b.report.KeyARN = keyID
 	}
-	b.keyFindings(desc.err)
-	b.policyFindings(reqs, md, desc.err, pol.out, pol.err, policyCh != nil)
+	b.keyFindings(descErr)
+	b.policyFindings(reqs, md, descErr, pol, polErr, polCalled)
 	if dryRun {
-		b.dryRunFinding(dry.err, dryCh != nil, desc.err)
+		b.dryRunFinding(dryErr, dryRan, descErr)
 	}
 	return b.report, nil
 }
@@ -252,75 +280,40 @@ func dryRunContext(reqs []keypolicy.Requirement) map[string]string {
 	return nil
 }
 
-type keyRef struct {
-	alias bool
-	arn   string // set when keyID is a key ARN
+// parseKeyRef validates keyID with the module's one key-reference
+// validator, in the partition of the client's Region (if known) and of the
+// target's Region.
+func parseKeyRef(keyID, clientRegion, targetRegion string) (agentcore.KeyRef, error) {
+	const field = "keyID"
+	ref, err := agentcore.ParseKeyRef(keyID, agentcore.KeyRefRules{Field: field, Region: clientRegion})
+	if err != nil || targetRegion == "" || targetRegion == clientRegion {
+		return ref, err
+	}
+	return agentcore.ParseKeyRef(keyID, agentcore.KeyRefRules{Field: field, Region: targetRegion})
 }
 
-func parseKeyRef(keyID string) (keyRef, error) {
-	bad := func(reason string) (keyRef, error) {
-		return keyRef{}, &InputError{Field: "keyID", Reason: fmt.Sprintf("%q %s", keyID, reason)}
-	}
-	switch {
-	case keyID == "":
-		return bad("is empty: give a key id, key ARN, alias name or alias ARN")
-	case len(keyID) > 2048:
-		return bad("is longer than 2048 characters")
-	case strings.TrimSpace(keyID) != keyID:
-		return bad("has leading or trailing spaces")
-	case strings.HasPrefix(keyID, "alias/"):
-		return keyRef{alias: true}, nil
-	case !strings.HasPrefix(keyID, "arn:"):
-		if strings.ContainsAny(keyID, "/: ") {
-			return bad("is not a key id, key ARN, alias name or alias ARN")
-		}
-		return keyRef{}, nil
-	}
-	a, err := arn.Parse(keyID)
-	if err != nil || a.Service != "kms" {
-		return bad("is not a KMS key or alias ARN")
-	}
-	switch {
-	case strings.HasPrefix(a.Resource, "key/") && len(a.Resource) > len("key/"):
-		return keyRef{arn: keyID}, nil
-	case strings.HasPrefix(a.Resource, "alias/") && len(a.Resource) > len("alias/"):
-		return keyRef{alias: true}, nil
-	}
-	return bad("is not a KMS key or alias ARN")
+// errNoAnswer is the cause of an unknown finding whose call succeeded but
+// whose answer lacks the field the finding reads.
+func errNoAnswer(op, field string) error {
+	return &MissingFieldError{Operation: op, Field: field}
 }
 
-// errorCode returns the API error code of err, or "".
-func errorCode(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
+// MissingFieldError is the cause of an unknown finding whose KMS call
+// returned no error but an answer without the field the finding needs
+// (KMS always sets it, so the endpoint is not KMS or misbehaves).
+//
+// Error is safe on a nil *MissingFieldError.
+type MissingFieldError struct {
+	// Operation is the KMS operation, such as "DescribeKey".
+	Operation string
+	// Field is the missing field, such as "KeyMetadata.KeyState".
+	Field string
 }
 
-// The error codes the findings tell apart by name. The first two are
-// (&types.NotFoundException{}).ErrorCode() and
-// (&types.DryRunOperationException{}).ErrorCode(), spelled out so that they
-// can be constants; a test keeps them equal to the SDK's. KMS has no
-// modelled type for AccessDeniedException.
-const (
-	codeNotFound     = "NotFoundException"
-	codeDryRun       = "DryRunOperationException"
-	codeAccessDenied = "AccessDeniedException"
-)
-
-// keyNotUsable reports whether code is an error KMS gives for a key it
-// cannot use now.
-func keyNotUsable(code string) bool {
-	switch code {
-	case (&types.DisabledException{}).ErrorCode(),
-		(&types.KMSInvalidStateException{}).ErrorCode(),
-		(&types.KeyUnavailableException{}).ErrorCode(),
-		(&types.InvalidKeyUsageException{}).ErrorCode(),
-		(&types.NotFoundException{}).ErrorCode(),
-		(&types.IncorrectKeyException{}).ErrorCode(),
-		(&types.UnsupportedOperationException{}).ErrorCode():
-		return true
+// Error returns "kmscheck: OPERATION answered without FIELD".
+func (e *MissingFieldError) Error() string {
+	if e == nil {
+		return "kmscheck: a KMS answer lacks a required field"
 	}
-	return false
+	return "kmscheck: " + e.Operation + " answered without " + e.Field + "; the endpoint is not KMS or misbehaves"
 }

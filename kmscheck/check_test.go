@@ -480,8 +480,11 @@ func TestUnreadablePolicyIsUnknown(t *testing.T) {
 	if got := finding(t, r, kmscheck.IDDryRunGenerateDataKey).Status; got != kmscheck.StatusPass {
 		t.Errorf("dry run = %s, want pass (the statement allows GenerateDataKey)", got)
 	}
-	if !r.OK() || r.Complete() {
-		t.Errorf("OK %v Complete %v, want OK but incomplete", r.OK(), r.Complete())
+	if !r.Incomplete() || r.Complete() || r.OK() || r.Passed() || r.Failed() {
+		t.Errorf("outcome %v, Complete %v, OK %v; want incomplete, not OK", r.Outcome(), r.Complete(), r.OK())
+	}
+	if err := r.Err(); !errors.Is(err, kmscheck.ErrIncomplete) {
+		t.Errorf("Err() = %v, want ErrIncomplete", err)
 	}
 }
 
@@ -596,7 +599,7 @@ func TestInvalidInput(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
-	var pe *keypolicy.ParamError
+	var pe *keypolicy.InputError
 	tests := []struct {
 		name   string
 		keyID  string

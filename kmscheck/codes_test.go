@@ -4,19 +4,18 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
 )
 
-// TestErrorCodes keeps the spelled-out error codes equal to the SDK's and
-// pins which codes mean the key cannot be used now.
+// TestErrorCodes pins which KMS error codes kmscheck reads as "the key
+// cannot be used now" (the dry run is then not probed): the module's one
+// table in internal/agentcore, with NotFoundException as a missing key.
 func TestErrorCodes(t *testing.T) {
 	t.Parallel()
-	for _, c := range []struct{ constant, sdk string }{
-		{codeNotFound, (&types.NotFoundException{}).ErrorCode()},
-		{codeDryRun, (&types.DryRunOperationException{}).ErrorCode()},
-	} {
-		if c.constant != c.sdk {
-			t.Errorf("constant %q, SDK error code %q", c.constant, c.sdk)
-		}
+	notUsable := func(code string) bool {
+		k := agentcore.KindOfCode(code)
+		return k == agentcore.KindKeyNotUsable || k == agentcore.KindKeyNotFound
 	}
 	tests := []struct {
 		code string
@@ -26,18 +25,21 @@ func TestErrorCodes(t *testing.T) {
 		{"KMSInvalidStateException", true},
 		{"KeyUnavailableException", true},
 		{"InvalidKeyUsageException", true},
-		{"NotFoundException", true},
+		{(&types.NotFoundException{}).ErrorCode(), true},
 		{"IncorrectKeyException", true},
 		{"UnsupportedOperationException", true},
-		{codeAccessDenied, false},
-		{codeDryRun, false},
+		{agentcore.CodeAccessDenied, false},
+		{(&types.DryRunOperationException{}).ErrorCode(), false},
 		{"ThrottlingException", false},
 		{"KMSInternalException", false},
 		{"", false},
 	}
 	for _, tt := range tests {
-		if got := keyNotUsable(tt.code); got != tt.want {
-			t.Errorf("keyNotUsable(%q) = %v, want %v", tt.code, got, tt.want)
+		if got := notUsable(tt.code); got != tt.want {
+			t.Errorf("not usable(%q) = %v, want %v", tt.code, got, tt.want)
 		}
+	}
+	if agentcore.KindOfCode("DryRunOperationException") != agentcore.KindDryRunSucceeded {
+		t.Error("DryRunOperationException is not the dry run's success")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	smithy "github.com/aws/smithy-go"
 
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 )
 
@@ -18,7 +19,7 @@ type builder struct {
 	report *Report
 	target Target
 	opts   Options
-	ref    keyRef
+	ref    agentcore.KeyRef
 }
 
 func (b *builder) keyName() string {
@@ -46,32 +47,56 @@ func (b *builder) unknown(id, msg, remedy string, cause error) {
 	b.add(Finding{ID: id, Status: StatusUnknown, Message: msg, Remedy: remedy, Err: cause})
 }
 
+// missing makes finding id unknown because DescribeKey's KeyMetadata lacks
+// field: an answer without it shows nothing.
+func (b *builder) missing(id, field string) {
+	b.unknown(id, "not checked: DescribeKey answered without KeyMetadata."+field+".", answerRemedy, errNoAnswer("DescribeKey", "KeyMetadata."+field))
+}
+
 // describeFailure says why the key's metadata is unknown.
 func describeFailure(err error) string {
-	switch errorCode(err) {
-	case codeNotFound:
+	switch agentcore.KindOf(err) {
+	case agentcore.KindKeyNotFound:
 		return "not checked: the key does not exist"
-	case codeAccessDenied:
-		return "not checked: the caller may not describe the key"
+	case agentcore.KindAccessDenied:
+		return "not checked: the identity running the preflight may not describe the key"
 	}
 	return "not checked: DescribeKey failed: " + err.Error()
 }
 
-const describeRemedy = "Allow kms:DescribeKey to the identity running the check (the documented policy-engine statements allow it only through AgentCore; the default key policy statement with an IAM policy does), then check again."
+// The remedies of unknown findings say which identity needs what: the one
+// running the preflight (the KMS client's) reads the key; the caller role
+// in the Target is only judged.
+const (
+	describeRemedy = "The identity running the preflight (the KMS client's credentials, such as a CI or admin role) needs kms:DescribeKey on the key. The caller role does not: the documented policy-engine statements let it use the key only through AgentCore, so run the preflight as an administrator and name the caller role in the target. Then check again."
+	policyRemedy   = "The identity running the preflight (the KMS client's credentials) needs kms:GetKeyPolicy on the key; the caller role in the target does not. Allow it, or review the key policy against the documented one by hand, then check again."
+	networkRemedy  = "Check the network, credentials and Region of the KMS client, then check again."
+	answerRemedy   = "The KMS endpoint answered without the field this finding reads; check that the client's endpoint (AWS_ENDPOINT_URL_KMS, BaseEndpoint) is AWS KMS, then check again."
+)
+
+// remedyFor is the remedy of an unknown finding whose call failed with err,
+// or answered without what the finding needs.
+func remedyFor(err error) string {
+	var mf *MissingFieldError
+	if errors.As(err, &mf) {
+		return answerRemedy
+	}
+	return networkRemedy
+}
 
 func (b *builder) keyFindings(descErr error) {
 	md := b.report.Metadata
 	region := b.target.region()
 	if md == nil {
-		switch errorCode(descErr) {
-		case codeNotFound:
+		switch agentcore.KindOf(descErr) {
+		case agentcore.KindKeyNotFound:
 			b.fail(IDKeyExists, fmt.Sprintf("KMS says key %s does not exist: %s", b.report.KeyID, apiMessage(descErr)),
 				"Verify the key id, ARN or alias, and that the key exists in the Region the KMS client uses (the target Region is "+region+").",
 				descErr, ErrKeyNotFound, ErrAccessDenied)
-		case codeAccessDenied:
-			b.unknown(IDKeyExists, "The caller may not describe key "+b.report.KeyID+": "+apiMessage(descErr), describeRemedy, descErr)
+		case agentcore.KindAccessDenied:
+			b.unknown(IDKeyExists, "The identity running the preflight may not describe key "+b.report.KeyID+": "+apiMessage(descErr), describeRemedy, descErr)
 		default:
-			b.unknown(IDKeyExists, "DescribeKey failed: "+descErr.Error(), "Check the network, credentials and Region of the KMS client, then check again.", descErr)
+			b.unknown(IDKeyExists, "DescribeKey failed: "+descErr.Error(), remedyFor(descErr), descErr)
 		}
 		why := describeFailure(descErr)
 		for _, id := range []string{IDKeyReference, IDKeySpec, IDKeyUsage, IDKeyState, IDKeyManager, IDKeyRegion, IDKeyAccount, IDKeyMaterialExpiry, IDKeyCustomKeyStore} {
@@ -79,14 +104,14 @@ func (b *builder) keyFindings(descErr error) {
 		}
 		return
 	}
-	keyARN := *md.Arn
+	keyARN := aws.ToString(md.Arn)
 	b.pass(IDKeyExists, "Key "+keyARN+" exists.")
 
 	switch {
-	case b.ref.alias:
+	case b.ref.IsAlias():
 		b.warn(IDKeyReference, fmt.Sprintf("Alias %s resolves to key %s; AgentCore takes a key ARN, and an alias can later point elsewhere.", b.report.KeyID, keyARN),
 			"Pass the key ARN "+keyARN+" to AgentCore.")
-	case b.ref.arn == "":
+	case b.ref.Form != agentcore.FormKeyARN:
 		b.warn(IDKeyReference, fmt.Sprintf("Key id %s is not an ARN; AgentCore takes a key ARN.", b.report.KeyID),
 			"Pass the key ARN "+keyARN+" to AgentCore.")
 	default:
@@ -94,28 +119,39 @@ func (b *builder) keyFindings(descErr error) {
 	}
 
 	notUsable := []error{ErrKeyNotUsable}
-	if md.KeySpec == types.KeySpecSymmetricDefault {
+	switch {
+	case md.KeySpec == "":
+		b.missing(IDKeySpec, "KeySpec")
+	case md.KeySpec == types.KeySpecSymmetricDefault:
 		b.pass(IDKeySpec, "The key spec is SYMMETRIC_DEFAULT.")
-	} else {
+	default:
 		b.fail(IDKeySpec, fmt.Sprintf("The key spec is %s; AgentCore supports only symmetric encryption keys (SYMMETRIC_DEFAULT).", md.KeySpec),
 			"Create a symmetric encryption key (KeySpec SYMMETRIC_DEFAULT, KeyUsage ENCRYPT_DECRYPT) and use it instead; a key's spec cannot be changed.",
 			nil, notUsable...)
 	}
-	if md.KeyUsage == types.KeyUsageTypeEncryptDecrypt {
+	switch {
+	case md.KeyUsage == "":
+		b.missing(IDKeyUsage, "KeyUsage")
+	case md.KeyUsage == types.KeyUsageTypeEncryptDecrypt:
 		b.pass(IDKeyUsage, "The key usage is ENCRYPT_DECRYPT.")
-	} else {
+	default:
 		b.fail(IDKeyUsage, fmt.Sprintf("The key usage is %s; AgentCore requires ENCRYPT_DECRYPT.", md.KeyUsage),
 			"Create a key with KeyUsage ENCRYPT_DECRYPT and use it instead; a key's usage cannot be changed.",
 			nil, notUsable...)
 	}
 	b.stateFinding(md)
 
-	if md.KeyManager == types.KeyManagerTypeAws {
+	switch md.KeyManager {
+	case "":
+		b.missing(IDKeyManager, "KeyManager")
+	case types.KeyManagerTypeAws:
 		b.fail(IDKeyManager, "The key is AWS managed; its key policy cannot be changed to grant AgentCore the permissions it needs.",
 			"Create a customer managed key with the key policy AgentCore documents and use it instead.",
 			nil, ErrAccessDenied)
-	} else {
+	case types.KeyManagerTypeCustomer:
 		b.pass(IDKeyManager, "The key is customer managed.")
+	default:
+		b.unknown(IDKeyManager, fmt.Sprintf("KMS names key manager %q, which this version does not know.", md.KeyManager), "Check the key's manager by hand.", nil)
 	}
 
 	a, err := arn.Parse(keyARN)
@@ -134,16 +170,28 @@ func (b *builder) keyFindings(descErr error) {
 			b.warn(IDKeyRegion, fmt.Sprintf("The key is in %s but the policy engine is in %s; AgentCore documents keys in the engine's Region, and kms:ViaService names %s.", a.Region, region, region),
 				"Prefer a key (or a multi-Region replica) in "+region+".")
 		}
-		if acct := b.target.account(); a.AccountID == acct {
+		switch acct := b.target.account(); {
+		case aws.ToString(md.AWSAccountId) == "":
+			b.missing(IDKeyAccount, "AWSAccountId")
+		case aws.ToString(md.AWSAccountId) != a.AccountID:
+			b.unknown(IDKeyAccount, fmt.Sprintf("DescribeKey names account %s but the key ARN account %s; the answer contradicts itself.", aws.ToString(md.AWSAccountId), a.AccountID), answerRemedy, nil)
+		case a.AccountID == acct:
 			b.pass(IDKeyAccount, "The key is in account "+acct+", the target account.")
-		} else {
+		default:
 			b.warn(IDKeyAccount, fmt.Sprintf("The key belongs to account %s, not the target account %s; its key policy must allow the target's principal, and that principal's IAM policies must allow the key.", a.AccountID, acct),
 				"Generate the key policy for the key's account and principal, or use a key in account "+acct+".")
 		}
 	}
 
 	now := b.opts.Now()
+	expires := md.ExpirationModel == types.ExpirationModelTypeKeyMaterialExpires
 	switch {
+	case md.Origin == "":
+		b.missing(IDKeyMaterialExpiry, "Origin")
+	case md.Origin == types.OriginTypeExternal && md.ExpirationModel == "":
+		b.missing(IDKeyMaterialExpiry, "ExpirationModel")
+	case expires && md.ValidTo == nil:
+		b.missing(IDKeyMaterialExpiry, "ValidTo")
 	case md.ExpirationModel == types.ExpirationModelTypeKeyMaterialExpires && md.ValidTo != nil && !md.ValidTo.After(now):
 		b.fail(IDKeyMaterialExpiry, "The imported key material expired on "+md.ValidTo.UTC().Format("2006-01-02 15:04 MST")+".",
 			"Reimport the same key material (aws kms import-key-material); data encrypted under the key cannot be decrypted until then.",
@@ -153,24 +201,34 @@ func (b *builder) keyFindings(descErr error) {
 			"Reimport the key material with a later ValidTo, or with KEY_MATERIAL_DOES_NOT_EXPIRE, before it expires.")
 	case md.ExpirationModel == types.ExpirationModelTypeKeyMaterialExpires && md.ValidTo != nil:
 		b.pass(IDKeyMaterialExpiry, "The imported key material is valid until "+md.ValidTo.UTC().Format("2006-01-02")+".")
-	case md.Origin == types.OriginTypeExternal:
+	case md.Origin == types.OriginTypeExternal && md.ExpirationModel == types.ExpirationModelTypeKeyMaterialDoesNotExpire:
 		b.pass(IDKeyMaterialExpiry, "The imported key material does not expire.")
+	case md.Origin == types.OriginTypeExternal:
+		b.unknown(IDKeyMaterialExpiry, fmt.Sprintf("KMS names expiration model %q, which this version does not know.", md.ExpirationModel), "Check the key material's expiry by hand.", nil)
 	default:
 		b.pass(IDKeyMaterialExpiry, "The key material is not imported, so it does not expire.")
 	}
 
-	if id := aws.ToString(md.CustomKeyStoreId); id != "" {
+	inStore := md.Origin == types.OriginTypeAwsCloudhsm || md.Origin == types.OriginTypeExternalKeyStore
+	switch id := aws.ToString(md.CustomKeyStoreId); {
+	case md.Origin == "":
+		b.missing(IDKeyCustomKeyStore, "Origin")
+	case inStore && id == "":
+		b.missing(IDKeyCustomKeyStore, "CustomKeyStoreId")
+	case id != "":
 		b.warn(IDKeyCustomKeyStore, "The key is in custom key store "+id+"; it is usable only while the store (a CloudHSM cluster or an external key manager) is connected and available.",
 			"Monitor the custom key store; if it disconnects the key becomes Unavailable and AgentCore denies every decision.")
-	} else {
+	default:
 		b.pass(IDKeyCustomKeyStore, "The key is in the AWS KMS key store.")
 	}
 }
 
 func (b *builder) stateFinding(md *types.KeyMetadata) {
-	keyARN := *md.Arn
+	keyARN := aws.ToString(md.Arn)
 	notUsable := ErrKeyNotUsable
 	switch md.KeyState {
+	case "":
+		b.missing(IDKeyState, "KeyState")
 	case types.KeyStateEnabled:
 		b.pass(IDKeyState, "The key is Enabled.")
 	case types.KeyStateDisabled:
@@ -200,22 +258,23 @@ func (b *builder) policyFindings(reqs []keypolicy.Requirement, md *types.KeyMeta
 	switch {
 	case !called:
 		why, cause = describeFailure(descErr)+" (an alias must be resolved first)", descErr
-	case err != nil && errorCode(err) == codeAccessDenied:
-		why = "The caller may not read the key policy (kms:GetKeyPolicy): " + apiMessage(err)
-		remedy = "Allow kms:GetKeyPolicy to the identity running the check, or review the key policy against the documented one by hand."
+	case err != nil && agentcore.KindOf(err) == agentcore.KindAccessDenied:
+		why = "The identity running the preflight may not read the key policy (kms:GetKeyPolicy): " + apiMessage(err)
+		remedy = policyRemedy
 		cause = err
-	case err != nil && errorCode(err) == codeNotFound:
+	case err != nil && agentcore.KindOf(err) == agentcore.KindKeyNotFound:
 		why, cause = "not checked: the key does not exist", err
 	case err != nil:
 		why, cause = "GetKeyPolicy failed: "+err.Error(), err
-		remedy = "Check the network, credentials and Region of the KMS client, then check again."
-	case out == nil || out.Policy == nil:
-		why = "GetKeyPolicy returned no policy"
+		remedy = networkRemedy
+	case out == nil || aws.ToString(out.Policy) == "":
+		cause = errNoAnswer("GetKeyPolicy", "Policy")
+		why, remedy = "GetKeyPolicy answered without a policy.", answerRemedy
 	}
 	var doc *keypolicy.Document
 	if why == "" {
 		var perr error
-		doc, perr = keypolicy.Parse([]byte(*out.Policy))
+		doc, perr = keypolicy.Parse([]byte(aws.ToString(out.Policy)))
 		if perr != nil {
 			why, cause = "The key policy does not parse: "+perr.Error(), perr
 		}
@@ -307,23 +366,29 @@ func upperFirst(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
+// dryRunFinding judges the GenerateDataKey dry run. A KMS dry run never
+// succeeds: DryRunOperationException is its only answer that shows the
+// request would work. A success (an HTTP 200, whatever its body) means the
+// endpoint is not KMS or ignored DryRun, so the finding is unknown.
 func (b *builder) dryRunFinding(err error, called bool, descErr error) {
 	const id = IDDryRunGenerateDataKey
 	what := "GenerateDataKey dry run with the batch evaluation's encryption context"
-	code := errorCode(err)
-	switch {
+	switch kind := agentcore.KindOf(err); {
 	case !called:
 		b.unknown(id, describeFailure(descErr)+" (an alias must be resolved first).", "", descErr)
-	case err == nil || code == codeDryRun:
-		b.pass(id, what+": allowed for the credentials running the check.")
-	case code == codeAccessDenied:
+	case err == nil:
+		b.unknown(id, what+": KMS answered with success instead of DryRunOperationException, so the endpoint is not KMS or ignored DryRun; the dry run shows nothing.",
+			"Check that the client's endpoint (AWS_ENDPOINT_URL_KMS, BaseEndpoint) is AWS KMS, then check again.", errNoAnswer("GenerateDataKey", "DryRunOperationException"))
+	case kind == agentcore.KindDryRunSucceeded:
+		b.pass(id, what+": allowed for the identity running the preflight.")
+	case kind == agentcore.KindAccessDenied:
 		b.fail(id, what+": denied: "+apiMessage(err),
 			fmt.Sprintf("Allow kms:GenerateDataKey with the encryption context %s to the caller (documented statement %q).", keypolicy.BatchEvaluationContextKey, keypolicy.SidBatchCallerCryptoOps),
 			err, ErrAccessDenied)
-	case keyNotUsable(code):
+	case kind == agentcore.KindKeyNotUsable || kind == agentcore.KindKeyNotFound:
 		b.unknown(id, what+": not probed, the key cannot be used now: "+apiMessage(err), "Fix the key findings, then check again.", err)
 	default:
-		b.unknown(id, what+" failed: "+err.Error(), "Check the network, credentials and Region of the KMS client, then check again.", err)
+		b.unknown(id, what+" failed: "+err.Error(), networkRemedy, err)
 	}
 }
 

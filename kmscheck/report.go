@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
@@ -143,23 +144,92 @@ type Report struct {
 	Analysis *keypolicy.Analysis `json:"-"`
 }
 
-// OK reports whether no finding failed; then [Report.Err] is nil. Warnings
-// and unknown findings do not make a report fail: see [Report.Complete]. A
-// nil Report is not OK: nothing was checked.
-func (r *Report) OK() bool {
-	if r == nil {
-		return false // nothing was checked
+// Outcome is the verdict of a whole [Report]: passed, failed or incomplete.
+// The zero value is OutcomeIncomplete, so an Outcome nobody set never reads
+// as a pass.
+type Outcome int
+
+// Outcomes.
+const (
+	// OutcomeIncomplete: no finding failed, but at least one is unknown (or
+	// there are no findings at all): the check did not get the answers a
+	// pass needs. Do not go ahead as if it passed.
+	OutcomeIncomplete Outcome = iota
+	// OutcomePassed: every finding is pass or warn.
+	OutcomePassed
+	// OutcomeFailed: at least one finding failed.
+	OutcomeFailed
+)
+
+// String returns "incomplete", "passed" or "failed".
+func (o Outcome) String() string {
+	switch o {
+	case OutcomeIncomplete:
+		return "incomplete"
+	case OutcomePassed:
+		return "passed"
+	case OutcomeFailed:
+		return "failed"
 	}
-	for _, f := range r.Findings {
-		if f.Status == StatusFail {
-			return false
-		}
-	}
-	return true
+	return fmt.Sprintf("Outcome(%d)", int(o))
 }
 
+// MarshalText returns [Outcome.String], for JSON.
+func (o Outcome) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+
+// UnmarshalText parses the text of [Outcome.String].
+func (o *Outcome) UnmarshalText(b []byte) error {
+	for _, v := range []Outcome{OutcomeIncomplete, OutcomePassed, OutcomeFailed} {
+		if v.String() == string(b) {
+			*o = v
+			return nil
+		}
+	}
+	return fmt.Errorf("kmscheck: unknown outcome %q", b)
+}
+
+// Outcome returns the report's verdict: [OutcomeFailed] if any finding
+// failed; otherwise [OutcomePassed] if every finding is pass or warn and
+// there is at least one; otherwise [OutcomeIncomplete]. A nil Report, or
+// one without findings, is incomplete: nothing was checked.
+func (r *Report) Outcome() Outcome {
+	if r == nil || len(r.Findings) == 0 {
+		return OutcomeIncomplete
+	}
+	o := OutcomePassed
+	for _, f := range r.Findings {
+		switch f.Status {
+		case StatusFail:
+			return OutcomeFailed
+		case StatusPass, StatusWarn:
+		default: // StatusUnknown, or a status this version does not know
+			o = OutcomeIncomplete
+		}
+	}
+	return o
+}
+
+// Passed reports whether the report's outcome is [OutcomePassed]: every
+// finding is pass or warn. Only then is [Report.Err] nil.
+func (r *Report) Passed() bool { return r.Outcome() == OutcomePassed }
+
+// Failed reports whether at least one finding failed ([OutcomeFailed]).
+func (r *Report) Failed() bool { return r.Outcome() == OutcomeFailed }
+
+// Incomplete reports whether no finding failed but the check lacks an
+// answer for at least one ([OutcomeIncomplete]). An incomplete report is
+// not a pass.
+func (r *Report) Incomplete() bool { return r.Outcome() == OutcomeIncomplete }
+
+// OK reports whether the report passed.
+//
+// Deprecated: OK is [Report.Passed]. It used to be true when no finding
+// failed, even if every finding was unknown; use Passed, Failed and
+// Incomplete, or Outcome.
+func (r *Report) OK() bool { return r.Passed() }
+
 // Complete reports whether every finding has an answer (none is
-// [StatusUnknown]).
+// [StatusUnknown]). A nil Report is not complete.
 func (r *Report) Complete() bool {
 	if r == nil {
 		return false
@@ -172,24 +242,71 @@ func (r *Report) Complete() bool {
 	return true
 }
 
-// Err returns the errors of the failed findings joined with errors.Join (each
-// a *FindingError), or nil if none failed. A nil Report returns an
-// [*InputError].
+// Err returns nil only when the report passed. Otherwise it returns the
+// errors of the failed findings joined with errors.Join (each a
+// [*FindingError]), or, when none failed but the report is incomplete, an
+// [*IncompleteError] (which unwraps to [ErrIncomplete]) listing the unknown
+// findings. A nil Report returns an [*InputError].
 func (r *Report) Err() error {
 	if r == nil {
 		return &InputError{Field: "report", Reason: "is nil: no check ran"}
 	}
-	var errs []error
+	switch r.Outcome() {
+	case OutcomePassed:
+		return nil
+	case OutcomeFailed:
+		var errs []error
+		for _, f := range r.Findings {
+			if f.Status == StatusFail {
+				err := f.Err
+				if err == nil { // a hand-built finding
+					err = &FindingError{ID: f.ID, KeyID: r.keyName(), Message: f.Message}
+				}
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	}
+	ie := &IncompleteError{KeyID: r.keyName()}
 	for _, f := range r.Findings {
-		if f.Status == StatusFail && f.Err != nil {
-			errs = append(errs, f.Err)
+		if f.Status != StatusPass && f.Status != StatusWarn {
+			ie.Unknown = append(ie.Unknown, f.ID)
+			if f.Err != nil && !containsErr(ie.Errs, f.Err) {
+				ie.Errs = append(ie.Errs, f.Err)
+			}
 		}
 	}
-	return errors.Join(errs...)
+	return ie
+}
+
+// containsErr reports whether errs holds err itself (one cause is shared by
+// the many findings it left unknown).
+func containsErr(errs []error, err error) bool {
+	t := reflect.TypeOf(err)
+	if !t.Comparable() {
+		return false
+	}
+	for _, e := range errs {
+		if reflect.TypeOf(e) == t && e == err {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Report) keyName() string {
+	if r.KeyARN != "" {
+		return r.KeyARN
+	}
+	return r.KeyID
 }
 
 // Finding returns the finding with id, if the report has it.
+// It is safe on a nil Report, which has none.
 func (r *Report) Finding(id string) (Finding, bool) {
+	if r == nil {
+		return Finding{}, false
+	}
 	for _, f := range r.Findings {
 		if f.ID == id {
 			return f, true
@@ -199,7 +316,11 @@ func (r *Report) Finding(id string) (Finding, bool) {
 }
 
 // WithStatus returns the findings with status s, in order.
+// It is safe on a nil Report, which has none.
 func (r *Report) WithStatus(s Status) []Finding {
+	if r == nil {
+		return nil
+	}
 	var out []Finding
 	for _, f := range r.Findings {
 		if f.Status == s {

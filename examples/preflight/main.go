@@ -12,16 +12,27 @@
 //	preflight -key alias/agentcore -feature batch-evaluation -json
 //	preflight                        # the sandbox
 //
-// Exit status: 0 when every finding passes (warnings allowed; in the
-// sandbox, when every sample behaved as documented), 1 when a finding
-// fails, 2 for bad input or when a check could not get an answer.
+// -timeout (default 2m) bounds the whole run; a KMS endpoint that never
+// answers makes the run give up with status 2.
+//
+// Exit status: 0 when the preflight passed (every finding passes or warns;
+// in the sandbox, when every sample behaved as documented), 1 when a finding
+// fails, 2 for bad input (a bad flag prints one line and a hint to -h), when
+// the run timed out or got no answer, or when the preflight is incomplete
+// (no finding failed but some could not be checked).
+//
+// The identity running preflight (the AWS configuration's credentials) needs
+// kms:DescribeKey and kms:GetKeyPolicy on the key; -principal names the
+// caller role the key policy is judged for, which may be another identity.
+// The documented policy-engine key policy lets that role use the key only
+// through AgentCore, so run preflight as an administrator or CI role and
+// pass the caller role with -principal.
 package main
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -30,18 +41,24 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
 	"github.com/agentcorekms/agentcorekms/internal/awsarn"
 	"github.com/agentcorekms/agentcorekms/internal/awsenv"
+	"github.com/agentcorekms/agentcorekms/internal/cli"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
 )
 
-// Exit statuses.
+// Exit statuses, shared by every example command.
 const (
-	exitOK     = 0
-	exitFailed = 1
-	exitUsage  = 2
+	exitOK     = cli.ExitOK
+	exitFailed = cli.ExitFailed
+	exitUsage  = cli.ExitBadInput
 )
+
+const summary = `Usage: preflight [-key KEY] [-feature policy-engine|batch-evaluation] [flags]
+Checks that a KMS key will work for an Amazon Bedrock AgentCore feature.
+Without -key, checks sample keys in an in-memory KMS (the sandbox).`
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -54,38 +71,45 @@ type flags struct {
 	sourceContext, json                      bool
 }
 
-func parseFlags(args []string, stderr io.Writer) (flags, error) {
+// newCommand declares every flag, bound to the returned flags.
+func newCommand() (*cli.Command, *flags) {
 	var f flags
-	fs := flag.NewFlagSet("preflight", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	cmd := cli.New("preflight", summary)
+	fs := cmd.Flags
 	fs.StringVar(&f.key, "key", "", "key id, key ARN, alias name or alias ARN to check; without it, run the sandbox")
 	fs.StringVar(&f.feature, "feature", keypolicy.FeaturePolicyEngine, "policy-engine or batch-evaluation")
 	fs.StringVar(&f.region, "region", "", "Region of the policy engine or batch evaluation (default: the AWS configuration's, or us-east-1 in the sandbox)")
 	fs.StringVar(&f.account, "account", "", "12-digit account of the engine or evaluation (default: the caller's, or 111122223333 in the sandbox)")
-	fs.StringVar(&f.principal, "principal", "", "IAM role or user ARN that creates engines or starts evaluations (default: the caller's role)")
+	fs.StringVar(&f.principal, "principal", "", "IAM role or user ARN that creates engines or starts evaluations, the one the key policy is judged for (default: the caller's role)")
 	fs.StringVar(&f.engineARN, "engine-arn", "", "narrow the check to one policy engine ARN")
 	fs.StringVar(&f.evaluationARN, "evaluation-arn", "", "narrow the check to one batch evaluation ARN")
 	fs.BoolVar(&f.sourceContext, "source-context", false, "expect the documented source-context variant of the policy-engine key policy")
 	fs.BoolVar(&f.json, "json", false, "print JSON instead of a table")
-	if err := fs.Parse(args); err != nil {
-		return f, err
-	}
-	if fs.NArg() > 0 {
-		return f, fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
+	return cmd, &f
+}
+
+// validate checks what flag parsing cannot: combinations, and the key
+// reference (with the module's one validator, so a malformed ARN never
+// reaches KMS).
+func (f flags) validate() error {
 	switch f.feature {
 	case keypolicy.FeaturePolicyEngine:
 		if f.evaluationARN != "" {
-			return f, errors.New("-evaluation-arn is for -feature batch-evaluation")
+			return errors.New("-evaluation-arn is for -feature batch-evaluation")
 		}
 	case keypolicy.FeatureBatchEvaluation:
 		if f.engineARN != "" || f.sourceContext {
-			return f, errors.New("-engine-arn and -source-context are for -feature policy-engine")
+			return errors.New("-engine-arn and -source-context are for -feature policy-engine")
 		}
 	default:
-		return f, fmt.Errorf("-feature must be %s or %s, not %q", keypolicy.FeaturePolicyEngine, keypolicy.FeatureBatchEvaluation, f.feature)
+		return fmt.Errorf("-feature must be %s or %s, not %q", keypolicy.FeaturePolicyEngine, keypolicy.FeatureBatchEvaluation, f.feature)
 	}
-	return f, nil
+	if f.key != "" {
+		if _, err := agentcore.ParseKeyRef(f.key, agentcore.KeyRefRules{Field: "-key", Region: f.region}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // target builds the kmscheck target of f.
@@ -102,22 +126,23 @@ func (f flags) target() kmscheck.Target {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	f, err := parseFlags(args, stderr)
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stderr, "preflight:", err)
-		}
-		return exitUsage
+	cmd, f := newCommand()
+	if code, ok := cmd.Parse(args, stderr); !ok {
+		return code
 	}
-	ctx := context.Background()
+	if err := f.validate(); err != nil {
+		return cmd.Fail(stderr, exitUsage, fmt.Errorf("%s (run preflight -h for usage)", strings.TrimPrefix(err.Error(), "agentcorekms: ")))
+	}
+	ctx, cancel := cmd.Context(context.Background())
+	defer cancel()
 	if f.key == "" {
-		return sandbox(ctx, f, stdout, stderr)
+		return sandbox(ctx, cmd, *f, stdout, stderr)
 	}
-	return checkReal(ctx, f, stdout, stderr)
+	return checkReal(ctx, cmd, *f, stdout, stderr)
 }
 
 // checkReal checks f.key against AWS (or AWS_ENDPOINT_URL_KMS).
-func checkReal(ctx context.Context, f flags, stdout, stderr io.Writer) int {
+func checkReal(ctx context.Context, cmd *cli.Command, f flags, stdout, stderr io.Writer) int {
 	cfg, err := awsenv.LoadConfig(ctx, f.region)
 	if err != nil {
 		fmt.Fprintln(stderr, "preflight:", err)
@@ -152,8 +177,7 @@ func checkReal(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 	client := kms.NewFromConfig(cfg, func(o *kms.Options) { o.Region = kmsRegion })
 	report, err := kmscheck.Check(ctx, client, f.key, f.target())
 	if err != nil {
-		fmt.Fprintln(stderr, "preflight:", err)
-		return exitUsage
+		return cmd.Fail(stderr, exitUsage, err)
 	}
 	// A session ARN has no role path, so the role ARN taken from it lacks
 	// one; if the key policy names the role with its path, check for that.
@@ -161,8 +185,7 @@ func checkReal(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 		if role := rolePathIn(report.Policy, f.principal); role != "" {
 			f.principal = role
 			if report, err = kmscheck.Check(ctx, client, f.key, f.target()); err != nil {
-				fmt.Fprintln(stderr, "preflight:", err)
-				return exitUsage
+				return cmd.Fail(stderr, exitUsage, err)
 			}
 		}
 	}
@@ -221,15 +244,9 @@ func rolePathIn(doc *keypolicy.Document, role string) string {
 	return found
 }
 
-func exitCode(r *kmscheck.Report) int {
-	switch {
-	case !r.OK():
-		return exitFailed
-	case !r.Complete():
-		return exitUsage
-	}
-	return exitOK
-}
+// exitCode is 0 for a passed report, 1 for a failed one and 2 for an
+// incomplete one.
+func exitCode(r *kmscheck.Report) int { return cli.OutcomeCode(r) }
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
@@ -259,12 +276,12 @@ func writeReport(w io.Writer, title string, f flags, r *kmscheck.Report) {
 		}
 	}
 	n := func(s kmscheck.Status) int { return len(r.WithStatus(s)) }
-	verdict := "PASS"
-	switch {
-	case !r.OK():
+	verdict := "INCOMPLETE"
+	switch r.Outcome() {
+	case kmscheck.OutcomePassed:
+		verdict = "PASS"
+	case kmscheck.OutcomeFailed:
 		verdict = "FAIL"
-	case !r.Complete():
-		verdict = "INCOMPLETE"
 	}
 	fmt.Fprintf(w, "Result: %s (%d pass, %d warn, %d fail, %d unknown)\n\n", verdict, n(kmscheck.StatusPass), n(kmscheck.StatusWarn), n(kmscheck.StatusFail), n(kmscheck.StatusUnknown))
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/agentcorekms/agentcorekms/internal/cli"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
@@ -49,7 +50,7 @@ func status(r *kmscheck.Report, id string) kmscheck.Status {
 }
 
 // sandbox checks sample keys in an in-memory KMS, as the caller principal.
-func sandbox(ctx context.Context, f flags, stdout, stderr io.Writer) int {
+func sandbox(ctx context.Context, cmd *cli.Command, f flags, stdout, stderr io.Writer) int {
 	if f.region == "" {
 		f.region = sandboxRegion
 	}
@@ -143,7 +144,7 @@ func sandbox(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 			name: "a symmetric key with the documented key policy", create: good,
 			want: "every finding passes",
 			expected: func(r *kmscheck.Report) bool {
-				return r.OK() && r.Complete() && len(r.WithStatus(kmscheck.StatusWarn)) == 0
+				return r.Passed() && r.Complete() && len(r.WithStatus(kmscheck.StatusWarn)) == 0
 			},
 		},
 		{
@@ -198,7 +199,7 @@ func sandbox(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 			},
 			want: "key.reference warns with the key ARN to pass; nothing fails",
 			expected: func(r *kmscheck.Report) bool {
-				return r.OK() && r.Complete() && status(r, kmscheck.IDKeyReference) == kmscheck.StatusWarn
+				return r.Passed() && r.Complete() && status(r, kmscheck.IDKeyReference) == kmscheck.StatusWarn
 			},
 		},
 	}
@@ -213,8 +214,7 @@ func sandbox(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 		}
 		r, err := kmscheck.Check(ctx, client, ref, target)
 		if err != nil {
-			fmt.Fprintln(stderr, "preflight:", err)
-			return exitUsage
+			return cmd.Fail(stderr, exitUsage, err)
 		}
 		ok := s.expected(r)
 		if !ok {
