@@ -90,7 +90,7 @@ func (k *KMS) authorizeLocked(c Caller, kk *key, req request) error {
 		}
 	}
 	if req.grantOp != "" {
-		for _, g := range kk.grants {
+		for _, g := range kk.grants.list {
 			grantee := granteeMatches(g.entry, c) || (k.opts.RootDelegation && accountGrantee(aws.ToString(g.entry.GranteePrincipal), c.Principal))
 			if grantee && slices.Contains(g.entry.Operations, req.grantOp) &&
 				(!contextConstrained(req.grantOp) || constraintsMatch(g.entry.Constraints, req.ec)) &&

@@ -34,7 +34,10 @@
 //
 // # Faults
 //
-// Options.Latency delays every operation; [KMS.ThrottleNext] and
-// [KMS.FailNext] make the next operations fail with ThrottlingException or
-// a 500 KMSInternalException.
+// kmstest has the shape of every emulator of this module:
+// [KMS.InjectFault](op, fault, n) appends n faults for an operation (such
+// as [ThrottlingFault], HTTP 429, or [InternalFault], a 500
+// KMSInternalException), [KMS.SetLatency] (or Options.Latency) delays every
+// operation, and [KMS.Requests] returns the most recent calls, kept in a
+// ring of Options.MaxRequests so that memory stays bounded.
 package kmstest

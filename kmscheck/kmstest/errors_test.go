@@ -55,7 +55,7 @@ func TestErrorsOverTheWire(t *testing.T) {
 		{"alias name with a space", func() error {
 			_, err := c.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/a b"), TargetKeyId: &id})
 			return err
-		}, "InvalidAliasNameException"},
+		}, "ValidationException"},
 		{"reserved alias prefix", func() error {
 			_, err := c.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/aws/mine"), TargetKeyId: &id})
 			return err
@@ -67,10 +67,10 @@ func TestErrorsOverTheWire(t *testing.T) {
 			_, err := c.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/dup"), TargetKeyId: &other})
 			return err
 		}, "AlreadyExistsException"},
-		{"alias targets an alias", func() error {
+		{"alias targets an alias: TargetKeyId takes a key id or key ARN", func() error {
 			_, err := c.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/x"), TargetKeyId: aws.String("alias/aws/s3")})
 			return err
-		}, "ValidationException"},
+		}, "NotFoundException"},
 		{"alias on a key pending deletion", func() error {
 			_, err := c.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/late"), TargetKeyId: &deleting})
 			return err
@@ -169,7 +169,7 @@ func TestErrorsOverTheWire(t *testing.T) {
 func TestAliasesAndGrantsEdgeCases(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	k, c := setup(t)
+	k, c := setup(t, func(o *kmstest.Options) { o.PredefinedAliases = []string{} })
 	id := aws.ToString(k.CreateTestKey(t, nil).KeyId)
 	for _, name := range []string{"alias/b", "alias/a", "alias/c"} {
 		if _, err := c.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(name), TargetKeyId: &id}); err != nil {

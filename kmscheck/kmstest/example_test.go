@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	smithy "github.com/aws/smithy-go"
 
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
@@ -19,7 +20,8 @@ func Example() {
 	k := kmstest.New()
 	srv := k.NewServer()
 	defer srv.Close()
-	client := kmstest.NewSDKClient(srv.URL, "AKIDEXAMPLE") // unmapped: the default principal
+	k.MapAccessKey("AKIDEXAMPLE", "arn:aws:iam::111122223333:role/ExampleRole")
+	client := kmstest.NewSDKClient(srv.URL, "AKIDEXAMPLE")
 
 	key, err := client.CreateKey(ctx, &kms.CreateKeyInput{})
 	if err != nil {
@@ -75,7 +77,7 @@ func ExampleKMS_As() {
 // Key states and faults, as the README shows them: the retryer of the
 // client from NewSDKClient absorbs two throttled attempts, and the
 // disabled key then fails with the SDK's typed error.
-func ExampleKMS_ThrottleNext() {
+func ExampleKMS_InjectFault() {
 	ctx := context.Background()
 	k := kmstest.New()
 	srv := k.NewServer()
@@ -93,7 +95,7 @@ func ExampleKMS_ThrottleNext() {
 		fmt.Println(err)
 		return
 	}
-	k.ThrottleNext(2)
+	k.InjectFault("Encrypt", kmstest.ThrottlingFault(), 2)
 	_, err = client.Encrypt(ctx, &kms.EncryptInput{KeyId: key.KeyId, Plaintext: []byte("x")})
 	var disabled *types.DisabledException
 	fmt.Println(errors.As(err, &disabled))
@@ -101,4 +103,29 @@ func ExampleKMS_ThrottleNext() {
 	// Output:
 	// true
 	// attempts: 3
+}
+
+// A request signed with an access key the emulator does not know fails as
+// in AWS, unless Options.DefaultCaller says who makes it.
+func ExampleOptions_defaultCaller() {
+	ctx := context.Background()
+	strict := kmstest.New()
+	srv := strict.NewServer()
+	defer srv.Close()
+	_, err := kmstest.NewSDKClient(srv.URL, "AKIDUNKNOWN").ListKeys(ctx, &kms.ListKeysInput{})
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		fmt.Println(ae.ErrorCode())
+	}
+
+	lenient := kmstest.New(func(o *kmstest.Options) {
+		o.DefaultCaller = &kmstest.Caller{Principal: "arn:aws:iam::111122223333:role/ExampleRole"}
+	})
+	srv2 := lenient.NewServer()
+	defer srv2.Close()
+	_, err = kmstest.NewSDKClient(srv2.URL, "AKIDUNKNOWN").ListKeys(ctx, &kms.ListKeysInput{})
+	fmt.Println(err)
+	// Output:
+	// UnrecognizedClientException
+	// <nil>
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/agentcorekms/agentcorekms/internal/awspartition"
+	"github.com/agentcorekms/agentcorekms/internal/emu"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 )
 
@@ -29,10 +31,21 @@ type Options struct {
 	// Account is the 12-digit account that owns every key. Default
 	// "111122223333".
 	Account string
-	// DefaultPrincipal is the caller of [KMS.Client] and of HTTP requests
-	// whose access key id is not mapped. Default
+	// DefaultPrincipal is the caller of [KMS.Client]. Default
 	// arn:PARTITION:iam::ACCOUNT:role/kmstest.
 	DefaultPrincipal string
+	// DefaultCaller, if set, is the caller of HTTP requests signed with an
+	// access key id that [KMS.MapAccessKey] did not map. If nil (the
+	// default), such a request fails with UnrecognizedClientException, as
+	// AWS answers an access key it does not know; so does a request that
+	// is not signed at all.
+	DefaultCaller *Caller
+	// PredefinedAliases are the AWS managed aliases ("alias/aws/...") that
+	// AWS creates in every account before any key is associated with them:
+	// ListAliases lists them with no TargetKeyId, and DescribeKey on one
+	// fails with NotFoundException. [KMS.SetAlias] points one at a key. If
+	// nil, [DefaultPredefinedAliases]; set an empty non-nil slice for none.
+	PredefinedAliases []string
 	// RootDelegation reports whether a key-policy statement that names the
 	// account root (keypolicy.AllowIfIAMAllows) allows the request, as if the
 	// caller's IAM policies allowed it. Default true.
@@ -43,8 +56,29 @@ type Options struct {
 	// Now returns the current time. Default time.Now.
 	Now func() time.Time
 	// Latency is added to every operation, in both the Go and the HTTP form.
-	// Zero means none.
+	// Zero means none. [KMS.SetLatency] changes it later.
 	Latency time.Duration
+	// MaxRequests is how many of the most recent calls [KMS.Requests]
+	// keeps, so that memory stays bounded however many calls are made. If
+	// zero, emu.DefaultCapacity (10,000); if negative, no call is kept
+	// ([KMS.CallCount] still counts).
+	MaxRequests int
+}
+
+// Fault is an error response injected with [KMS.InjectFault]: an HTTP
+// status, an error code and a message.
+type Fault = emu.Fault
+
+// ThrottlingFault returns the ThrottlingException fault (HTTP 429), which
+// the SDK retries.
+func ThrottlingFault() Fault { return emu.ThrottlingFault() }
+
+// InternalFault returns KMS's internal error, KMSInternalException (HTTP
+// 500), which the SDK retries and decodes as *types.KMSInternalException.
+func InternalFault() Fault {
+	f := emu.InternalFault()
+	f.Code = (&types.KMSInternalException{}).ErrorCode()
+	return f
 }
 
 // KMS is an in-memory AWS KMS: keys, aliases, key policies, grants and
@@ -59,10 +93,13 @@ type KMS struct {
 	keys       map[string]*key // by key id
 	order      []string        // key ids in creation order
 	aliases    map[string]*alias
+	tokens     map[string]*grant // grant token -> grant, for RetireGrant
 	accessKeys map[string]Caller
-	throttle   int
-	fail       int
-	calls      []Call
+	counts     map[string]int // calls served, by operation
+
+	faults   emu.Faults
+	latency  emu.Latency
+	recorder *emu.Recorder[Call]
 }
 
 type key struct {
@@ -70,19 +107,33 @@ type key struct {
 	policy   string
 	doc      *keypolicy.Document
 	material []byte
-	grants   []*grant
+	grants   grantList
+	tags     map[string]string
+	rotation *rotation // nil when automatic rotation is off
 }
 
-type grant struct {
-	entry types.GrantListEntry
-	token string
+type rotation struct {
+	periodDays int32
+	next       time.Time
 }
 
 type alias struct {
 	name    string
-	target  string // key id
+	target  string // key id; "" for a predefined AWS alias with no key yet
 	created time.Time
 	updated time.Time
+}
+
+// DefaultPredefinedAliases returns the predefined AWS managed aliases a
+// [KMS] lists when Options.PredefinedAliases is nil. AWS documents that
+// ListAliases "might also include aliases that have no TargetKeyId field",
+// predefined for AWS services, but not which ones; these are the services
+// AWS names in its examples and whose managed keys are most common.
+func DefaultPredefinedAliases() []string {
+	return []string{
+		"alias/aws/dynamodb", "alias/aws/ebs", "alias/aws/elasticfilesystem", "alias/aws/lambda",
+		"alias/aws/rds", "alias/aws/s3", "alias/aws/secretsmanager", "alias/aws/ssm",
+	}
 }
 
 // Call records one operation a [KMS] served.
@@ -124,17 +175,38 @@ func New(optFns ...func(*Options)) *KMS {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &KMS{
+	if o.PredefinedAliases == nil {
+		o.PredefinedAliases = DefaultPredefinedAliases()
+	}
+	o.PredefinedAliases = slices.Clone(o.PredefinedAliases)
+	if o.DefaultCaller != nil {
+		c := *o.DefaultCaller
+		o.DefaultCaller = &c
+	}
+	k := &KMS{
 		opts:       o,
 		partition:  part,
 		keys:       map[string]*key{},
 		aliases:    map[string]*alias{},
+		tokens:     map[string]*grant{},
 		accessKeys: map[string]Caller{},
+		counts:     map[string]int{},
+		recorder:   emu.NewRecorder[Call](o.MaxRequests),
 	}
+	now := o.Now()
+	for _, name := range o.PredefinedAliases {
+		k.aliases[name] = &alias{name: name, created: now, updated: now}
+	}
+	k.latency.SetLatency(o.Latency)
+	return k
 }
 
 // Options returns a copy of the options k was created with.
-func (k *KMS) Options() Options { return k.opts }
+func (k *KMS) Options() Options {
+	o := k.opts
+	o.PredefinedAliases = slices.Clone(o.PredefinedAliases)
+	return o
+}
 
 // Client returns a client whose calls are made by Options.DefaultPrincipal.
 func (k *KMS) Client() *Client {
@@ -146,49 +218,86 @@ func (k *KMS) As(c Caller) *Client {
 	return &Client{kms: k, caller: c}
 }
 
+// InjectFault makes the next n calls of operation op (such as "Decrypt"; ""
+// or "*" for any operation) fail with f before they run, after the faults
+// already injected for op: faults append, they never replace. In the Go form
+// the call returns a smithy.APIError with f's code; over HTTP the response
+// has f's status, so the SDK decodes and retries it as it would from KMS.
+func (k *KMS) InjectFault(op string, f Fault, n int) {
+	if k == nil {
+		return
+	}
+	k.faults.InjectFault(op, f, n)
+}
+
+// SetLatency changes the delay added to every operation; d <= 0 means none.
+func (k *KMS) SetLatency(d time.Duration) {
+	if k == nil {
+		return
+	}
+	k.latency.SetLatency(d)
+}
+
 // ThrottleNext makes the next n operations fail with ThrottlingException,
-// which the SDK's retryer retries.
+// which the SDK's retryer retries, replacing every fault injected before.
+//
+// Deprecated: use InjectFault("", ThrottlingFault(), n), which appends.
 func (k *KMS) ThrottleNext(n int) {
-	k.mu.Lock()
-	k.throttle = n
-	k.mu.Unlock()
+	if k == nil {
+		return
+	}
+	k.faults.Reset()
+	k.faults.InjectFault(emu.AnyOp, ThrottlingFault(), n)
 }
 
 // FailNext makes the next n operations fail with KMSInternalException (HTTP
-// 500).
+// 500), replacing every fault injected before.
+//
+// Deprecated: use InjectFault("", InternalFault(), n), which appends.
 func (k *KMS) FailNext(n int) {
-	k.mu.Lock()
-	k.fail = n
-	k.mu.Unlock()
+	if k == nil {
+		return
+	}
+	k.faults.Reset()
+	k.faults.InjectFault(emu.AnyOp, InternalFault(), n)
 }
 
-// Calls returns the operations served so far, oldest first, including those
-// that failed. They are kept until [KMS.ResetCalls].
-func (k *KMS) Calls() []Call {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return append([]Call(nil), k.calls...)
+// Requests returns the most recent calls served (at most
+// Options.MaxRequests), oldest first, including those that failed, until
+// [KMS.ResetCalls].
+func (k *KMS) Requests() []Call {
+	if k == nil {
+		return nil
+	}
+	return k.recorder.Requests()
 }
 
-// ResetCalls forgets the calls recorded so far.
+// Calls returns what [KMS.Requests] returns.
+//
+// Deprecated: use Requests, the name every emulator of this module uses.
+func (k *KMS) Calls() []Call { return k.Requests() }
+
+// ResetCalls forgets the calls recorded and counted so far.
 func (k *KMS) ResetCalls() {
+	if k == nil {
+		return
+	}
 	k.mu.Lock()
-	k.calls = nil
+	clear(k.counts)
 	k.mu.Unlock()
+	k.recorder.Reset()
 }
 
 // CallCount returns how many times operation op (such as "DescribeKey") was
-// served.
+// served since [New] or [KMS.ResetCalls], including calls no longer kept by
+// [KMS.Requests].
 func (k *KMS) CallCount(op string) int {
+	if k == nil {
+		return 0
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	n := 0
-	for _, c := range k.calls {
-		if c.Operation == op {
-			n++
-		}
-	}
-	return n
+	return k.counts[op]
 }
 
 // KeyARN returns the ARN of the key with id keyID in k's Region and account.
@@ -239,11 +348,24 @@ func (k *KMS) CreateTestKey(tb testing.TB, in *kms.CreateKeyInput) *types.KeyMet
 func (k *KMS) admin() *Client { return &Client{kms: k, admin: true} }
 
 // SetKeyPolicy replaces the key policy of keyID (a key id, key ARN, alias
-// name or alias ARN) without authorization. It returns a
-// *types.MalformedPolicyDocumentException if policy does not parse and a
-// *types.NotFoundException if the key does not exist.
+// name or alias ARN) without authorization and without the lockout safety
+// check, as an administrator setting up a test would with
+// BypassPolicyLockoutSafetyCheck. It returns a
+// *types.MalformedPolicyDocumentException if policy does not parse, a
+// *types.LimitExceededException if it is over agentcore.MaxKeyPolicyBytes,
+// and a *types.NotFoundException if the key does not exist.
 func (k *KMS) SetKeyPolicy(keyID, policy string) error {
-	_, err := k.admin().PutKeyPolicy(context.Background(), &kms.PutKeyPolicyInput{KeyId: &keyID, Policy: &policy})
+	k.mu.Lock()
+	kk, err := k.lookupLocked(keyID, refAny)
+	var id string
+	if err == nil {
+		id = *kk.meta.KeyId
+	}
+	k.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	_, err = k.admin().PutKeyPolicy(context.Background(), &kms.PutKeyPolicyInput{KeyId: &id, Policy: &policy, BypassPolicyLockoutSafetyCheck: true})
 	return err
 }
 
@@ -253,7 +375,7 @@ func (k *KMS) SetKeyPolicy(keyID, policy string) error {
 func (k *KMS) SetAlias(name, keyID string) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	kk, err := k.lookupLocked(keyID, false)
+	kk, err := k.lookupLocked(keyID, refAny)
 	if err != nil {
 		return err
 	}
@@ -274,7 +396,7 @@ func (k *KMS) SetAlias(name, keyID string) error {
 func (k *KMS) UpdateKey(keyID string, fn func(*types.KeyMetadata)) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	kk, err := k.lookupLocked(keyID, false)
+	kk, err := k.lookupLocked(keyID, refAny)
 	if err != nil {
 		return err
 	}
@@ -301,17 +423,29 @@ func (k *KMS) SetKeyState(keyID string, state types.KeyState) error {
 	})
 }
 
+// KeyPolicy returns the key policy of keyID (a key id, key ARN, alias name
+// or alias ARN) without authorization, as it was last set.
+func (k *KMS) KeyPolicy(keyID string) (string, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	kk, err := k.lookupLocked(keyID, refAny)
+	if err != nil {
+		return "", err
+	}
+	return kk.policy, nil
+}
+
 // Grants returns the grants on keyID, oldest first.
 func (k *KMS) Grants(keyID string) ([]types.GrantListEntry, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	kk, err := k.lookupLocked(keyID, false)
+	kk, err := k.lookupLocked(keyID, refAny)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]types.GrantListEntry, len(kk.grants))
-	for i, g := range kk.grants {
-		out[i] = g.entry
+	out := make([]types.GrantListEntry, len(kk.grants.list))
+	for i, g := range kk.grants.list {
+		out[i] = g.copyEntry()
 	}
 	return out, nil
 }
@@ -336,8 +470,9 @@ func (k *KMS) MapAccessKeyCaller(accessKeyID string, c Caller) {
 	k.mu.Unlock()
 }
 
-// PrincipalForAccessKey returns the principal mapped to accessKeyID, or
-// Options.DefaultPrincipal and false if it is not mapped.
+// PrincipalForAccessKey returns the principal mapped to accessKeyID and
+// true; if it is not mapped, that of Options.DefaultCaller (or "" when
+// there is none) and false.
 func (k *KMS) PrincipalForAccessKey(accessKeyID string) (string, bool) {
 	c, ok := k.callerForAccessKey(accessKeyID)
 	if c.Principal == "" {
@@ -352,12 +487,27 @@ func (k *KMS) callerForAccessKey(id string) (Caller, bool) {
 	if c, ok := k.accessKeys[id]; ok {
 		return c, true
 	}
-	return Caller{Principal: k.opts.DefaultPrincipal}, false
+	if k.opts.DefaultCaller != nil {
+		return *k.opts.DefaultCaller, false
+	}
+	return Caller{}, false
 }
 
-// lookupLocked finds a key by id, key ARN, alias name or alias ARN. With
-// keyOnly, aliases are not accepted (as for CreateAlias's TargetKeyId).
-func (k *KMS) lookupLocked(ref string, keyOnly bool) (*key, error) {
+// refMode says which forms of key reference an operation's KeyId takes.
+type refMode int
+
+const (
+	// refAny: key id, key ARN, alias name or alias ARN (DescribeKey and
+	// the cryptographic operations).
+	refAny refMode = iota
+	// refKey: key id or key ARN only, as most operations document ("Specify
+	// the key ID or key ARN of the KMS key"); an alias is not found.
+	refKey
+)
+
+// lookupLocked finds the key ref names in one of the forms mode allows.
+// A form it does not allow fails with NotFoundException, as KMS answers.
+func (k *KMS) lookupLocked(ref string, mode refMode) (*key, error) {
 	if ref == "" {
 		return nil, validationError("1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null")
 	}
@@ -379,11 +529,11 @@ func (k *KMS) lookupLocked(ref string, keyOnly bool) (*key, error) {
 		}
 	}
 	if strings.HasPrefix(id, "alias/") {
-		if keyOnly {
-			return nil, validationError("Alias " + ref + " cannot be used as a target key id")
+		if mode == refKey {
+			return nil, &types.NotFoundException{Message: aws.String("Invalid keyId " + ref)}
 		}
 		a, ok := k.aliases[id]
-		if !ok {
+		if !ok || a.target == "" {
 			return nil, &types.NotFoundException{Message: aws.String("Alias " + k.AliasARN(id) + " is not found.")}
 		}
 		id = a.target
@@ -409,7 +559,7 @@ func notFound(arn string) error {
 func (k *KMS) aliasesForKeyLocked(keyID string) []*alias {
 	var out []*alias
 	for _, a := range k.aliases {
-		if keyID == "" || a.target == keyID {
+		if keyID == "" || (a.target == keyID && a.target != "") {
 			out = append(out, a)
 		}
 	}

@@ -144,7 +144,8 @@ func TestCreateKeySpecs(t *testing.T) {
 	}{
 		{name: "default is symmetric", wantSpec: types.KeySpecSymmetricDefault, wantUsage: types.KeyUsageTypeEncryptDecrypt, wantState: types.KeyStateEnabled},
 		{name: "RSA encryption", in: kms.CreateKeyInput{KeySpec: types.KeySpecRsa2048, KeyUsage: types.KeyUsageTypeEncryptDecrypt}, wantSpec: types.KeySpecRsa2048, wantUsage: types.KeyUsageTypeEncryptDecrypt, wantState: types.KeyStateEnabled},
-		{name: "HMAC defaults to MAC usage", in: kms.CreateKeyInput{KeySpec: types.KeySpecHmac256}, wantSpec: types.KeySpecHmac256, wantUsage: types.KeyUsageTypeGenerateVerifyMac, wantState: types.KeyStateEnabled},
+		{name: "HMAC with MAC usage", in: kms.CreateKeyInput{KeySpec: types.KeySpecHmac256, KeyUsage: types.KeyUsageTypeGenerateVerifyMac}, wantSpec: types.KeySpecHmac256, wantUsage: types.KeyUsageTypeGenerateVerifyMac, wantState: types.KeyStateEnabled},
+		{name: "HMAC without KeyUsage: required for every key but symmetric encryption", in: kms.CreateKeyInput{KeySpec: types.KeySpecHmac256}, wantCode: "ValidationException"},
 		{name: "external origin awaits import", in: kms.CreateKeyInput{Origin: types.OriginTypeExternal}, wantSpec: types.KeySpecSymmetricDefault, wantUsage: types.KeyUsageTypeEncryptDecrypt, wantState: types.KeyStatePendingImport},
 		{name: "HMAC cannot encrypt", in: kms.CreateKeyInput{KeySpec: types.KeySpecHmac256, KeyUsage: types.KeyUsageTypeEncryptDecrypt}, wantCode: "ValidationException"},
 		{name: "unknown spec", in: kms.CreateKeyInput{KeySpec: "AES_999"}, wantCode: "ValidationException"},
@@ -236,7 +237,7 @@ func TestCryptoOverTheWire(t *testing.T) {
 	if apiCode(err) != "ValidationException" {
 		t.Errorf("GenerateDataKey without a size = %v, want ValidationException", err)
 	}
-	hmac := aws.ToString(k.CreateTestKey(t, &kms.CreateKeyInput{KeySpec: types.KeySpecHmac256}).KeyId)
+	hmac := aws.ToString(k.CreateTestKey(t, &kms.CreateKeyInput{KeySpec: types.KeySpecHmac256, KeyUsage: types.KeyUsageTypeGenerateVerifyMac}).KeyId)
 	_, err = c.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: &hmac, KeySpec: types.DataKeySpecAes256})
 	var iu *types.InvalidKeyUsageException
 	if !errors.As(err, &iu) {
@@ -471,18 +472,30 @@ func TestAccessKeyMapping(t *testing.T) {
 		t.Errorf("mapped caller: %v", err)
 	}
 	_, err := kmstest.NewSDKClient(srv.URL, "AKIDUNKNOWN").DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: &id})
-	if apiCode(err) != "AccessDeniedException" {
-		t.Errorf("unmapped caller (the default principal) = %v, want AccessDeniedException", err)
+	if apiCode(err) != "UnrecognizedClientException" {
+		t.Errorf("unmapped access key = %v, want UnrecognizedClientException", err)
 	}
 	if p, ok := k.PrincipalForAccessKey("AKIDOTHER"); !ok || p != other {
 		t.Errorf("PrincipalForAccessKey = %q, %v", p, ok)
 	}
-	if p, ok := k.PrincipalForAccessKey("nope"); ok || p != "arn:aws:iam::111122223333:role/kmstest" {
-		t.Errorf("PrincipalForAccessKey(unknown) = %q, %v", p, ok)
+	if p, ok := k.PrincipalForAccessKey("nope"); ok || p != "" {
+		t.Errorf("PrincipalForAccessKey(unknown) = %q, %v; want none", p, ok)
 	}
-	calls := k.Calls()
-	if len(calls) != 2 || calls[0].Caller.Principal != other || calls[1].Caller.Principal != "arn:aws:iam::111122223333:role/kmstest" {
-		t.Errorf("Calls = %+v", calls)
+	calls := k.Requests()
+	if len(calls) != 2 || calls[0].Caller.Principal != other || calls[1].Caller.Principal != "" || apiCode(calls[1].Err) != "UnrecognizedClientException" {
+		t.Errorf("Requests = %+v", calls)
+	}
+
+	// Options.DefaultCaller stands for every unmapped access key.
+	lenient := kmstest.New(func(o *kmstest.Options) { o.DefaultCaller = &kmstest.Caller{Principal: other} })
+	lsrv := lenient.NewServer()
+	defer lsrv.Close()
+	lid := aws.ToString(lenient.CreateTestKey(t, &kms.CreateKeyInput{Policy: aws.String(policyFor(other, "kms:DescribeKey"))}).KeyId)
+	if _, err := kmstest.NewSDKClient(lsrv.URL, "AKIDUNKNOWN").DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: &lid}); err != nil {
+		t.Errorf("unmapped access key with a DefaultCaller: %v", err)
+	}
+	if p, ok := lenient.PrincipalForAccessKey("nope"); ok || p != other {
+		t.Errorf("PrincipalForAccessKey(unknown) with a DefaultCaller = %q, %v; want %q, false", p, ok, other)
 	}
 }
 

@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	smithy "github.com/aws/smithy-go"
 
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
+	"github.com/agentcorekms/agentcorekms/internal/emu"
 	"github.com/agentcorekms/agentcorekms/internal/loopback"
 )
 
@@ -43,36 +45,54 @@ var handlers = map[string]handler{
 	"DeleteAlias":                     op((*Client).DeleteAlias),
 	"DescribeKey":                     op((*Client).DescribeKey),
 	"DisableKey":                      op((*Client).DisableKey),
+	"DisableKeyRotation":              op((*Client).DisableKeyRotation),
 	"EnableKey":                       op((*Client).EnableKey),
+	"EnableKeyRotation":               op((*Client).EnableKeyRotation),
 	"Encrypt":                         op((*Client).Encrypt),
 	"GenerateDataKey":                 op((*Client).GenerateDataKey),
 	"GenerateDataKeyWithoutPlaintext": op((*Client).GenerateDataKeyWithoutPlaintext),
 	"GetKeyPolicy":                    op((*Client).GetKeyPolicy),
+	"GetKeyRotationStatus":            op((*Client).GetKeyRotationStatus),
 	"ListAliases":                     op((*Client).ListAliases),
 	"ListGrants":                      op((*Client).ListGrants),
+	"ListKeyPolicies":                 op((*Client).ListKeyPolicies),
+	"ListKeys":                        op((*Client).ListKeys),
+	"ListResourceTags":                op((*Client).ListResourceTags),
+	"ListRetirableGrants":             op((*Client).ListRetirableGrants),
 	"PutKeyPolicy":                    op((*Client).PutKeyPolicy),
 	"ReEncrypt":                       op((*Client).ReEncrypt),
 	"RetireGrant":                     op((*Client).RetireGrant),
 	"RevokeGrant":                     op((*Client).RevokeGrant),
 	"ScheduleKeyDeletion":             op((*Client).ScheduleKeyDeletion),
+	"TagResource":                     op((*Client).TagResource),
+	"UntagResource":                   op((*Client).UntagResource),
+	"UpdateAlias":                     op((*Client).UpdateAlias),
+	"UpdateKeyDescription":            op((*Client).UpdateKeyDescription),
 }
 
-// Handler returns an http.Handler serving the KMS JSON 1.1 protocol
-// (POST /, X-Amz-Target: TrentService.<Operation>) over k. Each request's
-// caller is the one mapped to its SigV4 access key id ([KMS.MapAccessKey]),
-// or Options.DefaultPrincipal. Signatures are not verified.
+// Handler returns k, an http.Handler serving the KMS JSON 1.1 protocol
+// (POST /, X-Amz-Target: TrentService.<Operation>). Each request's caller
+// is the one mapped to its SigV4 access key id ([KMS.MapAccessKey]), or
+// Options.DefaultCaller; without either the request fails with
+// UnrecognizedClientException. Signatures are not verified.
 func (k *KMS) Handler() http.Handler {
-	return http.HandlerFunc(k.serveHTTP)
+	return http.HandlerFunc(k.ServeHTTP)
 }
 
 // NewServer starts a loopback HTTP server serving [KMS.Handler]. Point a
 // *kms.Client at its URL with BaseEndpoint (see [NewSDKClient]) and close it
 // when done.
 func (k *KMS) NewServer() *httptest.Server {
-	return httptest.NewServer(k.Handler())
+	return httptest.NewServer(k)
 }
 
-func (k *KMS) serveHTTP(w http.ResponseWriter, r *http.Request) {
+// MessageUnrecognizedClient is the message of the
+// UnrecognizedClientException a request signed with an unknown access key
+// gets.
+const MessageUnrecognizedClient = "The security token included in the request is invalid."
+
+// ServeHTTP serves one KMS JSON 1.1 request; *KMS is an http.Handler.
+func (k *KMS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
 	name, ok := strings.CutPrefix(target, "TrentService.")
 	if r.Method != http.MethodPost || !ok {
@@ -89,7 +109,16 @@ func (k *KMS) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &smithy.GenericAPIError{Code: "SerializationException", Message: err.Error()})
 		return
 	}
-	caller, _ := k.callerForAccessKey(AccessKeyID(r))
+	caller, known := k.callerForAccessKey(AccessKeyID(r))
+	if !known && k.opts.DefaultCaller == nil {
+		err := &smithy.GenericAPIError{Code: agentcore.CodeUnrecognizedClient, Message: MessageUnrecognizedClient, Fault: smithy.FaultClient}
+		k.mu.Lock()
+		k.counts[name]++
+		k.recorder.Record(Call{Operation: name, Err: err})
+		k.mu.Unlock()
+		writeError(w, err)
+		return
+	}
 	out, err := h(r.Context(), k.As(caller), body)
 	if err != nil {
 		writeError(w, err)
@@ -105,21 +134,42 @@ func (k *KMS) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(b)
 }
 
+// errorStatus is the HTTP status of each KMS error, from the SDK's model
+// (the smithy.api#httpError trait of each error shape, as the SDK's
+// schemas carry it); every other modelled error is 400.
+var errorStatus = map[string]int{
+	(&types.NotFoundException{}).ErrorCode():          http.StatusNotFound,
+	(&types.AlreadyExistsException{}).ErrorCode():     http.StatusConflict,
+	(&types.ConflictException{}).ErrorCode():          http.StatusConflict,
+	(&types.DisabledException{}).ErrorCode():          http.StatusConflict,
+	(&types.KMSInvalidStateException{}).ErrorCode():   http.StatusConflict,
+	(&types.DryRunOperationException{}).ErrorCode():   http.StatusPreconditionFailed,
+	(&types.DependencyTimeoutException{}).ErrorCode(): http.StatusServiceUnavailable,
+	(&types.KMSInternalException{}).ErrorCode():       http.StatusInternalServerError,
+	(&types.KeyUnavailableException{}).ErrorCode():    http.StatusInternalServerError,
+}
+
+// statusOf returns the HTTP status of an error with code and fault.
+func statusOf(code string, fault smithy.ErrorFault) int {
+	if s, ok := errorStatus[code]; ok {
+		return s
+	}
+	if fault == smithy.FaultServer {
+		return http.StatusInternalServerError
+	}
+	return http.StatusBadRequest
+}
+
 func writeError(w http.ResponseWriter, err error) {
 	code, msg, status := "KMSInternalException", err.Error(), http.StatusInternalServerError
 	var ae smithy.APIError
+	var fe *emu.FaultError
 	switch {
+	case errors.As(err, &fe):
+		code, msg, status = fe.ErrorCode(), fe.ErrorMessage(), fe.HTTPStatusCode()
 	case errors.As(err, &ae):
 		code, msg = ae.ErrorCode(), ae.ErrorMessage()
-		status = http.StatusBadRequest
-		switch {
-		case code == "DryRunOperationException":
-			status = http.StatusPreconditionFailed // as KMS documents
-		case code == "DependencyTimeoutException":
-			status = http.StatusServiceUnavailable
-		case ae.ErrorFault() == smithy.FaultServer:
-			status = http.StatusInternalServerError
-		}
+		status = statusOf(code, ae.ErrorFault())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		code, status = "RequestCanceled", 499
 	}
@@ -128,65 +178,6 @@ func writeError(w http.ResponseWriter, err error) {
 	w.Header().Set("X-Amzn-Requestid", newID())
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-}
-
-// isTimestampMember reports whether the KMS member name holds a timestamp,
-// which the JSON protocol sends as epoch seconds.
-func isTimestampMember(name string) bool {
-	switch name {
-	case "CreationDate", "DeletionDate", "ValidTo", "LastUpdatedDate":
-		return true
-	}
-	return false
-}
-
-// encodeOutput marshals an SDK output struct as the KMS JSON protocol does:
-// members by name, blobs in base64, timestamps as epoch seconds, no nulls.
-func encodeOutput(v any) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var tree any
-	if err := dec.Decode(&tree); err != nil {
-		return nil, err
-	}
-	if m, ok := tree.(map[string]any); ok {
-		delete(m, "ResultMetadata")
-	}
-	return json.Marshal(clean(tree))
-}
-
-func clean(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, e := range v {
-			if e == nil {
-				delete(v, k)
-				continue
-			}
-			if s, ok := e.(string); ok && isTimestampMember(k) {
-				if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-					v[k] = json.Number(formatEpoch(t))
-					continue
-				}
-			}
-			v[k] = clean(e)
-		}
-	case []any:
-		for i, e := range v {
-			v[i] = clean(e)
-		}
-	}
-	return v
-}
-
-func formatEpoch(t time.Time) string {
-	ms := t.UnixMilli()
-	b, _ := json.Marshal(float64(ms) / 1000)
-	return string(b)
 }
 
 // NewSDKClient returns a real *kms.Client for a kmstest server at url, signing
