@@ -19,20 +19,28 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
 	"github.com/agentcorekms/agentcorekms/internal/awspartition"
-	"github.com/agentcorekms/agentcorekms/internal/loopback"
+	"github.com/agentcorekms/agentcorekms/internal/emu"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
+	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
 
 // Messages the emulator returns, as AWS documents them.
 const (
 	// MessageKeyNotUsable is the ValidationException message for a key that
 	// is disabled, pending deletion or otherwise not usable.
-	MessageKeyNotUsable = "The specified KMS key is not in a usable state. Verify the key is enabled and not pending deletion."
+	//
+	// Deprecated: the one copy is in the module's internal/agentcore
+	// package, re-exported by batcheval; this alias is kept for existing
+	// callers.
+	MessageKeyNotUsable = agentcore.MessageKeyNotUsable
 	// MessageAccessDenied is the AccessDeniedException message for a key
 	// policy that does not grant the caller or the service principal the
 	// permissions they need.
-	MessageAccessDenied = "Access denied for the specified KMS key. Verify the key policy grants the required permissions."
+	//
+	// Deprecated: as for MessageKeyNotUsable.
+	MessageAccessDenied = agentcore.MessageAccessDenied
 	// MessageWrongRegion is the ValidationException message for a key in
 	// another Region than the batch evaluation.
 	MessageWrongRegion = "The KMS key must be in the same AWS Region as the batch evaluation."
@@ -43,7 +51,9 @@ const (
 	// GetBatchEvaluation adds when the results cannot be decrypted.
 	ResultsUnavailablePrefix = "Evaluation results cannot be read because the KMS key is unavailable"
 	// RestoreAccessAdvice is the remedy AWS documents for an unavailable key.
-	RestoreAccessAdvice = "To restore access, re-enable the key or update the key policy to grant the required permissions."
+	//
+	// Deprecated: as for MessageKeyNotUsable.
+	RestoreAccessAdvice = agentcore.RestoreAccessAdvice
 )
 
 // Defaults of [Options].
@@ -57,11 +67,12 @@ const (
 	DefaultMaxResults = 20
 	// MaxEvaluators and MaxInsights are the documented limits per batch
 	// evaluation.
-	MaxEvaluators = 10
+	MaxEvaluators = agentcore.MaxEvaluators
 	MaxInsights   = 10
 )
 
-// Operation names, as [Options.Inject] receives them.
+// Operation names, as [Emulator.InjectFault] takes them and
+// [Request.Operation] records them.
 const (
 	OpStart  = "StartBatchEvaluation"
 	OpGet    = "GetBatchEvaluation"
@@ -70,12 +81,17 @@ const (
 	OpDelete = "DeleteBatchEvaluation"
 )
 
-// Options configures an [Emulator].
+// Options configures an [Emulator]. Region, Account, Now, Latency and
+// MaxRequests are named as in every emulator of this module
+// (kmstest.Options, policyenginetest.Options).
 type Options struct {
-	// Region is the Region the emulated endpoint serves. If empty,
-	// DefaultRegion is used.
+	// Region is the Region the emulated endpoint serves. If empty, the
+	// KMS's Region.
 	Region string
-	// Now is the emulator's clock. If nil, time.Now is used. Status changes
+	// Account is the account of principals whose ARN names none. If empty,
+	// the KMS's account.
+	Account string
+	// Now is the emulator's clock. If nil, the KMS's clock. Status changes
 	// are computed from it whenever an evaluation is read, so a test can
 	// drive them with a fake clock.
 	Now func() time.Time
@@ -93,34 +109,59 @@ type Options struct {
 	// COMPLETED.
 	FailedSessions int
 	// Latency is added before every response. If zero, none.
+	// [Emulator.SetLatency] changes it later.
 	Latency time.Duration
+	// MaxRequests is how many of the most recent requests
+	// [Emulator.Requests] keeps (and how many KMS calls
+	// [Emulator.KMSCalls] keeps). If zero, 10,000; if negative, none.
+	MaxRequests int
 	// Inject, if set, is called with the operation name (OpStart, ...)
 	// before the operation runs; a non-nil Fault is returned instead.
+	//
+	// Deprecated: use [Emulator.InjectFault], the queue every emulator of
+	// this module has. Inject is consulted after that queue.
 	Inject func(op string) *Fault
 }
 
 // Fault is an error response the emulator returns instead of running an
-// operation.
-type Fault struct {
-	// StatusCode is the HTTP status. If zero, 500.
+// operation: an HTTP status (500 if zero), an error code
+// ("InternalServerException" if empty) and a message.
+type Fault = emu.Fault
+
+// ThrottlingFault returns the ThrottlingException fault (HTTP 429), which
+// the SDK retries.
+func ThrottlingFault() Fault { return emu.ThrottlingFault() }
+
+// InternalFault returns the InternalServerException fault (HTTP 500), which
+// the SDK retries.
+func InternalFault() Fault { return emu.InternalFault() }
+
+// Throttling returns a pointer to [ThrottlingFault], for Options.Inject.
+//
+// Deprecated: use ThrottlingFault with [Emulator.InjectFault].
+func Throttling() *Fault { f := ThrottlingFault(); return &f }
+
+// InternalError returns a pointer to [InternalFault], for Options.Inject.
+//
+// Deprecated: use InternalFault with [Emulator.InjectFault].
+func InternalError() *Fault { f := InternalFault(); return &f }
+
+// Request records one request the emulator served.
+type Request struct {
+	// Operation is the operation name, such as "StartBatchEvaluation", or
+	// "" for a request that matched no operation.
+	Operation string
+	// AccessKeyID is the access key id of the request's SigV4 signature.
+	AccessKeyID string
+	// Principal is the IAM principal the access key id is mapped to, or ""
+	// if it is not recognised.
+	Principal string
+	// StatusCode is the HTTP status of the response.
 	StatusCode int
-	// Code is the error type sent in X-Amzn-Errortype. If empty,
-	// "InternalServerException".
-	Code string
-	// Message is the error message. If empty, a generic one.
-	Message string
-}
-
-// Throttling returns a Fault that the SDK reads as ThrottlingException and
-// retries.
-func Throttling() *Fault {
-	return &Fault{StatusCode: http.StatusTooManyRequests, Code: "ThrottlingException", Message: "Rate exceeded"}
-}
-
-// InternalError returns a Fault that the SDK reads as InternalServerException
-// and retries.
-func InternalError() *Fault {
-	return &Fault{StatusCode: http.StatusInternalServerError, Code: "InternalServerException", Message: "Internal server error (injected)"}
+	// ErrorCode is the error code of a failed response, or "".
+	ErrorCode string
+	// Time is when the request arrived, on the emulator's clock.
+	Time time.Time
 }
 
 // KMSCall records one KMS call the emulated service made.
@@ -162,19 +203,26 @@ type Emulator struct {
 	opts         Options
 	partition    awspartition.Partition
 	as           func(caller) keyAPI
-	principalFor func(*http.Request) (string, bool)
+	principalFor func(accessKeyID string) (string, bool)
 	mux          *http.ServeMux
+
+	faults   emu.Faults
+	latency  emu.Latency
+	recorder *emu.Recorder[Request]
+	calls    *emu.Recorder[KMSCall]
 
 	mu     sync.Mutex
 	evals  map[string]*evaluation
 	seq    int
 	tokens map[string]string // account + "/" + clientToken -> id
 	names  map[string]string // account + "/" + name -> id
-	calls  []KMSCall
+	counts map[string]int
 }
 
+// sealed is an artifact: the KMS ciphertext of its data key and the data
+// sealed under it with emu.Seal.
 type sealed struct {
-	blob, nonce, data []byte
+	blob, data []byte
 }
 
 type evaluation struct {
@@ -188,7 +236,7 @@ type evaluation struct {
 	tags                       map[string]string
 	status                     string
 	created, updated           time.Time
-	errorDetails               []string
+	errorDetail                string            // the one errorDetails entry, or ""
 	objects                    map[string]sealed // encrypted artifacts, by name
 	plain                      map[string][]byte // artifacts without a key
 }
@@ -206,8 +254,8 @@ const (
 )
 
 // newEmulator builds an emulator on the two hooks the KMS emulator provides.
-func newEmulator(as func(caller) keyAPI, principalFor func(*http.Request) (string, bool), optFns ...func(*Options)) *Emulator {
-	var o Options
+func newEmulator(as func(caller) keyAPI, principalFor func(string) (string, bool), defaults Options, optFns ...func(*Options)) *Emulator {
+	o := defaults
 	for _, fn := range optFns {
 		fn(&o)
 	}
@@ -237,8 +285,11 @@ func newEmulator(as func(caller) keyAPI, principalFor func(*http.Request) (strin
 	}
 	e := &Emulator{
 		opts: o, partition: part, as: as, principalFor: principalFor,
+		recorder: emu.NewRecorder[Request](o.MaxRequests), calls: emu.NewRecorder[KMSCall](o.MaxRequests),
 		evals: map[string]*evaluation{}, tokens: map[string]string{}, names: map[string]string{},
+		counts: map[string]int{},
 	}
+	e.latency.SetLatency(o.Latency)
 	const base = "/evaluations/batch-evaluate"
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+base, e.handle(OpStart, e.start))
@@ -246,36 +297,84 @@ func newEmulator(as func(caller) keyAPI, principalFor func(*http.Request) (strin
 	mux.HandleFunc("GET "+base+"/{id}", e.handle(OpGet, e.get))
 	mux.HandleFunc("DELETE "+base+"/{id}", e.handle(OpDelete, e.delete))
 	mux.HandleFunc("POST "+base+"/{id}/stop", e.handle(OpStop, e.stop))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, &apiError{status: http.StatusNotFound, Code: "UnknownOperationException",
-			Message: "No batch-evaluation operation at " + r.Method + " " + r.URL.Path})
-	})
+	mux.HandleFunc("/", e.handle("", func(context.Context, string, *http.Request) (int, any, *apiError) {
+		return 0, nil, &apiError{status: http.StatusNotFound, Code: "UnknownOperationException",
+			Message: "No batch-evaluation operation there"}
+	}))
 	e.mux = mux
 	return e
 }
 
 // Region reports the Region the emulator serves.
-func (e *Emulator) Region() string { return e.opts.Region }
+func (e *Emulator) Region() string {
+	if e == nil {
+		return ""
+	}
+	return e.opts.Region
+}
 
-// ServeHTTP serves the REST-JSON protocol.
+// ServeHTTP serves the REST-JSON protocol. A panic in a handler is answered
+// with 500 InternalFailure, never a dropped connection.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { e.mux.ServeHTTP(w, r) }
 
 // NewServer starts a loopback HTTP server for the emulator. Close it when
 // done.
 func (e *Emulator) NewServer() *httptest.Server { return httptest.NewServer(e) }
 
-// KMSCalls returns a copy of the KMS calls the emulated service has made, in
-// order.
-func (e *Emulator) KMSCalls() []KMSCall {
+// InjectFault makes the next n requests for operation op (OpStart, ...; ""
+// or "*" for any operation) fail with f before they run, after the faults
+// already injected: faults append, they never replace.
+func (e *Emulator) InjectFault(op string, f Fault, n int) {
+	if e == nil {
+		return
+	}
+	e.faults.InjectFault(op, f, n)
+}
+
+// SetLatency changes the latency added before every response; d <= 0 means
+// none.
+func (e *Emulator) SetLatency(d time.Duration) {
+	if e == nil {
+		return
+	}
+	e.latency.SetLatency(d)
+}
+
+// Requests returns the most recent requests served (at most
+// Options.MaxRequests), oldest first, including failed ones.
+func (e *Emulator) Requests() []Request {
+	if e == nil {
+		return nil
+	}
+	return e.recorder.Requests()
+}
+
+// RequestCount reports how many requests for operation op the emulator has
+// received, including failed ones and those no longer kept by
+// [Emulator.Requests].
+func (e *Emulator) RequestCount(op string) int {
+	if e == nil {
+		return 0
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make([]KMSCall, len(e.calls))
-	copy(out, e.calls)
-	return out
+	return e.counts[op]
+}
+
+// KMSCalls returns the most recent KMS calls the emulated service has made
+// (at most Options.MaxRequests), in order.
+func (e *Emulator) KMSCalls() []KMSCall {
+	if e == nil {
+		return nil
+	}
+	return e.calls.Requests()
 }
 
 // ARN returns the ARN the emulator gives the batch evaluation id in account.
 func (e *Emulator) ARN(account, id string) string {
+	if e == nil {
+		return ""
+	}
 	return "arn:" + e.partition.ID + ":" + keypolicy.ServiceName + ":" + e.opts.Region + ":" + account + ":batch-evaluate/" + id
 }
 
@@ -283,38 +382,79 @@ type handlerFunc func(ctx context.Context, principal string, r *http.Request) (i
 
 func (e *Emulator) handle(op string, h handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !loopback.Wait(r.Context(), e.opts.Latency) {
+		rec := Request{Operation: op, AccessKeyID: kmstest.AccessKeyID(r)}
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil && sw.status == 0 {
+				writeError(sw, &apiError{status: http.StatusInternalServerError, Code: "InternalFailure",
+					Message: fmt.Sprintf("The server failed to handle the request: %v", v)})
+			}
+			rec.StatusCode, rec.ErrorCode = sw.status, sw.code
+			e.recorder.Record(rec)
+		}()
+		rec.Time = e.opts.Now()
+		e.mu.Lock()
+		e.counts[op]++
+		e.mu.Unlock()
+		if e.latency.Wait(r.Context()) != nil {
+			sw.status = 499 // the client went away; nothing is written
 			return
 		}
-		if e.opts.Inject != nil {
-			if f := e.opts.Inject(op); f != nil {
-				ae := &apiError{status: f.StatusCode, Code: f.Code, Message: f.Message}
-				if ae.status == 0 {
-					ae.status = http.StatusInternalServerError
+		if op == "" { // no such operation: nothing to authenticate
+			_, _, aerr := h(r.Context(), "", r)
+			writeError(sw, aerr)
+			return
+		}
+		{
+			f, ok := e.faults.Next(op)
+			if !ok && e.opts.Inject != nil {
+				if p := e.opts.Inject(op); p != nil {
+					f, ok = p.Normalized(), true
 				}
-				if ae.Code == "" {
-					ae.Code = "InternalServerException"
-				}
-				if ae.Message == "" {
-					ae.Message = "injected fault"
-				}
-				writeError(w, ae)
+			}
+			if ok {
+				writeError(sw, &apiError{status: f.StatusCode, Code: f.Code, Message: f.Message})
 				return
 			}
 		}
-		principal, ok := e.principalFor(r)
+		principal, ok := e.principalFor(rec.AccessKeyID)
 		if !ok {
-			writeError(w, &apiError{status: http.StatusForbidden, Code: "UnrecognizedClientException",
+			writeError(sw, &apiError{status: http.StatusForbidden, Code: agentcore.CodeUnrecognizedClient,
 				Message: "The security token included in the request is invalid."})
 			return
 		}
-		status, body, aerr := h(r.Context(), principal, r)
+		rec.Principal = principal
+		r.Body = http.MaxBytesReader(sw, r.Body, maxBody)
+		status, body, aerr := h(context.WithoutCancel(r.Context()), principal, r)
 		if aerr != nil {
-			writeError(w, aerr)
+			writeError(sw, aerr)
 			return
 		}
-		writeJSON(w, status, body)
+		writeJSON(sw, status, body)
 	}
+}
+
+// maxBody is the largest request body the emulator reads.
+const maxBody = 1 << 20
+
+// statusWriter remembers the status and error code written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	code   string
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.status = code
+	s.code = s.Header().Get("X-Amzn-Errortype")
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.WriteHeader(http.StatusOK)
+	}
+	return s.ResponseWriter.Write(b)
 }
 
 func writeJSON(w http.ResponseWriter, status int, body any) {
@@ -358,12 +498,13 @@ var (
 	tokenRE       = regexp.MustCompile(`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,256}$`)
 )
 
-// accountOf returns the account of an IAM principal ARN.
-func accountOf(principal string) string {
-	if a, err := arn.Parse(principal); err == nil {
+// accountOf returns the account of an IAM principal ARN, or
+// Options.Account for a principal that names none.
+func (e *Emulator) accountOf(principal string) string {
+	if a, err := arn.Parse(principal); err == nil && a.AccountID != "" {
 		return a.AccountID
 	}
-	return ""
+	return e.opts.Account
 }
 
 func (e *Emulator) start(ctx context.Context, principal string, r *http.Request) (int, any, *apiError) {
@@ -376,7 +517,7 @@ func (e *Emulator) start(ctx context.Context, principal string, r *http.Request)
 	if aerr := validateStart(&in); aerr != nil {
 		return 0, nil, aerr
 	}
-	account := accountOf(principal)
+	account := e.accountOf(principal)
 	now := e.opts.Now()
 
 	e.mu.Lock()
@@ -417,8 +558,8 @@ func (e *Emulator) start(ctx context.Context, principal string, r *http.Request)
 	// The first artifact: the data-source configuration, written as the
 	// service principal. With a key this is the documented check that the
 	// service can call GenerateDataKey with its own credentials.
-	if err := e.write(ctx, ev, "data-source-config", ev.dataSource, false); err != nil {
-		return 0, nil, classifyKMS(err)
+	if err := e.write(ctx, ev, "data-source-config", ev.dataSource); err != nil {
+		return 0, nil, kmsError(err)
 	}
 
 	e.mu.Lock()
@@ -486,6 +627,16 @@ func validateStart(in *startRequest) *apiError {
 			problems = append(problems, fmt.Sprintf("Value null at 'insights.%d.member.insightId' failed to satisfy constraint: Member must not be null", i+1))
 		}
 	}
+	if err := agentcore.CheckTags(in.Tags); err != nil {
+		problems = append(problems, "Value at 'tags' failed to satisfy constraint: "+err.Error())
+	}
+	if in.KmsKeyArn != nil {
+		// The documented pattern is checked before any KMS call, so a
+		// malformed ARN is a ValidationException, never an access denial.
+		if err := agentcore.CheckKeyARN("kmsKeyArn", *in.KmsKeyArn); err != nil {
+			problems = append(problems, fmt.Sprintf("Value %q at 'kmsKeyArn' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", *in.KmsKeyArn, agentcore.KeyARNPattern))
+		}
+	}
 	if !isUnion(in.DataSourceConfig) {
 		problems = append(problems, "Value at 'dataSourceConfig' failed to satisfy constraint: Member must be an object with exactly one member set")
 	}
@@ -544,21 +695,21 @@ func (e *Emulator) advance(ctx context.Context, ev *evaluation) {
 	if ev.status == statusPending && !now.Before(started) {
 		ev.status, ev.updated = statusInProgress, started
 		meta, _ := json.Marshal(map[string]any{"sessions": e.opts.Sessions, "evaluationMetadata": ev.meta})
-		if err := e.write(ctx, ev, "session-metadata", meta, true); err != nil {
+		if err := e.write(ctx, ev, "session-metadata", meta); err != nil {
 			e.fail(ev, started, "Failed to write encrypted session metadata", err)
 			return
 		}
 	}
 	if ev.status == statusInProgress && !now.Before(done) {
 		res, _ := json.Marshal(e.results(ev))
-		if err := e.write(ctx, ev, "results", res, true); err != nil {
+		if err := e.write(ctx, ev, "results", res); err != nil {
 			e.fail(ev, done, "Failed to write encrypted evaluation results", err)
 			return
 		}
 		ev.status, ev.updated = statusCompleted, done
 		if e.opts.FailedSessions > 0 {
 			ev.status = statusPartial
-			ev.errorDetails = append(ev.errorDetails, fmt.Sprintf("%d of %d sessions could not be evaluated.", e.failed(), e.opts.Sessions))
+			ev.addErrorDetail(fmt.Sprintf("%d of %d sessions could not be evaluated.", e.failed(), e.opts.Sessions))
 		}
 	}
 	if ev.status == statusStopping {
@@ -568,7 +719,27 @@ func (e *Emulator) advance(ctx context.Context, ev *evaluation) {
 
 func (e *Emulator) fail(ev *evaluation, at time.Time, what string, err error) {
 	ev.status, ev.updated = statusFailed, at
-	ev.errorDetails = append(ev.errorDetails, what+": "+kmsReason(err)+". "+RestoreAccessAdvice)
+	ev.addErrorDetail(what + ": " + kmsReason(err) + ". " + agentcore.RestoreAccessAdvice)
+}
+
+// addErrorDetail adds msg to the evaluation's one errorDetails entry: the
+// API's errorDetails holds at most one string, so a second detail is
+// appended to the first rather than sent as a second entry.
+func (ev *evaluation) addErrorDetail(msg string) { ev.errorDetail = joinDetail(ev.errorDetail, msg) }
+
+func joinDetail(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + " " + b
+}
+
+// details renders one errorDetails entry as the wire list.
+func details(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
 }
 
 // failed is the number of sessions that fail evaluation.
@@ -597,7 +768,7 @@ func (e *Emulator) results(ev *evaluation) storedResults {
 func (e *Emulator) get(ctx context.Context, principal string, r *http.Request) (int, any, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	ev, aerr := e.lookup(ctx, accountOf(principal), r.PathValue("id"))
+	ev, aerr := e.lookup(ctx, e.accountOf(principal), r.PathValue("id"))
 	if aerr != nil {
 		return 0, nil, aerr
 	}
@@ -606,14 +777,14 @@ func (e *Emulator) get(ctx context.Context, principal string, r *http.Request) (
 		Status: ev.status, CreatedAt: timestamp(ev.created), Evaluators: ev.evaluators, Insights: ev.insights,
 		DataSourceConfig: ev.dataSource, OutputConfig: ev.output, Description: ev.description,
 		UpdatedAt: timestamp(ev.updated), KmsKeyArn: ev.keyARN,
-		ErrorDetails: append([]string(nil), ev.errorDetails...),
 	}
+	detail := ev.errorDetail
 	if ev.status == statusCompleted || ev.status == statusPartial {
 		raw, err := e.readLocked(ctx, ev, "results")
 		var res storedResults
 		switch {
 		case err != nil:
-			out.ErrorDetails = append(out.ErrorDetails, ResultsUnavailablePrefix+": "+kmsReason(err)+". "+RestoreAccessAdvice)
+			detail = joinDetail(detail, ResultsUnavailablePrefix+": "+kmsReason(err)+". "+agentcore.RestoreAccessAdvice)
 		case json.Unmarshal(raw, &res) != nil:
 			return 0, nil, internal("stored results are corrupt")
 		default:
@@ -626,6 +797,7 @@ func (e *Emulator) get(ctx context.Context, principal string, r *http.Request) (
 			}
 		}
 	}
+	out.ErrorDetails = details(detail)
 	return http.StatusOK, out, nil
 }
 
@@ -648,7 +820,7 @@ func (e *Emulator) list(ctx context.Context, principal string, r *http.Request) 
 		}
 		from = n
 	}
-	account := accountOf(principal)
+	account := e.accountOf(principal)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var evs []*evaluation
@@ -670,7 +842,7 @@ func (e *Emulator) list(ctx context.Context, principal string, r *http.Request) 
 		sum := summaryJSON{
 			BatchEvaluationID: ev.id, BatchEvaluationArn: ev.arn, BatchEvaluationName: ev.name,
 			Status: ev.status, CreatedAt: timestamp(ev.created), Description: ev.description,
-			Evaluators: ev.evaluators, Insights: ev.insights, ErrorDetails: ev.errorDetails,
+			Evaluators: ev.evaluators, Insights: ev.insights, ErrorDetails: details(ev.errorDetail),
 			KmsKeyArn: ev.keyARN, UpdatedAt: timestamp(ev.updated),
 		}
 		// A summary carries the aggregate results of a completed evaluation
@@ -687,7 +859,7 @@ func (e *Emulator) list(ctx context.Context, principal string, r *http.Request) 
 func (e *Emulator) stop(ctx context.Context, principal string, r *http.Request) (int, any, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	ev, aerr := e.lookup(ctx, accountOf(principal), r.PathValue("id"))
+	ev, aerr := e.lookup(ctx, e.accountOf(principal), r.PathValue("id"))
 	if aerr != nil {
 		return 0, nil, aerr
 	}
@@ -706,7 +878,7 @@ func (e *Emulator) delete(ctx context.Context, principal string, r *http.Request
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	ev, ok := e.evals[r.PathValue("id")]
-	if !ok || ev.account != accountOf(principal) {
+	if !ok || ev.account != e.accountOf(principal) {
 		return 0, nil, notFound(r.PathValue("id"))
 	}
 	// Deleting S3 objects needs no KMS call, so this works with any key.

@@ -84,6 +84,19 @@ func newEnv(t *testing.T, edit func(*keypolicy.Document), optFns ...func(*batche
 		keyARN: aws.ToString(md.Arn), keyID: aws.ToString(md.KeyId)}
 }
 
+// signedPost posts body to url with an Authorization header naming the
+// test's access key, as a SigV4-signed request would (the emulator reads the
+// access key id; it does not verify signatures).
+func signedPost(url, contentType string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodPost, url, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+accessKey+"/20260102/us-east-1/bedrock-agentcore/aws4_request, SignedHeaders=host, Signature=0")
+	return http.DefaultClient.Do(req)
+}
+
 func startInput(name, key string) *bedrockagentcore.StartBatchEvaluationInput {
 	return &bedrockagentcore.StartBatchEvaluationInput{
 		BatchEvaluationName: aws.String(name),
@@ -245,7 +258,7 @@ func TestStartKeyChecks(t *testing.T) {
 		}, wantCode: "ValidationException", wantMsg: batchevaltest.MessageWrongRegion},
 		{name: "alias ARN", key: func(e *env) string {
 			return "arn:aws:kms:us-east-1:111122223333:alias/batch"
-		}, wantCode: "ValidationException", wantMsg: batchevaltest.MessageNotAKeyARN},
+		}, wantCode: "ValidationException", wantMsg: `1 validation error detected: Value "arn:aws:kms:us-east-1:111122223333:alias/batch" at 'kmsKeyArn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}`},
 		{name: "no such key", key: func(e *env) string {
 			return "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000"
 		}, wantCode: "AccessDeniedException", wantMsg: batchevaltest.MessageAccessDenied},
@@ -326,7 +339,7 @@ func TestStartValidation(t *testing.T) {
 		`{"batchEvaluationName":"x","dataSourceConfig":{}}`,
 		`{"batchEvaluationName":"x","dataSourceConfig":{"cloudWatchLogs":{"serviceNames":["a"]}},"evaluators":[{}]}`,
 	} {
-		resp, err := http.Post(e.url+"/evaluations/batch-evaluate", "application/json", strings.NewReader(body))
+		resp, err := signedPost(e.url+"/evaluations/batch-evaluate", "application/json", strings.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -524,7 +537,7 @@ func TestFaultsAndLatency(t *testing.T) {
 
 func TestUnknownRoute(t *testing.T) {
 	e := newEnv(t, nil)
-	resp, err := http.Post(e.url+"/evaluations/nope", "application/json", strings.NewReader("{}"))
+	resp, err := signedPost(e.url+"/evaluations/nope", "application/json", strings.NewReader("{}"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -534,7 +547,7 @@ func TestUnknownRoute(t *testing.T) {
 		t.Errorf("unknown route: %d %s %s", resp.StatusCode, resp.Header, body)
 	}
 	// A body that is not JSON is a ValidationException, not a panic.
-	resp2, err := http.Post(e.url+"/evaluations/batch-evaluate", "application/json", strings.NewReader("{"))
+	resp2, err := signedPost(e.url+"/evaluations/batch-evaluate", "application/json", strings.NewReader("{"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,18 +2,16 @@ package batchevaltest
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
-	smithy "github.com/aws/smithy-go"
 
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
+	"github.com/agentcorekms/agentcorekms/internal/emu"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 )
 
@@ -26,14 +24,14 @@ type keyAPI interface {
 
 // encryptionContext is the documented context of every KMS call for ev.
 func encryptionContext(ev *evaluation) map[string]string {
-	return map[string]string{keypolicy.BatchEvaluationContextKey: ev.arn}
+	return map[string]string{agentcore.BatchEvaluationContextKey: ev.arn}
 }
 
 // serviceCaller is the AgentCore service principal calling with its own
 // credentials for ev, with the confused-deputy context keys set.
 func serviceCaller(ev *evaluation) caller {
 	return caller{
-		service: keypolicy.ServicePrincipalName,
+		service: agentcore.ServicePrincipal,
 		context: map[string][]string{
 			"aws:SourceAccount": {ev.account},
 			"aws:SourceArn":     {ev.arn},
@@ -41,20 +39,11 @@ func serviceCaller(ev *evaluation) caller {
 	}
 }
 
-// kmsErrorCode returns the error code of a KMS error, or "".
-func kmsErrorCode(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
-}
-
 // record appends one KMS call to the log.
 func (e *Emulator) record(op string, c caller, keyID string, ec map[string]string, dryRun bool, err error) {
 	call := KMSCall{
 		Operation: op, Principal: c.principal, ViaService: c.viaService, Service: c.service,
-		KeyID: keyID, EncryptionContext: ec, DryRun: dryRun, ErrorCode: kmsErrorCode(err),
+		KeyID: keyID, EncryptionContext: ec, DryRun: dryRun, ErrorCode: agentcore.ErrorCode(err),
 	}
 	if v := c.context["aws:SourceAccount"]; len(v) > 0 {
 		call.SourceAccount = v[0]
@@ -65,32 +54,26 @@ func (e *Emulator) record(op string, c caller, keyID string, ec map[string]strin
 	if err != nil && call.ErrorCode == "" {
 		call.ErrorCode = "InternalError"
 	}
-	e.calls = append(e.calls, call)
-}
-
-func (e *Emulator) recordUnlocked(op string, c caller, keyID string, ec map[string]string, dryRun bool, err error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.record(op, c, keyID, ec, dryRun, err)
+	e.calls.Record(call)
 }
 
 // validateKey runs the documented API-time checks of a key: its Region,
 // then the caller's permissions through a forward access session.
 func (e *Emulator) validateKey(ctx context.Context, principal string, ev *evaluation) *apiError {
-	a, err := arn.Parse(ev.keyARN)
-	if err != nil || a.Service != "kms" || len(a.Resource) <= len("key/") || a.Resource[:len("key/")] != "key/" {
-		return validation(MessageNotAKeyARN)
+	ref, err := agentcore.ParseKeyRef(ev.keyARN, agentcore.KeyRefRules{Field: "kmsKeyArn", KeyARNOnly: true})
+	if err != nil {
+		return validation(MessageNotAKeyARN) // validateStart has refused it already
 	}
-	if a.Region != e.opts.Region || a.Partition != e.partition.ID {
+	if ref.Region != e.opts.Region || ref.Partition != e.partition.ID {
 		return validation(MessageWrongRegion)
 	}
 	fas := caller{principal: principal, viaService: e.partition.ServiceHost(keypolicy.ServiceName, e.opts.Region)}
 	k := e.as(fas)
 
 	out, err := k.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(ev.keyARN)})
-	e.recordUnlocked("DescribeKey", fas, ev.keyARN, nil, false, err)
+	e.record("DescribeKey", fas, ev.keyARN, nil, false, err)
 	if err != nil {
-		return classifyKMS(err)
+		return kmsError(err)
 	}
 	md := out.KeyMetadata
 	if md == nil || md.KeyState != kmstypes.KeyStateEnabled ||
@@ -103,32 +86,35 @@ func (e *Emulator) validateKey(ctx context.Context, principal string, ev *evalua
 		KeyId: aws.String(ev.keyARN), KeySpec: kmstypes.DataKeySpecAes256,
 		EncryptionContext: ec, DryRun: aws.Bool(true),
 	})
-	e.recordUnlocked("GenerateDataKey", fas, ev.keyARN, ec, true, err)
+	e.record("GenerateDataKey", fas, ev.keyARN, ec, true, err)
 	var dry *kmstypes.DryRunOperationException
 	if err != nil && !errors.As(err, &dry) {
-		return classifyKMS(err)
+		return kmsError(err)
 	}
 	return nil
 }
 
-// classifyKMS maps a KMS error to the error StartBatchEvaluation returns.
-func classifyKMS(err error) *apiError {
-	switch kmsErrorCode(err) {
-	case "DisabledException", "KMSInvalidStateException", "KeyUnavailableException",
-		"InvalidKeyUsageException", "UnsupportedOperationException", "IncorrectKeyException":
-		return validation(MessageKeyNotUsable)
-	case "AccessDeniedException", "AccessDenied", "KMSAccessDeniedException",
-		// AWS documents a key that "does not exist or no longer exists"
-		// under the access-denied message.
-		"NotFoundException", "InvalidArnException":
-		return accessDenied(MessageAccessDenied)
+// kmsError maps a KMS error to the error StartBatchEvaluation returns, with
+// the one classification of internal/agentcore: an unusable key is
+// ValidationException with the documented message; a denial, a missing key
+// ("the key being referenced does not exist or no longer exists") or a key
+// ARN KMS refuses is AccessDeniedException with the documented message; a
+// throttled KMS is ThrottlingException; anything else is an internal error.
+func kmsError(err error) *apiError {
+	switch agentcore.KindOf(err) {
+	case agentcore.KindKeyNotUsable:
+		return validation(agentcore.MessageKeyNotUsable)
+	case agentcore.KindAccessDenied, agentcore.KindKeyNotFound, agentcore.KindInvalidRequest:
+		return accessDenied(agentcore.MessageAccessDenied)
+	case agentcore.KindThrottled:
+		return &apiError{status: http.StatusTooManyRequests, Code: agentcore.CodeThrottling, Message: "Rate exceeded"}
 	}
 	return internal(fmt.Sprintf("calling AWS KMS: %v", err))
 }
 
 // kmsReason says in a few words why a KMS call failed.
 func kmsReason(err error) string {
-	switch code := kmsErrorCode(err); code {
+	switch code := agentcore.ErrorCode(err); code {
 	case "DisabledException":
 		return "the key is disabled (KMS DisabledException)"
 	case "KMSInvalidStateException":
@@ -143,9 +129,9 @@ func kmsReason(err error) string {
 }
 
 // write stores an artifact of ev, encrypted under a fresh data key when ev
-// has a KMS key. locked says whether the caller holds e.mu; the KMS calls
-// are made under it, which is safe because KMS never calls back.
-func (e *Emulator) write(ctx context.Context, ev *evaluation, name string, data []byte, locked bool) error {
+// has a KMS key. The caller may hold e.mu; the KMS calls are made under it,
+// which is safe because KMS never calls back.
+func (e *Emulator) write(ctx context.Context, ev *evaluation, name string, data []byte) error {
 	if ev.keyARN == "" {
 		ev.plain[name] = append([]byte(nil), data...)
 		return nil
@@ -155,20 +141,15 @@ func (e *Emulator) write(ctx context.Context, ev *evaluation, name string, data 
 	dk, err := e.as(svc).GenerateDataKey(ctx, &kms.GenerateDataKeyInput{
 		KeyId: aws.String(ev.keyARN), KeySpec: kmstypes.DataKeySpecAes256, EncryptionContext: ec,
 	})
-	if locked {
-		e.record("GenerateDataKey", svc, ev.keyARN, ec, false, err)
-	} else {
-		e.recordUnlocked("GenerateDataKey", svc, ev.keyARN, ec, false, err)
-	}
+	e.record("GenerateDataKey", svc, ev.keyARN, ec, false, err)
 	if err != nil {
 		return err
 	}
-	s, err := seal(dk.Plaintext, data)
+	data, err = emu.Seal(dk.Plaintext, data)
 	if err != nil {
 		return err
 	}
-	s.blob = dk.CiphertextBlob
-	ev.objects[name] = s
+	ev.objects[name] = sealed{blob: dk.CiphertextBlob, data: data}
 	return nil
 }
 
@@ -191,33 +172,5 @@ func (e *Emulator) readLocked(ctx context.Context, ev *evaluation, name string) 
 	if err != nil {
 		return nil, err
 	}
-	return open(out.Plaintext, s)
-}
-
-func seal(key, data []byte) (sealed, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return sealed{}, fmt.Errorf("data key: %w", err)
-	}
-	gcm, err := cipher.NewGCM(block)
-	if err != nil {
-		return sealed{}, err
-	}
-	nonce := make([]byte, gcm.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return sealed{}, err
-	}
-	return sealed{nonce: nonce, data: gcm.Seal(nil, nonce, data, nil)}, nil
-}
-
-func open(key []byte, s sealed) ([]byte, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, fmt.Errorf("data key: %w", err)
-	}
-	gcm, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return gcm.Open(nil, s.nonce, s.data, nil)
+	return emu.Open(out.Plaintext, s.data)
 }

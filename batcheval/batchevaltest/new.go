@@ -1,8 +1,6 @@
 package batchevaltest
 
 import (
-	"net/http"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore"
 
@@ -12,18 +10,28 @@ import (
 
 // New returns an emulator whose KMS calls go to k. Callers are identified as
 // k identifies them: by the access key id of the request's SigV4 signature,
-// mapped with [kmstest.KMS.MapAccessKey] (an unmapped key is k's default
-// principal). If Options.Region is empty, k's Region is used.
+// mapped with [kmstest.KMS.MapAccessKey]; a request signed with an access
+// key k does not know is refused with UnrecognizedClientException, as AWS
+// refuses it. Options.Region, Account and Now default to k's. A nil k is
+// refused with a panic, as a nil dependency is a programming error.
 func New(k *kmstest.KMS, optFns ...func(*Options)) *Emulator {
+	if k == nil {
+		panic("batchevaltest: New needs a *kmstest.KMS")
+	}
 	as := func(c caller) keyAPI {
 		return k.As(kmstest.Caller{Principal: c.principal, Service: c.service, ViaService: c.viaService, Context: c.context})
 	}
-	principalFor := func(r *http.Request) (string, bool) {
-		p, _ := k.PrincipalForAccessKey(kmstest.AccessKeyID(r))
-		return p, p != ""
+	ko := k.Options()
+	return newEmulator(as, principalFor(k), Options{Region: ko.Region, Account: ko.Account, Now: ko.Now}, optFns...)
+}
+
+// principalFor returns the IAM principal k maps an access key id to, and
+// whether k knows the access key.
+func principalFor(k *kmstest.KMS) func(string) (string, bool) {
+	return func(accessKeyID string) (string, bool) {
+		p, ok := k.PrincipalForAccessKey(accessKeyID)
+		return p, ok && p != ""
 	}
-	region := k.Options().Region
-	return newEmulator(as, principalFor, append([]func(*Options){func(o *Options) { o.Region = region }}, optFns...)...)
 }
 
 // NewSDKClient returns a real *bedrockagentcore.Client for an emulator

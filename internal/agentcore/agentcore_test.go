@@ -3,6 +3,7 @@ package agentcore
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
@@ -134,5 +135,85 @@ func TestInputError(t *testing.T) {
 	}
 	if !errors.Is(e, cause) || !errors.Is(e, ErrInvalidInput) {
 		t.Error("InputError must unwrap to its cause and ErrInvalidInput")
+	}
+}
+
+func TestCheckTags(t *testing.T) {
+	t.Parallel()
+	long := func(n int) string { return strings.Repeat("a", n) }
+	many := map[string]string{}
+	for i := range MaxTags + 1 {
+		many[fmt.Sprint("k", i)] = "v"
+	}
+	tests := []struct {
+		name    string
+		tags    map[string]string
+		wantKey string
+		wantErr bool
+	}{
+		{name: "none", tags: nil},
+		{name: "ordinary tags", tags: map[string]string{"team": "agents", "cost center": "a/b:c=d+e@f-g_h.i", "empty": ""}},
+		{name: "an aws: key is reserved", tags: map[string]string{"aws:cloudformation:stack-name": "x"}, wantKey: "aws:cloudformation:stack-name", wantErr: true},
+		{name: "in any case", tags: map[string]string{"AWS:x": "x"}, wantKey: "AWS:x", wantErr: true},
+		{name: "an empty key", tags: map[string]string{"": "x"}, wantErr: true},
+		{name: "a 128-character key", tags: map[string]string{long(128): "x"}},
+		{name: "a 129-character key", tags: map[string]string{long(129): "x"}, wantKey: long(129), wantErr: true},
+		{name: "a 257-character value", tags: map[string]string{"k": long(257)}, wantKey: "k", wantErr: true},
+		{name: "a character outside the pattern", tags: map[string]string{"k": "a;b"}, wantKey: "k", wantErr: true},
+		{name: "too many", tags: many, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := CheckTags(tt.tags)
+			if !tt.wantErr {
+				if err != nil {
+					t.Fatalf("CheckTags: %v", err)
+				}
+				return
+			}
+			var ie *InputError
+			if !errors.As(err, &ie) || !errors.Is(err, ErrInvalidInput) {
+				t.Fatalf("CheckTags = %v, want an *InputError", err)
+			}
+			if tt.wantKey != "" && ie.Value != tt.wantKey {
+				t.Errorf("offending key = %q, want %q", ie.Value, tt.wantKey)
+			}
+		})
+	}
+	if err := CheckTagKeys([]string{"ok", "aws:x"}); err == nil {
+		t.Error("CheckTagKeys accepted a reserved key")
+	}
+}
+
+func TestCheckKeyARN(t *testing.T) {
+	t.Parallel()
+	const uuid = "1234abcd-12ab-34cd-56ef-1234567890ab"
+	tests := []struct {
+		name    string
+		in      string
+		wantErr bool
+	}{
+		{name: "a key ARN", in: "arn:aws:kms:us-east-1:111122223333:key/" + uuid},
+		{name: "a multi-Region key ARN", in: "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"},
+		{name: "aws-us-gov", in: "arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/" + uuid},
+		{name: "a partition outside the pattern", in: "arn:aws-iso:kms:us-iso-east-1:111122223333:key/" + uuid, wantErr: true},
+		{name: "an alias ARN", in: "arn:aws:kms:us-east-1:111122223333:alias/x", wantErr: true},
+		{name: "a bare key id", in: uuid, wantErr: true},
+		{name: "not an ARN", in: "not-an-arn", wantErr: true},
+		{name: "a short key id", in: "arn:aws:kms:us-east-1:111122223333:key/1234", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := CheckKeyARN("kmsKeyArn", tt.in)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("CheckKeyARN(%q) = %v, want error %v", tt.in, err, tt.wantErr)
+			}
+			var ie *InputError
+			if err != nil && (!errors.As(err, &ie) || ie.Field != "kmsKeyArn") {
+				t.Errorf("CheckKeyARN(%q) = %v, want an *InputError for kmsKeyArn", tt.in, err)
+			}
+		})
 	}
 }

@@ -2,10 +2,7 @@ package policyenginetest
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -21,9 +18,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
-	"github.com/aws/smithy-go"
 
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
 	"github.com/agentcorekms/agentcorekms/internal/awspartition"
+	"github.com/agentcorekms/agentcorekms/internal/emu"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
@@ -33,11 +31,21 @@ const (
 	// MessageAccessDenied is the message of the AccessDeniedException the
 	// service returns when a KMS call on the caller's behalf is denied or the
 	// key does not exist.
-	MessageAccessDenied = "Access denied for the specified KMS key. Verify the key policy grants the required permissions."
+	//
+	// Deprecated: use the value from package agentcorekms's root or
+	// policyengine; this alias is kept for existing callers.
+	MessageAccessDenied = agentcore.MessageAccessDenied
 	// MessageKeyNotUsable is the message of the ValidationException the
 	// service returns when the key is not a symmetric ENCRYPT_DECRYPT key in
 	// the Enabled state.
-	MessageKeyNotUsable = "The specified KMS key is not in a usable state. Verify the key is enabled and not pending deletion."
+	//
+	// Deprecated: as for MessageAccessDenied.
+	MessageKeyNotUsable = agentcore.MessageKeyNotUsable
+	// MessageKeyImmutable is the ValidationException message of an update
+	// that tries to change or remove an engine's encryption key: the
+	// documentation says a customer managed key "CANNOT" be changed or
+	// removed once it encrypts an engine, nor added to an unencrypted one.
+	MessageKeyImmutable = "The encryption key of a policy engine cannot be added, changed or removed after creation."
 )
 
 // Names of the two grants the emulator creates for an encrypted engine. The
@@ -64,50 +72,76 @@ func EvaluationGrantOperations() []kmstypes.GrantOperation {
 	}
 }
 
-// Operation names, as used by [ControlPlane.InjectFault].
+// Operation names, as used by [ControlPlane.InjectFault] and recorded in
+// [Request.Operation].
 const (
 	OpCreatePolicyEngine        = "CreatePolicyEngine"
 	OpGetPolicyEngine           = "GetPolicyEngine"
+	OpUpdatePolicyEngine        = "UpdatePolicyEngine"
 	OpDeletePolicyEngine        = "DeletePolicyEngine"
 	OpListPolicyEngines         = "ListPolicyEngines"
 	OpListPolicyEngineSummaries = "ListPolicyEngineSummaries"
 	OpGetPolicyEngineSummary    = "GetPolicyEngineSummary"
+	OpTagResource               = "TagResource"
+	OpUntagResource             = "UntagResource"
+	OpListTagsForResource       = "ListTagsForResource"
 )
 
-// Options configures a [ControlPlane].
+// Options configures a [ControlPlane]. The field names are those of every
+// emulator in this module (kmstest.Options, batchevaltest.Options).
 type Options struct {
-	// Region is the Region the control plane serves. If empty, "us-east-1".
+	// Region is the Region the control plane serves. If empty, the KMS's
+	// Region.
 	Region string
-	// ActivationDelay is how long an engine stays CREATING. If zero, an
-	// engine is ACTIVE from the first request after the one that created it.
-	ActivationDelay time.Duration
-	// Latency is added to every request before it is handled. If zero, none.
-	Latency time.Duration
-	// Now returns the current time. If nil, time.Now.
+	// Account is the account of principals whose ARN names none. If empty,
+	// the KMS's account. Engines belong to their creator's account.
+	Account string
+	// Now returns the current time. If nil, the KMS's clock.
 	Now func() time.Time
+	// ActivationDelay is how long an engine stays CREATING (and UPDATING
+	// after an update). If zero, an engine is ACTIVE from the first request
+	// after the one that created it.
+	ActivationDelay time.Duration
+	// DeletionDelay is how long an engine stays DELETING, visible to Get and
+	// List, before the service retires its grants and removes it. If zero,
+	// the first request after the DeletePolicyEngine does that.
+	DeletionDelay time.Duration
+	// Latency is added to every request before it is handled. If zero, none.
+	// [ControlPlane.SetLatency] changes it later.
+	Latency time.Duration
+	// MaxRequests is how many of the most recent requests
+	// [ControlPlane.Requests] keeps. If zero, 10,000; if negative, none
+	// ([ControlPlane.RequestCount] still counts).
+	MaxRequests int
 }
 
 // Fault is an error response injected with [ControlPlane.InjectFault].
-type Fault struct {
-	// StatusCode is the HTTP status, such as 429 or 500.
-	StatusCode int
-	// Code is the error type sent in X-Amzn-ErrorType, such as
-	// "ThrottlingException".
-	Code string
-	// Message is the error message.
-	Message string
-}
+type Fault = emu.Fault
 
 // ThrottlingFault returns the ThrottlingException fault (HTTP 429), which the
 // SDK retries.
-func ThrottlingFault() Fault {
-	return Fault{StatusCode: http.StatusTooManyRequests, Code: "ThrottlingException", Message: "Rate exceeded"}
-}
+func ThrottlingFault() Fault { return emu.ThrottlingFault() }
 
 // InternalFault returns the InternalServerException fault (HTTP 500), which
 // the SDK retries.
-func InternalFault() Fault {
-	return Fault{StatusCode: http.StatusInternalServerError, Code: "InternalServerException", Message: "An internal error occurred. Try again."}
+func InternalFault() Fault { return emu.InternalFault() }
+
+// Request records one request the control plane served.
+type Request struct {
+	// Operation is the operation name, such as "CreatePolicyEngine", or ""
+	// for a request that matched no operation.
+	Operation string
+	// AccessKeyID is the access key id of the request's SigV4 signature.
+	AccessKeyID string
+	// Principal is the IAM principal the access key id is mapped to, or ""
+	// if it is not recognised.
+	Principal string
+	// StatusCode is the HTTP status of the response.
+	StatusCode int
+	// ErrorCode is the error code of a failed response, or "".
+	ErrorCode string
+	// Time is when the request arrived, on the control plane's clock.
+	Time time.Time
 }
 
 // ControlPlane is an in-memory AgentCore control plane for policy engines. It
@@ -117,13 +151,15 @@ type ControlPlane struct {
 	keys      keyService
 	partition awspartition.Partition
 
-	mu       sync.Mutex
-	engines  map[string]*engine // by id
-	names    map[string]string  // name -> id, including creations in flight
-	tokens   map[string]*tokenEntry
-	faults   map[string][]Fault
-	latency  time.Duration
-	requests map[string]int
+	faults   emu.Faults
+	latency  emu.Latency
+	recorder *emu.Recorder[Request]
+
+	mu      sync.Mutex
+	engines map[string]*engine // by id
+	names   map[string]string  // account + name -> id, including creations in flight
+	tokens  map[string]*tokenEntry
+	counts  map[string]int
 }
 
 type tokenEntry struct {
@@ -143,10 +179,13 @@ type engine struct {
 	reasons     []string
 	updatedAt   time.Time
 	description string // plaintext when keyARN == ""
-	sealed      []byte // nonce || AES-GCM(description) when keyARN != ""
+	sealed      []byte // emu.Seal(data key, description) when keyARN != ""
 	dataKey     []byte // the KMS ciphertext of the data key
 	grantIDs    [2]string
-	activateAt  time.Time
+	readyAt     time.Time // when CREATING or UPDATING ends
+	deleteAt    time.Time // when DELETING ends
+	gone        bool      // removed; lookups that raced with the removal answer 404
+	tags        map[string]string
 }
 
 // kmsAPI is the part of KMS the control plane calls, with the signatures of
@@ -171,11 +210,24 @@ type caller struct {
 // keyService is the KMS the control plane uses.
 type keyService interface {
 	as(caller) kmsAPI
-	principalFor(r *http.Request) (string, bool)
+	principalFor(accessKeyID string) (string, bool)
 }
 
-func newControlPlane(keys keyService, optFns ...func(*Options)) *ControlPlane {
-	var o Options
+// New returns a control plane that keeps its policy engines' data under keys
+// of k and identifies HTTP callers by the access keys mapped in k
+// ([kmstest.KMS.MapAccessKey]); a request signed with an access key k does
+// not know is refused with UnrecognizedClientException, as AWS refuses it. A
+// nil k is refused with a panic, as a nil dependency is a programming error.
+func New(k *kmstest.KMS, optFns ...func(*Options)) *ControlPlane {
+	if k == nil {
+		panic("policyenginetest: New needs a *kmstest.KMS")
+	}
+	ko := k.Options()
+	return newControlPlane(kmstestKeys{k}, ko.Region, ko.Account, ko.Now, optFns...)
+}
+
+func newControlPlane(keys keyService, region, account string, now func() time.Time, optFns ...func(*Options)) *ControlPlane {
+	o := Options{Region: region, Account: account, Now: now}
 	for _, fn := range optFns {
 		fn(&o)
 	}
@@ -189,12 +241,14 @@ func newControlPlane(keys keyService, optFns ...func(*Options)) *ControlPlane {
 	if !ok {
 		part, _ = awspartition.ByID("aws")
 	}
-	return &ControlPlane{
+	c := &ControlPlane{
 		opts: o, keys: keys, partition: part,
-		engines: map[string]*engine{}, names: map[string]string{},
-		tokens: map[string]*tokenEntry{}, faults: map[string][]Fault{},
-		latency: o.Latency, requests: map[string]int{},
+		recorder: emu.NewRecorder[Request](o.MaxRequests),
+		engines:  map[string]*engine{}, names: map[string]string{},
+		tokens: map[string]*tokenEntry{}, counts: map[string]int{},
 	}
+	c.latency.SetLatency(o.Latency)
+	return c
 }
 
 // NewServer starts an HTTP server on loopback serving the control plane. The
@@ -203,38 +257,61 @@ func (c *ControlPlane) NewServer() *httptest.Server {
 	return httptest.NewServer(c)
 }
 
-// SetLatency changes the latency added to every request.
+// SetLatency changes the latency added to every request; d <= 0 means none.
 func (c *ControlPlane) SetLatency(d time.Duration) {
-	c.mu.Lock()
-	c.latency = d
-	c.mu.Unlock()
-}
-
-// InjectFault makes the next times requests for operation op (one of the Op
-// constants) fail with f before they are handled.
-func (c *ControlPlane) InjectFault(op string, f Fault, times int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for range times {
-		c.faults[op] = append(c.faults[op], f)
+	if c == nil {
+		return
 	}
+	c.latency.SetLatency(d)
 }
 
-// Requests reports how many requests for operation op the control plane has
-// received, including failed ones.
-func (c *ControlPlane) Requests(op string) int {
+// InjectFault makes the next n requests for operation op (one of the Op
+// constants; "" or "*" for any operation) fail with f before they are
+// handled, after the faults already injected: faults append, they never
+// replace.
+func (c *ControlPlane) InjectFault(op string, f Fault, n int) {
+	if c == nil {
+		return
+	}
+	c.faults.InjectFault(op, f, n)
+}
+
+// Requests returns the most recent requests served (at most
+// Options.MaxRequests), oldest first, including failed ones.
+func (c *ControlPlane) Requests() []Request {
+	if c == nil {
+		return nil
+	}
+	return c.recorder.Requests()
+}
+
+// RequestCount reports how many requests for operation op the control plane
+// has received, including failed ones and those no longer kept by
+// [ControlPlane.Requests].
+func (c *ControlPlane) RequestCount(op string) int {
+	if c == nil {
+		return 0
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.requests[op]
+	return c.counts[op]
 }
 
 // Region returns the Region the control plane serves.
-func (c *ControlPlane) Region() string { return c.opts.Region }
+func (c *ControlPlane) Region() string {
+	if c == nil {
+		return ""
+	}
+	return c.opts.Region
+}
 
 // ViaService returns the kms:ViaService value of the control plane's
 // requests on a caller's behalf, such as
 // "bedrock-agentcore.us-east-1.amazonaws.com".
 func (c *ControlPlane) ViaService() string {
+	if c == nil {
+		return ""
+	}
 	return c.partition.ServiceHost(keypolicy.ServiceName, c.opts.Region)
 }
 
@@ -250,7 +327,7 @@ type apiError struct {
 func (e *apiError) Error() string { return e.code + ": " + e.message }
 
 func validationError(reason types.ValidationExceptionReason, msg string, fields ...types.ValidationExceptionField) *apiError {
-	return &apiError{status: http.StatusBadRequest, code: "ValidationException", message: msg, reason: reason, fields: fields}
+	return &apiError{status: http.StatusBadRequest, code: agentcore.CodeValidation, message: msg, reason: reason, fields: fields}
 }
 
 func fieldError(name, msg string) *apiError {
@@ -258,42 +335,74 @@ func fieldError(name, msg string) *apiError {
 		types.ValidationExceptionField{Name: aws.String(name), Message: aws.String(msg)})
 }
 
+// inputError renders an *agentcore.InputError as the service's
+// ValidationException for the member it names.
+func inputError(err error) *apiError {
+	return fieldError(fieldOf(err), err.Error())
+}
+
+func fieldOf(err error) string {
+	if ie, ok := err.(*agentcore.InputError); ok && ie != nil {
+		return ie.Field
+	}
+	return ""
+}
+
 func notFound(id string) *apiError {
 	return &apiError{status: http.StatusNotFound, code: "ResourceNotFoundException", message: fmt.Sprintf("Policy engine %s not found", id)}
 }
 
+func conflict(msg string) *apiError {
+	return &apiError{status: http.StatusConflict, code: "ConflictException", message: msg}
+}
+
+func internalError(msg string) *apiError {
+	return &apiError{status: http.StatusInternalServerError, code: "InternalServerException", message: msg}
+}
+
 func keyAccessDenied() *apiError {
-	return &apiError{status: http.StatusForbidden, code: "AccessDeniedException", message: MessageAccessDenied}
+	return &apiError{status: http.StatusForbidden, code: agentcore.CodeAccessDenied, message: agentcore.MessageAccessDenied}
 }
 
 func keyNotUsable() *apiError {
-	return validationError(types.ValidationExceptionReasonFieldValidationFailed, MessageKeyNotUsable,
-		types.ValidationExceptionField{Name: aws.String("encryptionKeyArn"), Message: aws.String(MessageKeyNotUsable)})
+	return validationError(types.ValidationExceptionReasonFieldValidationFailed, agentcore.MessageKeyNotUsable,
+		types.ValidationExceptionField{Name: aws.String("encryptionKeyArn"), Message: aws.String(agentcore.MessageKeyNotUsable)})
 }
 
-// kmsError translates an error from KMS into the service's documented
-// answer: unusable keys give ValidationException, everything else that KMS
-// refuses gives AccessDeniedException.
+// kmsError translates an error from KMS into the service's documented answer
+// with the one classification of internal/agentcore: an unusable key gives
+// ValidationException, a denial or a missing key AccessDeniedException, a
+// throttled or failed KMS a retryable error, and anything else access
+// denied (the service does not say more about a key it cannot use).
 func kmsError(err error) *apiError {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		switch ae.ErrorCode() {
-		case (&kmstypes.DisabledException{}).ErrorCode(),
-			(&kmstypes.KMSInvalidStateException{}).ErrorCode(),
-			(&kmstypes.KeyUnavailableException{}).ErrorCode(),
-			(&kmstypes.IncorrectKeyException{}).ErrorCode(),
-			(&kmstypes.InvalidKeyUsageException{}).ErrorCode(),
-			(&kmstypes.UnsupportedOperationException{}).ErrorCode():
-			return keyNotUsable()
-		}
+	switch agentcore.KindOf(err) {
+	case agentcore.KindKeyNotUsable:
+		return keyNotUsable()
+	case agentcore.KindThrottled:
+		return &apiError{status: http.StatusTooManyRequests, code: agentcore.CodeThrottling, message: "Rate exceeded"}
+	case agentcore.KindServiceError:
+		return internalError("AWS KMS failed; try again")
 	}
 	return keyAccessDenied()
 }
 
+// Patterns of the service model (AgentCore control-plane API reference).
 var (
 	nameRE        = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,47}$`)
+	engineIDRE    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*-[a-z0-9_]{10}$`)
 	clientTokenRE = regexp.MustCompile(`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,256}$`)
+	// taggableARNRE is TaggableResourcesArn.
+	taggableARNRE = regexp.MustCompile(`^arn:(?:[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:([a-z-]+/[^/]+)(?:/[a-z-]+/[^/]+)*$`)
 )
+
+// checkEngineID validates a policyEngineId label: 12 to 59 characters of
+// [A-Za-z][A-Za-z0-9_]*-[a-z0-9_]{10}.
+func checkEngineID(id string) *apiError {
+	if len(id) < 12 || len(id) > 59 || !engineIDRE.MatchString(id) {
+		return fieldError("policyEngineId", fmt.Sprintf("1 validation error detected: Value %q at 'policyEngineId' failed to satisfy constraint: Member must have length between 12 and 59 and satisfy regular expression pattern: [A-Za-z][A-Za-z0-9_]*-[a-z0-9_]{10}", id))
+	}
+	return nil
+}
 
 // createRequest is the body of CreatePolicyEngine.
 type createRequest struct {
@@ -322,6 +431,13 @@ func (r *createRequest) fingerprint() string {
 	return b.String()
 }
 
+func checkDescription(d *string) *apiError {
+	if d != nil && (*d == "" || utf8.RuneCountInString(*d) > 4096) {
+		return fieldError("description", "description must be 1-4096 characters")
+	}
+	return nil
+}
+
 func (c *ControlPlane) validateCreate(r *createRequest) *apiError {
 	name := aws.ToString(r.Name)
 	switch {
@@ -329,23 +445,19 @@ func (c *ControlPlane) validateCreate(r *createRequest) *apiError {
 		return fieldError("name", "name is required")
 	case !nameRE.MatchString(name):
 		return fieldError("name", "name must match ^[A-Za-z][A-Za-z0-9_]*$ and be 1-48 characters")
-	case r.Description != nil && (*r.Description == "" || utf8.RuneCountInString(*r.Description) > 4096):
-		return fieldError("description", "description must be 1-4096 characters")
+	case checkDescription(r.Description) != nil:
+		return checkDescription(r.Description)
 	case r.ClientToken != nil && (len(*r.ClientToken) < 33 || len(*r.ClientToken) > 256 || !clientTokenRE.MatchString(*r.ClientToken)):
 		return fieldError("clientToken", "clientToken must be 33-256 characters of letters, digits and hyphens")
-	case len(r.Tags) > 50:
-		return fieldError("tags", "at most 50 tags are allowed")
 	}
-	for k, v := range r.Tags {
-		// Smithy's length trait counts characters, not bytes.
-		if k == "" || utf8.RuneCountInString(k) > 128 || strings.HasPrefix(strings.ToLower(k), "aws:") || utf8.RuneCountInString(v) > 256 {
-			return fieldError("tags", fmt.Sprintf("tag %q is invalid: keys are 1-128 characters and do not start with aws:, values at most 256", k))
-		}
+	if err := agentcore.CheckTags(r.Tags); err != nil {
+		return inputError(err)
 	}
 	if r.EncryptionKeyArn != nil {
-		a, err := arn.Parse(*r.EncryptionKeyArn)
-		if err != nil || a.Service != "kms" || !strings.HasPrefix(a.Resource, "key/") {
-			return fieldError("encryptionKeyArn", "encryptionKeyArn must be the ARN of a KMS key")
+		// The documented pattern is checked before any KMS call, so a
+		// malformed ARN is a ValidationException, never an access denial.
+		if err := agentcore.CheckKeyARN("encryptionKeyArn", *r.EncryptionKeyArn); err != nil {
+			return inputError(err)
 		}
 	}
 	return nil
@@ -356,7 +468,7 @@ func (c *ControlPlane) create(ctx context.Context, principal string, r *createRe
 	if e := c.validateCreate(r); e != nil {
 		return nil, e
 	}
-	account := accountOf(principal)
+	account := c.accountOf(principal)
 	name := *r.Name
 	fp := r.fingerprint()
 
@@ -373,16 +485,13 @@ func (c *ControlPlane) create(ctx context.Context, principal string, r *createRe
 	}
 	if _, taken := c.names[account+"\x00"+name]; taken {
 		c.mu.Unlock()
-		return nil, &apiError{status: http.StatusConflict, code: "ConflictException",
-			message: fmt.Sprintf("A policy engine named %s already exists", name)}
+		return nil, conflict(fmt.Sprintf("A policy engine named %s already exists", name))
 	}
 	id := name + "-" + randomSuffix()
 	c.names[account+"\x00"+name] = id
-	var tok *tokenEntry
 	if r.ClientToken != nil {
 		// Reserve the token so that a concurrent retry waits for this result.
-		tok = &tokenEntry{fingerprint: fp, id: id}
-		c.tokens[account+"\x00"+*r.ClientToken] = tok
+		c.tokens[account+"\x00"+*r.ClientToken] = &tokenEntry{fingerprint: fp, id: id}
 	}
 	c.mu.Unlock()
 
@@ -393,7 +502,8 @@ func (c *ControlPlane) create(ctx context.Context, principal string, r *createRe
 		principal: principal, account: account, createdAt: now,
 		status: types.PolicyEngineStatusCreating, reasons: []string{}, updatedAt: now,
 		description: aws.ToString(r.Description),
-		activateAt:  now.Add(c.opts.ActivationDelay),
+		readyAt:     now.Add(c.opts.ActivationDelay),
+		tags:        copyTags(r.Tags),
 	}
 	if e.keyARN != "" {
 		if err := c.encrypt(ctx, e); err != nil {
@@ -412,13 +522,20 @@ func (c *ControlPlane) create(ctx context.Context, principal string, r *createRe
 	return e, nil
 }
 
+func copyTags(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
 func (c *ControlPlane) lookupForToken(id string) (*engine, *apiError) {
 	c.mu.Lock()
 	e, ok := c.engines[id]
 	c.mu.Unlock()
 	if !ok {
-		return nil, &apiError{status: http.StatusConflict, code: "ConflictException",
-			message: "A request with this client token is in progress or its policy engine was deleted"}
+		return nil, conflict("A request with this client token is in progress or its policy engine was deleted")
 	}
 	return e, nil
 }
@@ -438,7 +555,7 @@ func (c *ControlPlane) encrypt(ctx context.Context, e *engine) *apiError {
 		md.KeyUsage != kmstypes.KeyUsageTypeEncryptDecrypt || md.KeyState != kmstypes.KeyStateEnabled {
 		return keyNotUsable()
 	}
-	ec := map[string]string{keypolicy.PolicyEngineContextKey: e.arn}
+	ec := map[string]string{agentcore.PolicyEngineContextKey: e.arn}
 	grants := []struct {
 		name string
 		ops  []kmstypes.GrantOperation
@@ -449,8 +566,8 @@ func (c *ControlPlane) encrypt(ctx context.Context, e *engine) *apiError {
 	for i, g := range grants {
 		out, err := asCaller.CreateGrant(ctx, &kms.CreateGrantInput{
 			KeyId:             aws.String(e.keyARN),
-			GranteePrincipal:  aws.String(keypolicy.ServicePrincipalName),
-			RetiringPrincipal: aws.String(keypolicy.ServicePrincipalName),
+			GranteePrincipal:  aws.String(agentcore.ServicePrincipal),
+			RetiringPrincipal: aws.String(agentcore.ServicePrincipal),
 			Operations:        g.ops,
 			Constraints:       &kmstypes.GrantConstraints{EncryptionContextSubset: ec},
 			Name:              aws.String(g.name),
@@ -468,10 +585,10 @@ func (c *ControlPlane) encrypt(ctx context.Context, e *engine) *apiError {
 		c.retireGrants(ctx, e)
 		return kmsError(err)
 	}
-	sealed, err := seal(dk.Plaintext, []byte(e.description))
+	sealed, err := emu.Seal(dk.Plaintext, []byte(e.description))
 	if err != nil {
 		c.retireGrants(ctx, e)
-		return &apiError{status: http.StatusInternalServerError, code: "InternalServerException", message: err.Error()}
+		return internalError(err.Error())
 	}
 	e.dataKey, e.sealed, e.description = dk.CiphertextBlob, sealed, ""
 	return nil
@@ -496,16 +613,17 @@ func (c *ControlPlane) cryptoOnBehalfOf(principal string, e *engine) caller {
 // asService is a request the service makes with its own identity through
 // the grants, with the documented source context.
 func (c *ControlPlane) asService(e *engine) caller {
-	return caller{service: keypolicy.ServicePrincipalName, context: map[string][]string{
+	return caller{service: agentcore.ServicePrincipal, context: map[string][]string{
 		"aws:SourceAccount": {e.account},
 		"aws:SourceArn":     {e.arn},
 	}}
 }
 
-// retireGrants retires the engine's grants as the service and reports
-// whether every one is gone.
-func (c *ControlPlane) retireGrants(ctx context.Context, e *engine) bool {
-	ok := true
+// retireGrants retires the engine's grants as the service. It returns the
+// first error other than a grant that is already gone, or nil once every
+// grant is retired.
+func (c *ControlPlane) retireGrants(ctx context.Context, e *engine) error {
+	var first error
 	for i, id := range e.grantIDs {
 		if id == "" {
 			continue
@@ -513,67 +631,118 @@ func (c *ControlPlane) retireGrants(ctx context.Context, e *engine) bool {
 		_, err := c.keys.as(c.asService(e)).RetireGrant(ctx, &kms.RetireGrantInput{
 			KeyId: aws.String(e.keyARN), GrantId: aws.String(id),
 		})
-		if err != nil {
-			ok = false
+		if err != nil && agentcore.KindOf(err) != agentcore.KindKeyNotFound {
+			// A grant revoked or retired by someone else is gone too
+			// (NotFoundException); anything else leaves it in place.
+			if first == nil {
+				first = err
+			}
 			continue
 		}
 		e.grantIDs[i] = ""
 	}
-	return ok
+	return first
 }
 
-// advance moves a CREATING engine forward once its activation time has come.
-// The service checks that the evaluation grant can re-encrypt the engine's
-// data key;
-// if it cannot, the engine fails with the documented reason. e.mu is held.
+// advance moves an engine forward once its time has come: CREATING and
+// UPDATING end once the evaluation grant can re-encrypt the engine's data
+// key (CREATE_FAILED or UPDATE_FAILED with the documented reason if it
+// cannot); DELETING ends with the grants retired and the engine removed
+// (DELETE_FAILED if a grant cannot be retired). e.mu is held.
 func (c *ControlPlane) advance(ctx context.Context, e *engine) {
-	if e.status != types.PolicyEngineStatusCreating || c.opts.Now().Before(e.activateAt) {
-		return
-	}
-	now := c.opts.Now().UTC()
-	if e.keyARN != "" {
-		// Re-encrypting the data key is what only the evaluation grant
-		// allows (ReEncryptFrom and ReEncryptTo).
-		ec := map[string]string{keypolicy.PolicyEngineContextKey: e.arn}
-		out, err := c.keys.as(c.asService(e)).ReEncrypt(ctx, &kms.ReEncryptInput{
-			CiphertextBlob: e.dataKey, SourceKeyId: aws.String(e.keyARN), DestinationKeyId: aws.String(e.keyARN),
-			SourceEncryptionContext: ec, DestinationEncryptionContext: ec,
-		})
-		if err != nil {
-			e.status, e.reasons, e.updatedAt = types.PolicyEngineStatusCreateFailed, []string{kmsError(err).message}, now
+	now := c.opts.Now()
+	switch e.status {
+	case types.PolicyEngineStatusCreating, types.PolicyEngineStatusUpdating:
+		if now.Before(e.readyAt) {
 			return
 		}
-		e.dataKey = out.CiphertextBlob
+		failed := types.PolicyEngineStatusCreateFailed
+		if e.status == types.PolicyEngineStatusUpdating {
+			failed = types.PolicyEngineStatusUpdateFailed
+		}
+		if e.keyARN != "" {
+			// Re-encrypting the data key is what only the evaluation grant
+			// allows (ReEncryptFrom and ReEncryptTo).
+			ec := map[string]string{agentcore.PolicyEngineContextKey: e.arn}
+			out, err := c.keys.as(c.asService(e)).ReEncrypt(ctx, &kms.ReEncryptInput{
+				CiphertextBlob: e.dataKey, SourceKeyId: aws.String(e.keyARN), DestinationKeyId: aws.String(e.keyARN),
+				SourceEncryptionContext: ec, DestinationEncryptionContext: ec,
+			})
+			if err != nil {
+				e.status, e.reasons, e.updatedAt = failed, []string{kmsError(err).message}, now.UTC()
+				return
+			}
+			e.dataKey = out.CiphertextBlob
+		}
+		e.status, e.reasons, e.updatedAt = types.PolicyEngineStatusActive, []string{}, now.UTC()
+	case types.PolicyEngineStatusDeleting:
+		if now.Before(e.deleteAt) {
+			return
+		}
+		if err := c.retireGrants(ctx, e); err != nil {
+			e.status, e.updatedAt = types.PolicyEngineStatusDeleteFailed, now.UTC()
+			e.reasons = []string{"The KMS grants of the policy engine could not be retired (" + agentcore.ErrorCode(err) + "); delete it again to retry."}
+			return
+		}
+		e.gone = true
+		c.mu.Lock()
+		delete(c.engines, e.id)
+		delete(c.names, e.account+"\x00"+e.name)
+		for k, t := range c.tokens {
+			if t.id == e.id {
+				delete(c.tokens, k)
+			}
+		}
+		c.mu.Unlock()
 	}
-	e.status, e.updatedAt = types.PolicyEngineStatusActive, now
 }
 
 // open decrypts the engine's data as the caller through the service and
-// returns the description.
-func (c *ControlPlane) open(ctx context.Context, principal string, e *engine) (string, *apiError) {
+// returns the data key and the description.
+func (c *ControlPlane) open(ctx context.Context, principal string, e *engine) ([]byte, string, *apiError) {
 	if e.keyARN == "" {
-		return e.description, nil
+		return nil, e.description, nil
 	}
 	out, err := c.keys.as(c.cryptoOnBehalfOf(principal, e)).Decrypt(ctx, &kms.DecryptInput{
 		KeyId: aws.String(e.keyARN), CiphertextBlob: e.dataKey,
-		EncryptionContext: map[string]string{keypolicy.PolicyEngineContextKey: e.arn},
+		EncryptionContext: map[string]string{agentcore.PolicyEngineContextKey: e.arn},
 	})
 	if err != nil {
-		return "", kmsError(err)
+		return nil, "", kmsError(err)
 	}
-	plain, err := unseal(out.Plaintext, e.sealed)
+	plain, err := emu.Open(out.Plaintext, e.sealed)
 	if err != nil {
-		return "", &apiError{status: http.StatusInternalServerError, code: "InternalServerException", message: err.Error()}
+		return nil, "", internalError(err.Error())
 	}
-	return string(plain), nil
+	return out.Plaintext, string(plain), nil
 }
 
-// lookup returns the engine id in principal's account.
+// lookup returns the engine id in principal's account. The caller locks
+// e.mu and checks e.gone.
 func (c *ControlPlane) lookup(principal, id string) (*engine, *apiError) {
+	if err := checkEngineID(id); err != nil {
+		return nil, err
+	}
 	c.mu.Lock()
 	e, ok := c.engines[id]
 	c.mu.Unlock()
-	if !ok || e.account != accountOf(principal) {
+	if !ok || e.account != c.accountOf(principal) {
+		return nil, notFound(id)
+	}
+	return e, nil
+}
+
+// locked looks the engine up, locks it and moves it forward. The caller
+// unlocks e.mu.
+func (c *ControlPlane) locked(ctx context.Context, principal, id string) (*engine, *apiError) {
+	e, err := c.lookup(principal, id)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	c.advance(ctx, e)
+	if e.gone {
+		e.mu.Unlock()
 		return nil, notFound(id)
 	}
 	return e, nil
@@ -597,14 +766,12 @@ func (e *engine) view(desc *string) view {
 }
 
 func (c *ControlPlane) get(ctx context.Context, principal, id string) (view, *apiError) {
-	e, err := c.lookup(principal, id)
+	e, err := c.locked(ctx, principal, id)
 	if err != nil {
 		return view{}, err
 	}
-	e.mu.Lock()
 	defer e.mu.Unlock()
-	c.advance(ctx, e)
-	desc, err := c.open(ctx, principal, e)
+	_, desc, err := c.open(ctx, principal, e)
 	if err != nil {
 		return view{}, err
 	}
@@ -612,45 +779,180 @@ func (c *ControlPlane) get(ctx context.Context, principal, id string) (view, *ap
 }
 
 func (c *ControlPlane) summary(ctx context.Context, principal, id string) (view, *apiError) {
-	e, err := c.lookup(principal, id)
+	e, err := c.locked(ctx, principal, id)
 	if err != nil {
 		return view{}, err
 	}
-	e.mu.Lock()
 	defer e.mu.Unlock()
-	c.advance(ctx, e)
 	return e.view(nil), nil
 }
 
-func (c *ControlPlane) delete(ctx context.Context, principal, id string) (view, *apiError) {
-	e, err := c.lookup(principal, id)
+// updateRequest is the body of UpdatePolicyEngine. EncryptionKeyArn is not
+// a member of the request; it is read to refuse a raw request that tries to
+// change or remove the key.
+type updateRequest struct {
+	Description *struct {
+		OptionalValue *string `json:"optionalValue"`
+	} `json:"description"`
+	EncryptionKeyArn jsonPresence `json:"encryptionKeyArn"`
+}
+
+// jsonPresence records whether a member was present, even as null.
+type jsonPresence bool
+
+// UnmarshalJSON records presence.
+func (p *jsonPresence) UnmarshalJSON([]byte) error { *p = true; return nil }
+
+// update handles UpdatePolicyEngine: the description changes (an absent
+// optionalValue clears it), the key never does. For an encrypted engine the
+// caller must be able to decrypt its data and the new data is sealed under
+// the same data key; the engine is UPDATING until Options.ActivationDelay
+// has passed and the service can use the key.
+func (c *ControlPlane) update(ctx context.Context, principal, id string, r *updateRequest) (view, *apiError) {
+	if r.EncryptionKeyArn {
+		return view{}, fieldError("encryptionKeyArn", MessageKeyImmutable)
+	}
+	var desc *string
+	if r.Description != nil {
+		desc = r.Description.OptionalValue
+		if err := checkDescription(desc); err != nil {
+			return view{}, err
+		}
+	}
+	e, err := c.locked(ctx, principal, id)
 	if err != nil {
 		return view{}, err
 	}
-	e.mu.Lock()
 	defer e.mu.Unlock()
-	c.advance(ctx, e)
-	if e.status == types.PolicyEngineStatusDeleting {
-		return view{}, notFound(id)
+	switch e.status {
+	case types.PolicyEngineStatusActive, types.PolicyEngineStatusUpdateFailed:
+	default:
+		return view{}, conflict(fmt.Sprintf("Policy engine %s is %s and cannot be updated", e.id, e.status))
 	}
-	desc, err := c.open(ctx, principal, e)
+	dataKey, current, err := c.open(ctx, principal, e)
 	if err != nil {
 		return view{}, err
 	}
-	e.status, e.updatedAt = types.PolicyEngineStatusDeleting, c.opts.Now().UTC()
-	v := e.view(optional(desc))
-	c.retireGrants(ctx, e)
-	c.mu.Lock()
-	delete(c.engines, e.id)
-	delete(c.names, e.account+"\x00"+e.name)
-	c.mu.Unlock()
-	return v, nil
+	next := current
+	if r.Description != nil {
+		next = aws.ToString(desc)
+	}
+	if e.keyARN != "" {
+		sealed, serr := emu.Seal(dataKey, []byte(next))
+		if serr != nil {
+			return view{}, internalError(serr.Error())
+		}
+		e.sealed = sealed
+	} else {
+		e.description = next
+	}
+	now := c.opts.Now()
+	e.status, e.reasons, e.updatedAt, e.readyAt = types.PolicyEngineStatusUpdating, []string{}, now.UTC(), now.Add(c.opts.ActivationDelay)
+	return e.view(optional(next)), nil
+}
+
+// delete handles DeletePolicyEngine: the caller must be able to decrypt the
+// engine's data (the documentation: without access to the key you cannot
+// delete resources it encrypts); the engine is then DELETING until
+// Options.DeletionDelay has passed, when the service retires both grants and
+// removes it.
+func (c *ControlPlane) delete(ctx context.Context, principal, id string) (view, *apiError) {
+	e, err := c.locked(ctx, principal, id)
+	if err != nil {
+		return view{}, err
+	}
+	defer e.mu.Unlock()
+	if e.status == types.PolicyEngineStatusDeleting {
+		return view{}, conflict(fmt.Sprintf("Policy engine %s is already being deleted", e.id))
+	}
+	_, desc, err := c.open(ctx, principal, e)
+	if err != nil {
+		return view{}, err
+	}
+	now := c.opts.Now()
+	e.status, e.reasons, e.updatedAt, e.deleteAt = types.PolicyEngineStatusDeleting, []string{}, now.UTC(), now.Add(c.opts.DeletionDelay)
+	return e.view(optional(desc)), nil
+}
+
+// engineForARN returns the engine a taggable resource ARN names, in the
+// caller's account.
+func (c *ControlPlane) engineForARN(ctx context.Context, principal, resourceARN string) (*engine, *apiError) {
+	if len(resourceARN) < 20 || len(resourceARN) > 1011 || !taggableARNRE.MatchString(resourceARN) {
+		return nil, fieldError("resourceArn", fmt.Sprintf("1 validation error detected: Value %q at 'resourceArn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(?:[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:([a-z-]+/[^/]+)(?:/[a-z-]+/[^/]+)*", resourceARN))
+	}
+	id, isEngine := strings.CutPrefix(resourceARN[strings.LastIndex(resourceARN, ":")+1:], "policy-engine/")
+	notThere := &apiError{status: http.StatusNotFound, code: "ResourceNotFoundException", message: "Resource " + resourceARN + " not found"}
+	if !isEngine || checkEngineID(id) != nil {
+		return nil, notThere
+	}
+	e, err := c.locked(ctx, principal, id)
+	if err != nil {
+		return nil, notThere
+	}
+	if e.arn != resourceARN {
+		e.mu.Unlock()
+		return nil, notThere
+	}
+	return e, nil
+}
+
+// tag, untag and listTags serve the tag operations. Tags are metadata the
+// service keeps in the clear: they need no KMS call.
+func (c *ControlPlane) tag(ctx context.Context, principal, resourceARN string, tags map[string]string) *apiError {
+	if tags == nil {
+		return fieldError("tags", "tags is required")
+	}
+	if err := agentcore.CheckTags(tags); err != nil {
+		return inputError(err)
+	}
+	e, err := c.engineForARN(ctx, principal, resourceARN)
+	if err != nil {
+		return err
+	}
+	defer e.mu.Unlock()
+	merged := copyTags(e.tags)
+	for k, v := range tags {
+		merged[k] = v
+	}
+	if len(merged) > agentcore.MaxTags {
+		return &apiError{status: http.StatusPaymentRequired, code: "ServiceQuotaExceededException",
+			message: fmt.Sprintf("A resource can have at most %d tags", agentcore.MaxTags)}
+	}
+	e.tags = merged
+	return nil
+}
+
+func (c *ControlPlane) untag(ctx context.Context, principal, resourceARN string, keys []string) *apiError {
+	if len(keys) == 0 {
+		return fieldError("tagKeys", "tagKeys is required")
+	}
+	if err := agentcore.CheckTagKeys(keys); err != nil {
+		return inputError(err)
+	}
+	e, err := c.engineForARN(ctx, principal, resourceARN)
+	if err != nil {
+		return err
+	}
+	defer e.mu.Unlock()
+	for _, k := range keys {
+		delete(e.tags, k)
+	}
+	return nil
+}
+
+func (c *ControlPlane) listTags(ctx context.Context, principal, resourceARN string) (map[string]string, *apiError) {
+	e, err := c.engineForARN(ctx, principal, resourceARN)
+	if err != nil {
+		return nil, err
+	}
+	defer e.mu.Unlock()
+	return copyTags(e.tags), nil
 }
 
 // list returns one page of principal's engines, in id order, after the
 // token.
 func (c *ControlPlane) list(ctx context.Context, principal string, max int, after string, decrypt bool) ([]view, string, *apiError) {
-	account := accountOf(principal)
+	account := c.accountOf(principal)
 	c.mu.Lock()
 	var ids []string
 	for id, e := range c.engines {
@@ -691,12 +993,13 @@ func optional(s string) *string {
 	return &s
 }
 
-// accountOf returns the account of an IAM principal ARN.
-func accountOf(principal string) string {
-	if a, err := arn.Parse(principal); err == nil {
+// accountOf returns the account of an IAM principal ARN, or
+// Options.Account for a principal that names none.
+func (c *ControlPlane) accountOf(principal string) string {
+	if a, err := arn.Parse(principal); err == nil && a.AccountID != "" {
 		return a.AccountID
 	}
-	return ""
+	return c.opts.Account
 }
 
 const suffixAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -710,41 +1013,6 @@ func randomSuffix() string {
 	return string(b[:])
 }
 
-func seal(key, plaintext []byte) ([]byte, error) {
-	gcm, err := newGCM(key)
-	if err != nil {
-		return nil, err
-	}
-	nonce := make([]byte, gcm.NonceSize())
-	_, _ = rand.Read(nonce)
-	return gcm.Seal(nonce, nonce, plaintext, nil), nil
-}
-
-func unseal(key, sealed []byte) ([]byte, error) {
-	gcm, err := newGCM(key)
-	if err != nil {
-		return nil, err
-	}
-	if len(sealed) < gcm.NonceSize() {
-		return nil, errors.New("sealed data too short")
-	}
-	return gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], nil)
-}
-
-func newGCM(key []byte) (cipher.AEAD, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, fmt.Errorf("data key: %w", err)
-	}
-	return cipher.NewGCM(block)
-}
-
-// New returns a control plane that keeps its policy engines' data under keys
-// of k and identifies HTTP callers by the access keys mapped in k.
-func New(k *kmstest.KMS, optFns ...func(*Options)) *ControlPlane {
-	return newControlPlane(kmstestKeys{k}, optFns...)
-}
-
 // kmstestKeys adapts a kmstest KMS to keyService.
 type kmstestKeys struct{ k *kmstest.KMS }
 
@@ -752,9 +1020,7 @@ func (t kmstestKeys) as(c caller) kmsAPI {
 	return t.k.As(kmstest.Caller{Principal: c.principal, Service: c.service, ViaService: c.viaService, Context: c.context})
 }
 
-func (t kmstestKeys) principalFor(r *http.Request) (string, bool) {
-	// Unmapped access keys are kmstest's default principal, as in kmstest's
-	// own server.
-	p, _ := t.k.PrincipalForAccessKey(kmstest.AccessKeyID(r))
-	return p, p != ""
+func (t kmstestKeys) principalFor(accessKeyID string) (string, bool) {
+	p, ok := t.k.PrincipalForAccessKey(accessKeyID)
+	return p, ok && p != ""
 }

@@ -18,6 +18,9 @@ func FuzzServeHTTP(f *testing.F) {
 	f.Add("GET", "/policy-engines?maxResults=0&nextToken=%%%", "")
 	f.Add("GET", "/policy-engine-summaries/A-0123456789", "")
 	f.Add("DELETE", "/policy-engines/x/y", "")
+	f.Add("PATCH", "/policy-engines/A-0123456789", `{"description":{"optionalValue":"d"},"encryptionKeyArn":null}`)
+	f.Add("POST", "/tags/arn%3Aaws%3Abedrock-agentcore%3Aus-east-1%3A111122223333%3Apolicy-engine%2FA-0123456789", `{"tags":{"a":"b"}}`)
+	f.Add("DELETE", "/tags/x?tagKeys=a", "")
 	f.Fuzz(func(t *testing.T, method, target, body string) {
 		if !strings.HasPrefix(target, "/") {
 			target = "/" + target
@@ -28,10 +31,11 @@ func FuzzServeHTTP(f *testing.F) {
 		}
 		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAFUZZ/20260224/us-east-1/bedrock-agentcore/aws4_request")
 		k := kmstest.New()
+		k.MapAccessKey("AKIAFUZZ", "arn:aws:iam::111122223333:role/Fuzz")
 		rec := httptest.NewRecorder()
 		policyenginetest.New(k).ServeHTTP(rec, req)
 		switch rec.Code {
-		case http.StatusOK, http.StatusAccepted:
+		case http.StatusOK, http.StatusAccepted, http.StatusNoContent:
 		case http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound, http.StatusConflict:
 			if rec.Header().Get("X-Amzn-ErrorType") == "" {
 				t.Fatalf("%s %s: status %d without an error type", method, target, rec.Code)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,7 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 
-	"github.com/agentcorekms/agentcorekms/internal/loopback"
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
+	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
 
 // engineJSON is a policy engine on the wire, in the documented field order.
@@ -57,9 +60,21 @@ func (v view) summaryJSON() summaryJSON {
 	}
 }
 
-// route maps a request to its operation name and the policyEngineId label.
+// route maps a request to its operation name and its label: the
+// policyEngineId, or the resourceArn of the tag operations.
 func route(r *http.Request) (op, id string) {
 	path := strings.TrimSuffix(r.URL.EscapedPath(), "/")
+	if rest, isTags := strings.CutPrefix(path, "/tags/"); isTags && rest != "" && !strings.Contains(rest, "/") {
+		switch r.Method {
+		case http.MethodPost:
+			return OpTagResource, label(rest)
+		case http.MethodDelete:
+			return OpUntagResource, label(rest)
+		case http.MethodGet:
+			return OpListTagsForResource, label(rest)
+		}
+		return "", ""
+	}
 	rest, isEngine := strings.CutPrefix(path, "/policy-engines")
 	if !isEngine {
 		var isSummary bool
@@ -83,6 +98,8 @@ func route(r *http.Request) (op, id string) {
 		switch r.Method {
 		case http.MethodGet:
 			return OpGetPolicyEngine, label(rest[1:])
+		case http.MethodPatch:
+			return OpUpdatePolicyEngine, label(rest[1:])
 		case http.MethodDelete:
 			return OpDeletePolicyEngine, label(rest[1:])
 		}
@@ -97,43 +114,85 @@ func label(s string) string {
 	return s
 }
 
-// ServeHTTP serves the REST-JSON protocol of the control plane.
+// maxBody is the largest request body the control plane reads.
+const maxBody = 1 << 20
+
+// ServeHTTP serves the REST-JSON protocol of the control plane. A panic in
+// a handler is answered with 500 InternalFailure, never a dropped
+// connection.
 func (c *ControlPlane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op, id := route(r)
-	c.mu.Lock()
-	latency := c.latency
-	var fault *Fault
-	if op != "" {
-		c.requests[op]++
-		if fs := c.faults[op]; len(fs) > 0 {
-			fault, c.faults[op] = &fs[0], fs[1:]
+	rec := Request{Operation: op, AccessKeyID: kmstest.AccessKeyID(r)}
+	sw := &statusWriter{ResponseWriter: w}
+	defer func() {
+		if v := recover(); v != nil {
+			if sw.status == 0 {
+				writeError(sw, &apiError{status: http.StatusInternalServerError, code: "InternalFailure",
+					message: fmt.Sprintf("The server failed to handle the request: %v", v)})
+			}
 		}
-	}
+		rec.StatusCode, rec.ErrorCode = sw.status, sw.code
+		c.recorder.Record(rec)
+	}()
+	rec.Time = c.opts.Now()
+	c.mu.Lock()
+	c.counts[op]++
 	c.mu.Unlock()
-	if !loopback.Wait(r.Context(), latency) {
+	if c.latency.Wait(r.Context()) != nil {
+		sw.status = 499 // the client went away; nothing is written
 		return
 	}
 	if op == "" {
-		writeError(w, &apiError{status: http.StatusNotFound, code: "UnknownOperationException", message: "Unknown operation " + r.Method + " " + r.URL.Path})
+		writeError(sw, &apiError{status: http.StatusNotFound, code: "UnknownOperationException", message: "Unknown operation " + r.Method + " " + r.URL.Path})
 		return
 	}
-	if fault != nil {
-		writeError(w, &apiError{status: fault.StatusCode, code: fault.Code, message: fault.Message})
+	if f, ok := c.faults.Next(op); ok {
+		writeError(sw, &apiError{status: f.StatusCode, code: f.Code, message: f.Message})
 		return
 	}
-	principal, ok := c.keys.principalFor(r)
+	principal, ok := c.keys.principalFor(rec.AccessKeyID)
 	if !ok {
-		writeError(w, &apiError{status: http.StatusForbidden, code: "AccessDeniedException",
-			message: "The security token included in the request is invalid"})
+		writeError(sw, &apiError{status: http.StatusForbidden, code: agentcore.CodeUnrecognizedClient,
+			message: "The security token included in the request is invalid."})
 		return
 	}
-	ctx := context.WithoutCancel(r.Context())
+	rec.Principal = principal
+	c.serve(context.WithoutCancel(r.Context()), sw, r, op, id, principal)
+}
+
+// statusWriter remembers the status and error code written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	code   string
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.status = code
+	s.code = s.Header().Get("X-Amzn-ErrorType")
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.WriteHeader(http.StatusOK)
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func decodeBody(r *http.Request, v any) *apiError {
+	if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(v); err != nil && err != io.EOF {
+		return validationError(types.ValidationExceptionReasonCannotParse, "Could not parse the request body: "+err.Error())
+	}
+	return nil
+}
+
+func (c *ControlPlane) serve(ctx context.Context, w http.ResponseWriter, r *http.Request, op, id, principal string) {
 	switch op {
 	case OpCreatePolicyEngine:
 		var req createRequest
-		dec := json.NewDecoder(r.Body)
-		if err := dec.Decode(&req); err != nil {
-			writeError(w, validationError(types.ValidationExceptionReasonCannotParse, "Could not parse the request body: "+err.Error()))
+		if err := decodeBody(r, &req); err != nil {
+			writeError(w, err)
 			return
 		}
 		e, err := c.create(ctx, principal, &req)
@@ -152,6 +211,18 @@ func (c *ControlPlane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusOK, v.engineJSON())
+	case OpUpdatePolicyEngine:
+		var req updateRequest
+		if err := decodeBody(r, &req); err != nil {
+			writeError(w, err)
+			return
+		}
+		v, err := c.update(ctx, principal, id, &req)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusAccepted, v.engineJSON())
 	case OpGetPolicyEngineSummary:
 		v, err := c.summary(ctx, principal, id)
 		if err != nil {
@@ -166,6 +237,34 @@ func (c *ControlPlane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusAccepted, v.engineJSON())
+	case OpTagResource:
+		var req struct {
+			Tags map[string]string `json:"tags"`
+		}
+		if err := decodeBody(r, &req); err != nil {
+			writeError(w, err)
+			return
+		}
+		if err := c.tag(ctx, principal, id, req.Tags); err != nil {
+			writeError(w, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	case OpUntagResource:
+		if err := c.untag(ctx, principal, id, r.URL.Query()["tagKeys"]); err != nil {
+			writeError(w, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	case OpListTagsForResource:
+		tags, err := c.listTags(ctx, principal, id)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, struct {
+			Tags map[string]string `json:"tags"`
+		}{tags})
 	case OpListPolicyEngines, OpListPolicyEngineSummaries:
 		max, after, err := pageParams(r)
 		if err != nil {

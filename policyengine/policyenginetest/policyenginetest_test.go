@@ -21,23 +21,25 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 	"github.com/agentcorekms/agentcorekms/policyengine/policyenginetest"
 )
 
 const (
-	account   = "111122223333"
-	role      = "arn:aws:iam::" + account + ":role/ExampleRole"
-	accessKey = "AKIAEXAMPLEROLE"
+	account = "111122223333"
+	role    = "arn:aws:iam::" + account + ":role/ExampleRole"
 )
 
 type env struct {
-	kms    *kmstest.KMS
-	cp     *policyenginetest.ControlPlane
-	ctl    *bedrockagentcorecontrol.Client
-	keyARN string
-	url    string
+	sb        *agentcoretest.Sandbox
+	kms       *kmstest.KMS
+	cp        *policyenginetest.ControlPlane
+	ctl       *bedrockagentcorecontrol.Client
+	keyARN    string
+	url       string
+	accessKey string
 }
 
 // policy returns the documented key policy for role, without the statements
@@ -56,18 +58,25 @@ func policy(t *testing.T, drop ...string) string {
 	return string(out)
 }
 
+// newEnv starts a sandbox for role with one key under keyPolicy.
 func newEnv(t *testing.T, keyPolicy string, optFns ...func(*policyenginetest.Options)) *env {
 	t.Helper()
-	k := kmstest.New()
-	k.MapAccessKey(accessKey, role)
-	md := k.CreateTestKey(t, nil)
-	if err := k.SetKeyPolicy(*md.KeyId, keyPolicy); err != nil {
+	sb, err := agentcoretest.Start(role, func(o *agentcoretest.Options) { o.ControlPlane = optFns })
+	if err != nil {
 		t.Fatal(err)
 	}
-	cp := policyenginetest.New(k, optFns...)
-	srv := cp.NewServer()
-	t.Cleanup(srv.Close)
-	return &env{kms: k, cp: cp, ctl: policyenginetest.NewSDKClient(srv.URL, accessKey), keyARN: *md.Arn, url: srv.URL}
+	t.Cleanup(sb.Close)
+	key, err := sb.NewKey(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The test's policy replaces the documented one as an administrator
+	// outside the key policy would: it may leave the role out on purpose.
+	if err := sb.Emulators.KMS.SetKeyPolicy(key, keyPolicy); err != nil {
+		t.Fatal(err)
+	}
+	return &env{sb: sb, kms: sb.Emulators.KMS, cp: sb.Emulators.ControlPlane, ctl: sb.ControlPlane,
+		keyARN: key, url: sb.Emulators.ControlPlaneURL, accessKey: sb.AccessKeyID}
 }
 
 func (e *env) create(t *testing.T, name string) *bedrockagentcorecontrol.CreatePolicyEngineOutput {
@@ -133,7 +142,7 @@ func TestCreateMakesBothGrantsAndBecomesActive(t *testing.T) {
 	}
 	// The grants were created by the caller through the service.
 	var creators []string
-	for _, c := range e.kms.Calls() {
+	for _, c := range e.kms.Requests() {
 		if c.Operation == "CreateGrant" {
 			creators = append(creators, c.Caller.String())
 		}
@@ -329,22 +338,23 @@ func TestDeleteRetiresBothGrants(t *testing.T) {
 	if del.Status != types.PolicyEngineStatusDeleting {
 		t.Errorf("status = %s, want DELETING", del.Status)
 	}
+	// With no DeletionDelay the next request finds the engine gone.
+	_, err = e.ctl.GetPolicyEngine(ctx, &bedrockagentcorecontrol.GetPolicyEngineInput{PolicyEngineId: out.PolicyEngineId})
+	var nf *types.ResourceNotFoundException
+	if !errors.As(err, &nf) {
+		t.Errorf("get after delete: %v, want ResourceNotFoundException", err)
+	}
 	if grants, _ := e.kms.Grants(e.keyARN); len(grants) != 0 {
 		t.Errorf("%d grants left after delete", len(grants))
 	}
 	var retirers []string
-	for _, c := range e.kms.Calls() {
+	for _, c := range e.kms.Requests() {
 		if c.Operation == "RetireGrant" && c.Err == nil {
 			retirers = append(retirers, c.Caller.Service)
 		}
 	}
 	if diff := cmp.Diff([]string{keypolicy.ServicePrincipalName, keypolicy.ServicePrincipalName}, retirers); diff != "" {
 		t.Errorf("RetireGrant callers (-want +got):\n%s", diff)
-	}
-	_, err = e.ctl.GetPolicyEngine(ctx, &bedrockagentcorecontrol.GetPolicyEngineInput{PolicyEngineId: out.PolicyEngineId})
-	var nf *types.ResourceNotFoundException
-	if !errors.As(err, &nf) {
-		t.Errorf("get after delete: %v, want ResourceNotFoundException", err)
 	}
 	// The name is free again.
 	e.create(t, "Short")
@@ -448,7 +458,7 @@ func TestFaultsAndLatency(t *testing.T) {
 	if _, err := e.ctl.ListPolicyEngineSummaries(ctx, &bedrockagentcorecontrol.ListPolicyEngineSummariesInput{}); err != nil {
 		t.Fatalf("after two retried faults: %v", err)
 	}
-	if n := e.cp.Requests(policyenginetest.OpListPolicyEngineSummaries); n != 3 {
+	if n := e.cp.RequestCount(policyenginetest.OpListPolicyEngineSummaries); n != 3 {
 		t.Errorf("%d requests, want 3", n)
 	}
 	if d := time.Since(start); d < 60*time.Millisecond {
@@ -472,7 +482,7 @@ func TestCreateResponseShape(t *testing.T) {
 		"name": "MyPolicyEngine", "description": "Policy engine with customer-managed encryption", "encryptionKeyArn": e.keyARN,
 	})
 	req, _ := http.NewRequest(http.MethodPost, e.url+"/policy-engines", bytes.NewReader(body))
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+accessKey+"/20260224/us-east-1/bedrock-agentcore/aws4_request, SignedHeaders=host, Signature=0")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+e.accessKey+"/20260224/us-east-1/bedrock-agentcore/aws4_request, SignedHeaders=host, Signature=0")
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
