@@ -11,13 +11,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 
-	"github.com/agentcorekms/agentcorekms/internal/awspartition"
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
+	"github.com/agentcorekms/agentcorekms/internal/sdkclient"
 	"github.com/agentcorekms/agentcorekms/internal/typednil"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
@@ -29,8 +29,10 @@ const EncryptionContextKey = keypolicy.BatchEvaluationContextKey
 
 // Documented limits of StartBatchEvaluation.
 const (
-	MaxEvaluators = 10
-	MaxInsights   = 10
+	// MaxEvaluators is the most evaluators one batch evaluation takes.
+	MaxEvaluators = agentcore.MaxEvaluators
+	// MaxInsights is the most insights one batch evaluation takes.
+	MaxInsights = 10
 )
 
 // Defaults of [Options].
@@ -73,6 +75,13 @@ type Options struct {
 	// SkipPreflight turns off the KMS preflight of Start; the input is still
 	// validated.
 	SkipPreflight bool
+	// ProceedOnIncompletePreflight lets Start call StartBatchEvaluation
+	// when the preflight failed no finding but could not check some (the
+	// caller may not read the key policy, say). The zero value refuses with
+	// a [*PreflightError] that unwraps to [kmscheck.ErrIncomplete]. It never
+	// lets Start go ahead on a failed preflight, nor on one that got no
+	// answer at all ([ErrNoPreflightAnswer]).
+	ProceedOnIncompletePreflight bool
 	// Preflight are options for [kmscheck.Check].
 	Preflight []func(*kmscheck.Options)
 	// WaitMinDelay is the first delay between polls of Wait. If zero,
@@ -145,8 +154,12 @@ const MaxDescription = 200
 
 // Validate checks in as Start does before any call, against the constraints
 // of the service model, and returns every problem at once (errors.Join of
-// [*InputError]).
+// [*InputError]). It makes no call, and a nil *Client validates with the
+// options given (so the key ARN needs an Options.Region).
 func (c *Client) Validate(in *bedrockagentcore.StartBatchEvaluationInput, optFns ...func(*Options)) error {
+	if c == nil {
+		c = &Client{}
+	}
 	return validate(in, c.options(optFns).Region)
 }
 
@@ -224,46 +237,40 @@ func validate(in *bedrockagentcore.StartBatchEvaluationInput, region string) err
 	return errors.Join(errs...)
 }
 
-// validateKeyARN checks that key is the ARN of a KMS key (not an alias) in
-// region.
+// validateKeyARN checks, with the module's one key-reference validator,
+// that key is the ARN of a KMS key (not an alias, not a bare key id) in
+// region: batch evaluations require the key in their own Region.
 func validateKeyARN(key, region string) error {
 	bad := func(reason string) error { return &InputError{Field: "KmsKeyArn", Value: key, Reason: reason} }
-	if key == "" {
-		return bad("is required: this client starts evaluations encrypted with a customer managed key")
-	}
-	a, err := arn.Parse(key)
-	if err != nil {
-		if strings.HasPrefix(key, "alias/") {
-			return bad("is an alias name; give the key ARN (DescribeKey resolves an alias to it)")
-		}
-		return bad("is not an ARN; give the key ARN, such as arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")
-	}
 	switch {
-	case a.Service != "kms":
-		return bad("is not a KMS ARN")
-	case strings.HasPrefix(a.Resource, "alias/"):
-		return bad("is an alias ARN; give the key ARN (DescribeKey resolves an alias to it)")
-	case !strings.HasPrefix(a.Resource, "key/") || len(a.Resource) == len("key/"):
-		return bad("is not the ARN of a KMS key")
-	case region == "":
+	case key == "":
+		return bad("is required: this client starts evaluations encrypted with a customer managed key")
+	case strings.HasPrefix(key, "alias/"):
+		return bad("is an alias name; give the key ARN (DescribeKey resolves an alias to it)")
+	}
+	if _, err := agentcore.ParseKeyRef(key, agentcore.KeyRefRules{Field: "KmsKeyArn", KeyARNOnly: true}); err != nil {
+		return err
+	}
+	if region == "" {
 		return bad("cannot be checked: the client has no Region; set Options.Region")
-	case a.Region != region:
-		return bad("is in Region " + a.Region + "; the key must be in the same Region as the batch evaluation (" + region + ")")
 	}
-	if p, ok := awspartition.ForRegion(region); ok && p.ID != a.Partition {
-		return bad("is in partition " + a.Partition + ", not " + p.ID)
-	}
-	return nil
+	_, err := agentcore.ParseKeyRef(key, agentcore.KeyRefRules{Field: "KmsKeyArn", KeyARNOnly: true, Region: region, SameRegion: true})
+	return err
 }
 
 // Start validates in, runs the KMS preflight for batch evaluations (unless
 // Options.SkipPreflight), then calls StartBatchEvaluation.
 //
-// Invalid input returns errors unwrapping to [ErrInvalidInput] before any
-// call. A key the preflight or the service finds unusable returns an error
-// unwrapping to [kmscheck.ErrKeyNotUsable]; missing permissions to
-// [kmscheck.ErrAccessDenied]. Service errors stay reachable with errors.As.
-// Start does not modify in.
+// Invalid input, including a nil or zero-value client, returns errors
+// unwrapping to [ErrInvalidInput] before any call. A key the preflight or
+// the service finds unusable returns an error unwrapping to
+// [ErrKeyNotUsable]; missing permissions to [ErrAccessDenied]. A preflight
+// that could not check some findings returns a [*PreflightError] unwrapping
+// to [kmscheck.ErrIncomplete], unless Options.ProceedOnIncompletePreflight;
+// one that got no answer at all (every KMS call failed) unwraps to
+// [ErrNoPreflightAnswer] whatever the options. An answer without the
+// evaluation's id, ARN or status is an [*IncompleteAnswerError]. Service
+// errors stay reachable with errors.As. Start does not modify in.
 func (c *Client) Start(ctx context.Context, in *bedrockagentcore.StartBatchEvaluationInput, optFns ...func(*Options)) (*bedrockagentcore.StartBatchEvaluationOutput, error) {
 	if err := c.ready(); err != nil {
 		return nil, err
@@ -285,13 +292,39 @@ func (c *Client) Start(ctx context.Context, in *bedrockagentcore.StartBatchEvalu
 	if err != nil {
 		return nil, classify("starting batch evaluation", aws.ToString(in.BatchEvaluationName), key, err)
 	}
+	if err := answered("StartBatchEvaluation", aws.ToString(in.BatchEvaluationName), out.BatchEvaluationId, out.BatchEvaluationArn, out.Status); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
-// ready reports a client that cannot make calls.
+// answered returns an [*IncompleteAnswerError] when an answer about a batch
+// evaluation lacks its id, ARN or status, required members of every output
+// about one: without them there is nothing to wait on, archive or report.
+func answered(op, resource string, id, arn *string, status types.BatchEvaluationStatus) error {
+	field := ""
+	switch {
+	case aws.ToString(id) == "":
+		field = "BatchEvaluationId"
+	case aws.ToString(arn) == "":
+		field = "BatchEvaluationArn"
+	case status == "":
+		field = "Status"
+	default:
+		return nil
+	}
+	return fmt.Errorf("batcheval: %s %q: %w", op, resource, &IncompleteAnswerError{Op: op, Field: field, Resource: resource})
+}
+
+// ready reports a client that cannot make calls: nil, built without New,
+// or given a nil or zero-value data-plane client (&bedrockagentcore.Client{}
+// panics inside the SDK on its first call).
 func (c *Client) ready() error {
-	if c == nil || typednil.Is(c.api) {
+	switch {
+	case c == nil || typednil.Is(c.api):
 		return &InputError{Field: "api", Reason: "is nil; build the Client with New and a data-plane client"}
+	case sdkclient.Unbuilt(c.api):
+		return &InputError{Field: "api", Reason: "is a zero-value SDK client; build it with bedrockagentcore.NewFromConfig or New"}
 	}
 	return nil
 }
@@ -329,6 +362,9 @@ func (c *Client) Get(ctx context.Context, id string, optFns ...func(*Options)) (
 	if err != nil {
 		return nil, classify("getting batch evaluation", id, "", err)
 	}
+	if err := answered("GetBatchEvaluation", id, out.BatchEvaluationId, out.BatchEvaluationArn, out.Status); err != nil {
+		return nil, err
+	}
 	if aws.ToString(out.KmsKeyArn) != "" && out.EvaluationResults == nil &&
 		(out.Status == types.BatchEvaluationStatusCompleted || out.Status == types.BatchEvaluationStatusCompletedWithErrors) {
 		return out, c.diagnose(ctx, out)
@@ -342,28 +378,33 @@ func (c *Client) diagnose(ctx context.Context, out *bedrockagentcore.GetBatchEva
 		ID: aws.ToString(out.BatchEvaluationId), ARN: aws.ToString(out.BatchEvaluationArn),
 		KeyARN: aws.ToString(out.KmsKeyArn), Status: out.Status, Details: out.ErrorDetails,
 	}
-	if typednil.Is(c.kms) {
+	if typednil.Is(c.kms) || sdkclient.Unbuilt(c.kms) {
 		e.Reason = "the service could not decrypt them with key " + e.KeyARN
 		return e
 	}
 	d, err := c.kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(e.KeyARN)})
-	switch {
-	case err != nil && errorCode(err) == "AccessDeniedException":
+	switch kind := agentcore.KindOf(err); {
+	case err != nil && kind == agentcore.KindAccessDenied:
 		e.Reason = "the caller may not even describe key " + e.KeyARN + ", so the key policy no longer grants the documented permissions"
-		e.Cause = kmscheck.ErrAccessDenied
-	case err != nil && errorCode(err) == "NotFoundException":
+		e.Cause = errors.Join(ErrAccessDenied, err)
+	case err != nil && kind == agentcore.KindKeyNotFound:
 		// AWS reports a key that no longer exists as access denied.
 		e.Reason = "key " + e.KeyARN + " no longer exists"
-		e.Cause = errors.Join(kmscheck.ErrAccessDenied, kmscheck.ErrKeyNotFound)
+		e.Cause = errors.Join(ErrAccessDenied, kmscheck.ErrKeyNotFound, err)
 	case err != nil:
 		e.Reason = "the service could not decrypt them with key " + e.KeyARN + ", and describing the key failed: " + err.Error()
 		e.Cause = err
-	case d.KeyMetadata != nil && d.KeyMetadata.KeyState != kmstypes.KeyStateEnabled:
+	case d.KeyMetadata == nil || d.KeyMetadata.KeyState == "":
+		// No answer about the key: the reason is unknown, not the policy.
+		ia := &IncompleteAnswerError{Op: "DescribeKey", Field: "KeyMetadata.KeyState", Resource: e.KeyARN}
+		e.Reason = "the service could not decrypt them with key " + e.KeyARN + ", and describing the key told nothing: " + ia.Error()
+		e.Cause = ia
+	case d.KeyMetadata.KeyState != kmstypes.KeyStateEnabled:
 		e.Reason = fmt.Sprintf("key %s is %s", e.KeyARN, d.KeyMetadata.KeyState)
-		e.Cause = kmscheck.ErrKeyNotUsable
+		e.Cause = ErrKeyNotUsable
 	default:
 		e.Reason = "key " + e.KeyARN + " is enabled, so its key policy no longer lets the AgentCore service principal decrypt (statement " + keypolicy.SidBatchServicePrincipalAccess + ")"
-		e.Cause = kmscheck.ErrAccessDenied
+		e.Cause = ErrAccessDenied
 	}
 	return e
 }
@@ -383,6 +424,14 @@ func (c *Client) List(ctx context.Context, optFns ...func(*bedrockagentcore.List
 		if err != nil {
 			return all, classify("listing batch evaluations", "", "", err)
 		}
+		if page.BatchEvaluations == nil {
+			return all, fmt.Errorf("listing batch evaluations: %w", &IncompleteAnswerError{Op: "ListBatchEvaluations", Field: "BatchEvaluations"})
+		}
+		for i, s := range page.BatchEvaluations {
+			if err := answered("ListBatchEvaluations", "", s.BatchEvaluationId, s.BatchEvaluationArn, s.Status); err != nil {
+				return all, fmt.Errorf("listing batch evaluations: %w", &IncompleteAnswerError{Op: "ListBatchEvaluations", Field: fmt.Sprintf("BatchEvaluations[%d]", i), Resource: aws.ToString(s.BatchEvaluationId)})
+			}
+		}
 		all = append(all, page.BatchEvaluations...)
 	}
 	return all, nil
@@ -399,6 +448,9 @@ func (c *Client) Stop(ctx context.Context, id string, optFns ...func(*Options)) 
 	if err != nil {
 		return nil, classify("stopping batch evaluation", id, "", err)
 	}
+	if err := answered("StopBatchEvaluation", id, out.BatchEvaluationId, out.BatchEvaluationArn, out.Status); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -412,6 +464,9 @@ func (c *Client) Delete(ctx context.Context, id string, optFns ...func(*Options)
 	out, err := c.api.DeleteBatchEvaluation(ctx, &bedrockagentcore.DeleteBatchEvaluationInput{BatchEvaluationId: aws.String(id)}, c.options(optFns).APIOptions...)
 	if err != nil {
 		return nil, classify("deleting batch evaluation", id, "", err)
+	}
+	if err := answered("DeleteBatchEvaluation", id, out.BatchEvaluationId, out.BatchEvaluationArn, out.Status); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

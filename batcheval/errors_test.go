@@ -22,8 +22,10 @@ func TestErrorMessages(t *testing.T) {
 		err  error
 		want []string
 	}{
-		{&batcheval.InputError{Field: "KmsKeyArn", Value: "alias/x", Reason: "is an alias"}, []string{"batcheval:", "KmsKeyArn", `"alias/x"`, "is an alias"}},
-		{&batcheval.InputError{Field: "id", Reason: "is required"}, []string{"batcheval: id is required"}},
+		// InputError is the module's one input error type, so its text
+		// names the module rather than the package.
+		{&batcheval.InputError{Field: "KmsKeyArn", Value: "alias/x", Reason: "is an alias"}, []string{"agentcorekms:", "KmsKeyArn", `"alias/x"`, "is an alias"}},
+		{&batcheval.InputError{Field: "id", Reason: "is required"}, []string{"agentcorekms: invalid id: is required"}},
 		{&batcheval.KeyError{KeyARN: "arn:k", Kind: kmscheck.ErrKeyNotUsable, Err: sdkErr}, []string{"arn:k", "ValidationException", "not in a usable state"}},
 		{&batcheval.FailedError{ID: "e1", Details: []string{"a", "b"}}, []string{"e1 failed: a; b"}},
 		{&batcheval.FailedError{ID: "e1"}, []string{"batch evaluation e1 failed"}},
@@ -46,7 +48,8 @@ type stubGet struct{ batcheval.API }
 func (stubGet) GetBatchEvaluation(context.Context, *bedrockagentcore.GetBatchEvaluationInput, ...func(*bedrockagentcore.Options)) (*bedrockagentcore.GetBatchEvaluationOutput, error) {
 	return &bedrockagentcore.GetBatchEvaluationOutput{
 		BatchEvaluationId: aws.String("e1"), Status: types.BatchEvaluationStatusCompleted,
-		KmsKeyArn: aws.String("arn:aws:kms:us-east-1:111122223333:key/k"), ErrorDetails: []string{"from the service"},
+		BatchEvaluationArn: aws.String("arn:aws:bedrock-agentcore:us-east-1:111122223333:evaluation-batch/e1"),
+		KmsKeyArn:          aws.String("arn:aws:kms:us-east-1:111122223333:key/k"), ErrorDetails: []string{"from the service"},
 	}, nil
 }
 

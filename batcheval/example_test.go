@@ -50,6 +50,10 @@ func Example() {
 		kmstest.NewSDKClient(kmsSrv.URL, "AKIDEXAMPLE"),    // a real *kms.Client
 		func(o *batcheval.Options) {
 			o.Principal = role
+			// The documented key policy gives the caller no
+			// kms:GetKeyPolicy, so the preflight cannot analyse it and is
+			// incomplete; going ahead anyway is an explicit choice.
+			o.ProceedOnIncompletePreflight = true
 			o.WaitMinDelay = 5 * time.Millisecond
 		})
 	start, err := c.Start(ctx, &bedrockagentcore.StartBatchEvaluationInput{

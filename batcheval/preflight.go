@@ -6,32 +6,62 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
 	"github.com/agentcorekms/agentcorekms/internal/awsarn"
+	"github.com/agentcorekms/agentcorekms/internal/sdkclient"
 	"github.com/agentcorekms/agentcorekms/internal/typednil"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
 )
 
-// PreflightError is a failed KMS preflight: the key would not work for batch
-// evaluations. It unwraps to the errors of the failed findings (each a
-// *kmscheck.FindingError, unwrapping to [kmscheck.ErrKeyNotUsable],
-// [kmscheck.ErrAccessDenied], ... and the SDK error), so errors.Is works on
-// it; Report has every finding.
+// PreflightError is a KMS preflight that did not pass, so Start made no
+// call to AgentCore: a failed finding (the key would not work for batch
+// evaluations), or, unless Options.ProceedOnIncompletePreflight, findings
+// the preflight could not check. It unwraps to the report's error: for a
+// failed preflight the failed findings' errors (each a
+// *kmscheck.FindingError, unwrapping to [ErrKeyNotUsable],
+// [ErrAccessDenied], ... and the SDK error); for an incomplete one a
+// *kmscheck.IncompleteError unwrapping to [kmscheck.ErrIncomplete]. When no
+// call of the preflight was answered it also unwraps to
+// [ErrNoPreflightAnswer]. Report has every finding.
+//
+// Error and Unwrap are safe on a nil *PreflightError and a nil Report.
 type PreflightError struct {
 	KeyARN string
 	Report *kmscheck.Report
+	// Unanswered reports whether no preflight call was answered.
+	Unanswered bool
 }
 
-// Error returns the key and the failed findings.
+// Error returns the key and the findings that did not pass.
 func (e *PreflightError) Error() string {
-	return fmt.Sprintf("batcheval: preflight of key %s for batch evaluations failed: %v", e.KeyARN, e.Report.Err())
+	switch {
+	case e == nil:
+		return "batcheval: preflight did not pass"
+	case e.Unanswered:
+		return fmt.Sprintf("batcheval: preflight of key %s for batch evaluations got no answer from KMS: %v", e.KeyARN, e.Report.Err())
+	case e.Report.Failed():
+		return fmt.Sprintf("batcheval: preflight of key %s for batch evaluations failed: %v", e.KeyARN, e.Report.Err())
+	}
+	return fmt.Sprintf("batcheval: preflight of key %s for batch evaluations is incomplete (set Options.ProceedOnIncompletePreflight to start anyway): %v", e.KeyARN, e.Report.Err())
 }
 
-// Unwrap returns the errors of the failed findings.
-func (e *PreflightError) Unwrap() error { return e.Report.Err() }
+// Unwrap returns the report's error, and [ErrNoPreflightAnswer] when no
+// call was answered.
+func (e *PreflightError) Unwrap() []error {
+	if e == nil {
+		return nil
+	}
+	if e.Unanswered {
+		return nonNil(ErrNoPreflightAnswer, e.Report.Err())
+	}
+	return nonNil(e.Report.Err())
+}
 
 // preflight runs kmscheck.Check for batch evaluations in o.Region, as
-// o.Principal, on key (a validated key ARN).
+// o.Principal, on key (a validated key ARN), and decides whether Start may
+// go ahead: never when a finding failed or when no call was answered; when
+// some findings are unknown, only with o.ProceedOnIncompletePreflight.
 func (c *Client) preflight(ctx context.Context, o Options, key string) error {
 	if o.Principal == "" {
 		return &InputError{Field: "Options.Principal", Reason: "is required for the KMS preflight (the key policy is analysed for that role or user); set it, or set SkipPreflight"}
@@ -43,8 +73,11 @@ func (c *Client) preflight(ctx context.Context, o Options, key string) error {
 	if err != nil {
 		return &InputError{Field: "Options.Principal", Value: o.Principal, Reason: "is not an IAM ARN"}
 	}
-	if typednil.Is(c.kms) {
+	switch {
+	case typednil.Is(c.kms):
 		return &InputError{Field: "kms", Reason: "is nil; New needs a KMS client for the preflight, or set SkipPreflight"}
+	case sdkclient.Unbuilt(c.kms):
+		return &InputError{Field: "kms", Reason: "is a zero-value SDK client; build it with kms.NewFromConfig or kms.New"}
 	}
 	target := kmscheck.BatchEvaluation(keypolicy.BatchEvaluationParams{
 		Account: p.AccountID, Region: o.Region, Partition: p.Partition, Principal: principal,
@@ -53,8 +86,29 @@ func (c *Client) preflight(ctx context.Context, o Options, key string) error {
 	if err != nil {
 		return fmt.Errorf("batcheval: preflight of key %s: %w", key, err)
 	}
-	if !rep.OK() {
+	switch {
+	case !preflightAnswered(rep):
+		return &PreflightError{KeyARN: key, Report: rep, Unanswered: true}
+	case rep.Failed():
+		return &PreflightError{KeyARN: key, Report: rep}
+	case rep.Incomplete() && !o.ProceedOnIncompletePreflight:
 		return &PreflightError{KeyARN: key, Report: rep}
 	}
 	return nil
+}
+
+// preflightAnswered reports whether KMS answered at least one call of the
+// preflight rep: a finding passed, warned or failed, or an unknown one was
+// left so by a refusal (access denied, say), which is an answer too. A
+// report whose every call met a timeout, throttling or a 5xx got none.
+func preflightAnswered(rep *kmscheck.Report) bool {
+	if rep == nil {
+		return false
+	}
+	for _, f := range rep.Findings {
+		if f.Status != kmscheck.StatusUnknown || agentcore.Answered(f.Err) {
+			return true
+		}
+	}
+	return false
 }

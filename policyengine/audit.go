@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
 )
 
 // FindingCode names a kind of [Finding].
@@ -99,8 +101,12 @@ type EngineAudit struct {
 }
 
 // DecisionsDenied reports whether a finding says all authorization
-// decisions of the engine are or will be denied, and from when.
+// decisions of the engine are or will be denied, and from when. A nil
+// *EngineAudit has no findings.
 func (a *EngineAudit) DecisionsDenied() (time.Time, bool) {
+	if a == nil {
+		return time.Time{}, false
+	}
 	for _, f := range a.Findings {
 		if !f.DeniedFrom.IsZero() {
 			return f.DeniedFrom, true
@@ -126,11 +132,15 @@ type AuditReport struct {
 	Engines []*EngineAudit
 }
 
-// WithFindings returns the engines that have at least one finding.
+// WithFindings returns the engines that have at least one finding. A nil
+// *AuditReport has none.
 func (r *AuditReport) WithFindings() []*EngineAudit {
+	if r == nil {
+		return nil
+	}
 	var out []*EngineAudit
 	for _, e := range r.Engines {
-		if len(e.Findings) > 0 {
+		if e != nil && len(e.Findings) > 0 {
 			out = append(out, e)
 		}
 	}
@@ -156,7 +166,11 @@ type keyInfo struct {
 // After each engine, Audit calls [Options.Progress] if it is set, from one
 // goroutine at a time. Problems with a key are findings, not errors. If
 // listing fails or ctx is cancelled, Audit returns the engines audited so
-// far with the error (errors.Is(err, context.Canceled) on cancellation).
+// far with the error (errors.Is(err, context.Canceled) on cancellation). A
+// listing answer without its list of engines, or a summary without the
+// engine's id, ARN or status, is an [*IncompleteAnswerError], never "0
+// policy engines". A panic in a client or in Progress is recovered in
+// Audit's goroutines and returned as an [*InputError].
 func (c *Client) Audit(ctx context.Context, optFns ...func(*Options)) (*AuditReport, error) {
 	if err := c.needs(true, true); err != nil {
 		return nil, err
@@ -170,40 +184,57 @@ func (c *Client) Audit(ctx context.Context, optFns ...func(*Options)) (*AuditRep
 	}
 	jobs := make(chan job)
 	var (
-		mu     sync.Mutex // guards keys, done, listed, rep.Engines and Progress calls
-		keys   = map[string]*keyInfo{}
-		done   int
-		listed int
-		wg     sync.WaitGroup
+		mu       sync.Mutex // guards keys, done, listed, panicked, rep.Engines and Progress calls
+		keys     = map[string]*keyInfo{}
+		done     int
+		listed   int
+		panicked []error
+		wg       sync.WaitGroup
 	)
+	key := func(keyARN string) *keyInfo {
+		mu.Lock()
+		ki, ok := keys[keyARN]
+		if !ok {
+			ki = &keyInfo{ready: make(chan struct{})}
+			keys[keyARN] = ki
+		}
+		mu.Unlock()
+		if !ok {
+			func() {
+				defer close(ki.ready) // even if learnKey panics
+				c.learnKey(ctx, keyARN, ki)
+			}()
+		}
+		<-ki.ready
+		return ki
+	}
+	one := func(j job) {
+		// A panic (a client that is not what it claims, a Progress that
+		// panics) must not kill the process from a goroutine of Audit.
+		defer func() {
+			if r := recover(); r != nil {
+				mu.Lock()
+				panicked = append(panicked, &InputError{Field: "client or Options.Progress",
+					Reason: fmt.Sprintf("panicked while auditing policy engine %s: %v", aws.ToString(j.s.PolicyEngineId), r)})
+				mu.Unlock()
+			}
+		}()
+		a := c.auditEngine(ctx, j.s, rep.At, key)
+		if a == nil {
+			return // cancelled; Audit returns the error
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		rep.Engines[j.i] = a
+		done++
+		if o.Progress != nil {
+			o.Progress(AuditProgress{Done: done, Listed: listed, Engine: a})
+		}
+	}
 	worker := func() {
 		defer wg.Done()
 		for j := range jobs {
-			a := c.auditEngine(ctx, j.s, rep.At, func(keyARN string) *keyInfo {
-				mu.Lock()
-				ki, ok := keys[keyARN]
-				if !ok {
-					ki = &keyInfo{ready: make(chan struct{})}
-					keys[keyARN] = ki
-				}
-				mu.Unlock()
-				if !ok {
-					c.learnKey(ctx, keyARN, ki)
-					close(ki.ready)
-				}
-				<-ki.ready
-				return ki
-			})
-			if a == nil {
-				continue // cancelled; Audit returns the error
-			}
-			mu.Lock()
-			rep.Engines[j.i] = a
-			done++
-			if o.Progress != nil {
-				o.Progress(AuditProgress{Done: done, Listed: listed, Engine: a})
-			}
-			mu.Unlock()
+			one(j)
 		}
 	}
 	// Workers start as engines are listed, so a large Concurrency costs
@@ -217,6 +248,10 @@ list:
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
+			listErr = fmt.Errorf("policyengine: listing policy engines: %w", err)
+			break
+		}
+		if err := summariesAnswered(page); err != nil {
 			listErr = fmt.Errorf("policyengine: listing policy engines: %w", err)
 			break
 		}
@@ -246,6 +281,9 @@ list:
 	if listErr == nil && ctx.Err() != nil {
 		listErr = fmt.Errorf("policyengine: audit: %w", ctx.Err())
 	}
+	if len(panicked) > 0 {
+		listErr = errors.Join(append([]error{listErr}, panicked...)...)
+	}
 	if listErr != nil {
 		// Keep only what was audited.
 		kept := rep.Engines[:0]
@@ -259,6 +297,36 @@ list:
 	return rep, listErr
 }
 
+// summariesAnswered returns an [*IncompleteAnswerError] for a page of
+// ListPolicyEngineSummaries without its list (a 200 with "{}", or with an
+// error body), or with a summary that lacks the engine's id, ARN or status:
+// all are required members of the output.
+func summariesAnswered(page *bedrockagentcorecontrol.ListPolicyEngineSummariesOutput) error {
+	if page.PolicyEngines == nil {
+		return &IncompleteAnswerError{Op: "ListPolicyEngineSummaries", Field: "PolicyEngines"}
+	}
+	for i, s := range page.PolicyEngines {
+		if err := answered("ListPolicyEngineSummaries", "", s.PolicyEngineId, s.PolicyEngineArn, s.Status); err != nil {
+			var ia *IncompleteAnswerError
+			errors.As(err, &ia)
+			return &IncompleteAnswerError{Op: ia.Op, Field: fmt.Sprintf("PolicyEngines[%d].%s", i, ia.Field), Resource: aws.ToString(s.PolicyEngineId)}
+		}
+	}
+	return nil
+}
+
+// protect calls fn and turns a panic into an [*InputError] naming what
+// panicked, so a client that panics does not kill the process from one of
+// the package's goroutines.
+func protect[T any](what string, fn func() (T, error)) (out T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &InputError{Field: what, Reason: fmt.Sprintf("panicked: %v", r)}
+		}
+	}()
+	return fn()
+}
+
 // learnKey describes the key and lists its grants, both at once: one round
 // trip for keys with fewer than 100 grants.
 func (c *Client) learnKey(ctx context.Context, keyARN string, ki *keyInfo) {
@@ -266,18 +334,23 @@ func (c *Client) learnKey(ctx context.Context, keyARN string, ki *keyInfo) {
 	listed := make(chan struct{})
 	go func() {
 		defer close(listed)
-		ki.grants, ki.gerr = listGrants(ctx, c.kms, keyARN)
+		ki.grants, ki.gerr = protect("kms", func() ([]kmstypes.GrantListEntry, error) { return listGrants(ctx, c.kms, keyARN) })
 	}()
-	out, err := c.kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(keyARN)})
+	out, err := protect("kms", func() (*kms.DescribeKeyOutput, error) {
+		return c.kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(keyARN)})
+	})
 	<-listed
-	var nf *kmstypes.NotFoundException
 	switch {
-	case errors.As(err, &nf):
+	case agentcore.KindOf(err) == agentcore.KindKeyNotFound:
 		// A missing key has no grants to list.
-		ki.status.Missing, ki.status.Err, ki.grants, ki.gerr = true, err, nil, nil
+		ki.status.Missing, ki.status.Err, ki.grants, ki.gerr = true, kmsError("describing key "+keyARN, err), nil, nil
 	case err != nil:
-		ki.status.Err = err
-	case out.KeyMetadata != nil:
+		ki.status.Err = kmsError("describing key "+keyARN, err)
+	case out.KeyMetadata == nil:
+		ki.status.Err = &IncompleteAnswerError{Op: "DescribeKey", Field: "KeyMetadata", Resource: keyARN}
+	case out.KeyMetadata.KeyState == "":
+		ki.status.Err = &IncompleteAnswerError{Op: "DescribeKey", Field: "KeyMetadata.KeyState", Resource: keyARN}
+	default:
 		md := out.KeyMetadata
 		ki.status.State, ki.status.Spec, ki.status.Usage, ki.status.DeletionDate = md.KeyState, md.KeySpec, md.KeyUsage, md.DeletionDate
 		if md.ExpirationModel == kmstypes.ExpirationModelTypeKeyMaterialExpires {
@@ -290,7 +363,7 @@ func (c *Client) auditEngine(ctx context.Context, s types.PolicyEngineSummary, a
 	a := &EngineAudit{Engine: Engine{
 		ID: aws.ToString(s.PolicyEngineId), Name: aws.ToString(s.Name), ARN: aws.ToString(s.PolicyEngineArn),
 		KeyARN: aws.ToString(s.EncryptionKeyArn), Status: s.Status,
-		CreatedAt: timeOrZero(s.CreatedAt), UpdatedAt: timeOrZero(s.UpdatedAt),
+		CreatedAt: aws.ToTime(s.CreatedAt), UpdatedAt: aws.ToTime(s.UpdatedAt),
 	}}
 	add := func(f Finding) { a.Findings = append(a.Findings, f) }
 	switch s.Status {
@@ -352,7 +425,12 @@ func (c *Client) auditEngine(ctx context.Context, s types.PolicyEngineSummary, a
 		add(Finding{Code: FindingGrantsUnknown, Err: ki.gerr, Message: fmt.Sprintf("cannot list the grants of key %s: %v", k, ki.gerr)})
 		return a
 	}
-	a.Grants = pairFor(ki.grants, a.Engine.ARN)
+	bound, err := boundTo(ki.grants, k, a.Engine.ARN)
+	if err != nil {
+		add(Finding{Code: FindingGrantsUnknown, Err: err, Message: fmt.Sprintf("cannot read the grants of key %s: %v", k, err)})
+		return a
+	}
+	a.Grants = pairOf(bound)
 	a.GrantState = a.Grants.State()
 	live := s.Status == types.PolicyEngineStatusActive || s.Status == types.PolicyEngineStatusUpdating
 	switch a.GrantState {

@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/agentcorekms/agentcorekms/internal/awsarn"
+	"github.com/agentcorekms/agentcorekms/internal/sdkclient"
 	"github.com/agentcorekms/agentcorekms/internal/typednil"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
@@ -58,6 +58,13 @@ type Options struct {
 	// SkipPreflight turns off the kmscheck preflight Create runs before
 	// CreatePolicyEngine. The zero value runs it.
 	SkipPreflight bool
+	// ProceedOnIncompletePreflight lets Create call CreatePolicyEngine when
+	// the preflight failed no finding but could not check some (the caller
+	// may not read the key policy, say). The zero value refuses with a
+	// [*PreflightError] that unwraps to [kmscheck.ErrIncomplete]. It never
+	// lets Create go ahead on a failed preflight, nor on one that got no
+	// answer at all ([ErrNoPreflightAnswer]).
+	ProceedOnIncompletePreflight bool
 	// Principal is the ARN of the IAM role or user that calls AgentCore, for
 	// which the preflight checks the key policy; an STS assumed-role session
 	// ARN (as GetCallerIdentity returns) stands for its role. If empty, the
@@ -112,15 +119,21 @@ func New(api API, kms KMS, optFns ...func(*Options)) *Client {
 }
 
 // needs returns an [*InputError] when c, or a dependency the operation
-// needs, is nil: a Client built without New, or New given a nil client.
+// needs, is nil or a zero-value SDK client: a Client built without New, New
+// given a nil client, or &kms.Client{} (which has no HTTP client and panics
+// inside the SDK on its first call).
 func (c *Client) needs(api, kms bool) error {
 	switch {
 	case c == nil:
 		return &InputError{Field: "Client", Reason: "is nil; build it with New"}
 	case api && typednil.Is(c.api):
 		return &InputError{Field: "api", Reason: "is nil; give New a control-plane client such as *bedrockagentcorecontrol.Client"}
+	case api && sdkclient.Unbuilt(c.api):
+		return &InputError{Field: "api", Reason: "is a zero-value SDK client; build it with bedrockagentcorecontrol.NewFromConfig or New"}
 	case kms && typednil.Is(c.kms):
 		return &InputError{Field: "kms", Reason: "is nil; give New a KMS client such as *kms.Client"}
+	case kms && sdkclient.Unbuilt(c.kms):
+		return &InputError{Field: "kms", Reason: "is a zero-value SDK client; build it with kms.NewFromConfig or kms.New"}
 	}
 	return nil
 }
@@ -203,14 +216,19 @@ type CreateOutput struct {
 // Create validates in, runs the kmscheck preflight of the key for policy
 // engines (unless [Options.SkipPreflight]) and calls CreatePolicyEngine.
 //
-// Bad input returns an [*InputError] before any call. A preflight with a
-// failed finding returns a [*PreflightError] (which unwraps to
-// kmscheck.ErrAccessDenied or kmscheck.ErrKeyNotUsable) without calling
-// AgentCore; findings the preflight could not check (the caller may not read
-// the key policy, say) do not stop Create, and the report is in the output. The service's documented KMS
-// errors come back as a [*KeyError]:
+// Bad input, including a nil or zero-value client, returns an
+// [*InputError] before any call. A preflight that does not pass returns a
+// [*PreflightError] without calling AgentCore: a failed finding unwraps to
+// [ErrAccessDenied] or [ErrKeyNotUsable]; findings the preflight could not
+// check (the caller may not read the key policy, say) unwrap to
+// [kmscheck.ErrIncomplete] unless [Options.ProceedOnIncompletePreflight] is
+// set; a preflight that got no answer at all unwraps to
+// [ErrNoPreflightAnswer] whatever the options. The report is in the output
+// either way. The service's documented KMS errors come back as a
+// [*KeyError]; an answer without the engine's id, ARN or status as an
+// [*IncompleteAnswerError]:
 //
-//	if errors.Is(err, kmscheck.ErrAccessDenied) { /* fix the key policy */ }
+//	if errors.Is(err, policyengine.ErrAccessDenied) { /* fix the key policy */ }
 //	var ae smithy.APIError; errors.As(err, &ae) // the SDK error
 func (c *Client) Create(ctx context.Context, in CreateInput, optFns ...func(*Options)) (*CreateOutput, error) {
 	if err := c.needs(true, false); err != nil {
@@ -231,23 +249,23 @@ func (c *Client) Create(ctx context.Context, in CreateInput, optFns ...func(*Opt
 		out.ClientToken = newClientToken()
 	}
 	if !o.SkipPreflight {
-		a, _ := arn.Parse(in.KeyARN) // validated above
+		key, _ := validateKeyARN(in.KeyARN, o.Region) // validated above
 		region := o.Region
 		if region == "" {
-			region = a.Region
+			region = key.Region
 		}
 		// Key policies name the role of an assumed-role session (what
 		// GetCallerIdentity returns), not the session.
 		principal, _ := awsarn.SessionRole(o.Principal)
 		rep, err := kmscheck.Check(ctx, c.kms, in.KeyARN, kmscheck.PolicyEngine(keypolicy.PolicyEngineParams{
-			Account: a.AccountID, Region: region, Partition: a.Partition, Principal: principal,
+			Account: key.Account, Region: region, Partition: key.Partition, Principal: principal,
 		}), o.Preflight...)
 		out.Preflight = rep
 		if err != nil {
 			return out, fmt.Errorf("policyengine: preflight of key %s: %w", in.KeyARN, err)
 		}
-		if err := rep.Err(); err != nil {
-			return out, &PreflightError{KeyARN: in.KeyARN, Report: rep, Err: err}
+		if err := preflightVerdict(in.KeyARN, rep, o.ProceedOnIncompletePreflight); err != nil {
+			return out, err
 		}
 	}
 	params := &bedrockagentcorecontrol.CreatePolicyEngineInput{
@@ -265,11 +283,14 @@ func (c *Client) Create(ctx context.Context, in CreateInput, optFns ...func(*Opt
 	if err != nil {
 		return out, classify("CreatePolicyEngine", in.Name, in.KeyARN, err)
 	}
+	if err := answered("CreatePolicyEngine", in.Name, res.PolicyEngineId, res.PolicyEngineArn, res.Status); err != nil {
+		return out, err
+	}
 	out.Engine = &Engine{
 		ID: aws.ToString(res.PolicyEngineId), Name: aws.ToString(res.Name), ARN: aws.ToString(res.PolicyEngineArn),
 		Description: aws.ToString(res.Description), KeyARN: aws.ToString(res.EncryptionKeyArn),
 		Status: res.Status, StatusReasons: res.StatusReasons,
-		CreatedAt: timeOrZero(res.CreatedAt), UpdatedAt: timeOrZero(res.UpdatedAt),
+		CreatedAt: aws.ToTime(res.CreatedAt), UpdatedAt: aws.ToTime(res.UpdatedAt),
 	}
 	if o.Wait {
 		e, err := c.wait(ctx, out.Engine.ID, o)
@@ -310,6 +331,9 @@ func (c *Client) wait(ctx context.Context, id string, o Options) (*Engine, error
 				opErr = err
 				return false, err
 			}
+			if err := answered("GetPolicyEngine", id, out.PolicyEngineId, out.PolicyEngineArn, out.Status); err != nil {
+				return false, err
+			}
 			last = engineFromGet(out)
 			switch out.Status {
 			case types.PolicyEngineStatusActive:
@@ -322,10 +346,15 @@ func (c *Client) wait(ctx context.Context, id string, o Options) (*Engine, error
 	})
 	out, err := w.WaitForOutput(ctx, &bedrockagentcorecontrol.GetPolicyEngineInput{PolicyEngineId: aws.String(id)}, o.WaitTimeout)
 	if err != nil {
-		var cf *CreateFailedError
+		var (
+			cf *CreateFailedError
+			ia *IncompleteAnswerError
+		)
 		switch {
 		case errors.As(err, &cf):
 			return cf.Engine, err
+		case errors.As(err, &ia):
+			return last, fmt.Errorf("policyengine: waiting for %s to be ACTIVE: %w", id, err)
 		case ctx.Err() != nil:
 			return last, fmt.Errorf("policyengine: waiting for %s to be ACTIVE: %w", id, ctx.Err())
 		}
@@ -352,8 +381,27 @@ func engineFromGet(res *bedrockagentcorecontrol.GetPolicyEngineOutput) *Engine {
 		ID: aws.ToString(res.PolicyEngineId), Name: aws.ToString(res.Name), ARN: aws.ToString(res.PolicyEngineArn),
 		Description: aws.ToString(res.Description), KeyARN: aws.ToString(res.EncryptionKeyArn),
 		Status: res.Status, StatusReasons: res.StatusReasons,
-		CreatedAt: timeOrZero(res.CreatedAt), UpdatedAt: timeOrZero(res.UpdatedAt),
+		CreatedAt: aws.ToTime(res.CreatedAt), UpdatedAt: aws.ToTime(res.UpdatedAt),
 	}
+}
+
+// answered returns an [*IncompleteAnswerError] when an answer about an
+// engine lacks its id, ARN or status, which every answer of the control
+// plane about an engine carries (they are required members of the output).
+// Without them there is no engine to wait on, list grants for or report.
+func answered(op, resource string, id, arn *string, status types.PolicyEngineStatus) error {
+	field := ""
+	switch {
+	case aws.ToString(id) == "":
+		field = "PolicyEngineId"
+	case aws.ToString(arn) == "":
+		field = "PolicyEngineArn"
+	case status == "":
+		field = "Status"
+	default:
+		return nil
+	}
+	return fmt.Errorf("policyengine: %s %s: %w", op, resource, &IncompleteAnswerError{Op: op, Field: field, Resource: resource})
 }
 
 // Get returns the policy engine with the given id, read with
@@ -371,6 +419,9 @@ func (c *Client) Get(ctx context.Context, id string) (*Engine, error) {
 	res, err := c.api.GetPolicyEngine(ctx, &bedrockagentcorecontrol.GetPolicyEngineInput{PolicyEngineId: aws.String(id)})
 	if err != nil {
 		return nil, classify("GetPolicyEngine", id, "", err)
+	}
+	if err := answered("GetPolicyEngine", id, res.PolicyEngineId, res.PolicyEngineArn, res.Status); err != nil {
+		return nil, err
 	}
 	return engineFromGet(res), nil
 }
@@ -408,11 +459,16 @@ func (c *Client) Delete(ctx context.Context, id string) (*DeleteOutput, error) {
 	if err != nil {
 		return nil, classify("DeletePolicyEngine", id, "", err)
 	}
+	// An answer without the engine says nothing about its grants: it is
+	// not "both grants retired".
+	if err := answered("DeletePolicyEngine", id, res.PolicyEngineId, res.PolicyEngineArn, res.Status); err != nil {
+		return nil, err
+	}
 	e := &Engine{
 		ID: aws.ToString(res.PolicyEngineId), Name: aws.ToString(res.Name), ARN: aws.ToString(res.PolicyEngineArn),
 		Description: aws.ToString(res.Description), KeyARN: aws.ToString(res.EncryptionKeyArn),
 		Status: res.Status, StatusReasons: res.StatusReasons,
-		CreatedAt: timeOrZero(res.CreatedAt), UpdatedAt: timeOrZero(res.UpdatedAt),
+		CreatedAt: aws.ToTime(res.CreatedAt), UpdatedAt: aws.ToTime(res.UpdatedAt),
 	}
 	out := &DeleteOutput{Engine: e, GrantsRetired: true}
 	if e.KeyARN == "" {

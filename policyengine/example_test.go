@@ -52,7 +52,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("preflight ok:", out.Preflight.OK())
+	fmt.Println("preflight ok:", out.Preflight.Passed())
 	fmt.Println("status:", out.Engine.Status)
 
 	pair, err := client.Grants(ctx, keyARN, out.Engine.ARN)

@@ -21,7 +21,11 @@ type recordingAPI struct {
 
 func (r *recordingAPI) CreatePolicyEngine(_ context.Context, in *bedrockagentcorecontrol.CreatePolicyEngineInput, _ ...func(*bedrockagentcorecontrol.Options)) (*bedrockagentcorecontrol.CreatePolicyEngineOutput, error) {
 	r.calls = append(r.calls, in)
-	return &bedrockagentcorecontrol.CreatePolicyEngineOutput{PolicyEngineId: aws.String(aws.ToString(in.Name) + "-0123456789"), Status: types.PolicyEngineStatusCreating}, nil
+	id := aws.ToString(in.Name) + "-0123456789"
+	return &bedrockagentcorecontrol.CreatePolicyEngineOutput{
+		PolicyEngineId: aws.String(id), PolicyEngineArn: aws.String("arn:aws:bedrock-agentcore:us-east-1:111122223333:policy-engine/" + id),
+		Status: types.PolicyEngineStatusCreating,
+	}, nil
 }
 
 // FuzzCreateValidation: Create never panics; input it rejects never reaches

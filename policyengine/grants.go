@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
 )
 
 // GrantKind tells the two grants of a policy engine apart.
@@ -49,6 +52,15 @@ type Grant struct {
 	RetiringPrincipal string
 	Operations        []kmstypes.GrantOperation
 	CreationDate      time.Time
+	// EncryptionContextSubset and EncryptionContextEquals are the grant's
+	// constraints as ListGrants returned them (copies): the binding to the
+	// engine, {ContextKey: engineARN}, is in one of them. The service
+	// creates its grants with EncryptionContextSubset, so a caller can
+	// check the binding without calling ListGrants again:
+	//
+	//	g.EncryptionContextSubset[policyengine.ContextKey] == engine.ARN
+	EncryptionContextSubset map[string]string
+	EncryptionContextEquals map[string]string
 }
 
 // GrantPair is what exists of the two grants of a policy engine. A nil field
@@ -107,51 +119,81 @@ func (p GrantPair) State() GrantState {
 // Grants returns the policy management grant and the policy evaluation grant
 // of the engine on the key, found through ListGrants by their
 // encryption-context constraint ({ContextKey: engineARN}) and their
-// operations.
+// operations. Pass [Engine.KeyARN] and [Engine.ARN].
+//
+// keyARN must be a key ARN in the client's partition, as Create requires,
+// and engineARN a policy engine ARN (…:policy-engine/ID) in the key's
+// partition; anything else (an engine id, a gateway ARN, the two swapped)
+// is an [*InputError] before any call, never "no grants".
 //
 // Both or neither come back with a nil error. Exactly one comes back with the
 // pair and a [*GrantsInconsistentError], the state the documentation warns
-// about.
+// about. A ListGrants failure keeps the module's one classification of KMS
+// errors (errors.Is(err, ErrAccessDenied) for a denial); a ListGrants answer
+// without its grants list is an [*IncompleteAnswerError].
 func (c *Client) Grants(ctx context.Context, keyARN, engineARN string) (GrantPair, error) {
 	if err := c.needs(false, true); err != nil {
 		return GrantPair{}, err
 	}
-	if err := validateKeyARN(keyARN, ""); err != nil {
+	if err := c.validatePair(keyARN, engineARN); err != nil {
 		return GrantPair{}, err
-	}
-	if engineARN == "" {
-		return GrantPair{}, &InputError{Field: "EngineARN", Value: engineARN, Reason: "is required"}
 	}
 	all, err := listGrants(ctx, c.kms, keyARN)
 	if err != nil {
 		return GrantPair{}, err
 	}
-	pair := pairFor(all, engineARN)
+	bound, err := boundTo(all, keyARN, engineARN)
+	if err != nil {
+		return GrantPair{}, err
+	}
+	pair := pairOf(bound)
 	if s := pair.State(); s == GrantsOnlyManagement || s == GrantsOnlyEvaluation {
 		return pair, &GrantsInconsistentError{KeyARN: keyARN, EngineARN: engineARN, Pair: pair}
 	}
 	return pair, nil
 }
 
-// listGrants returns every grant of the key, with the SDK's paginator.
+// validatePair checks the key ARN with Create's rules and the engine ARN
+// against it.
+func (c *Client) validatePair(keyARN, engineARN string) error {
+	key, err := validateKeyARN(keyARN, c.opts.Region)
+	if err != nil {
+		return err
+	}
+	return validateEngineARN(engineARN, key)
+}
+
+// listGrants returns every grant of the key, with the SDK's paginator. A
+// truncated page without a marker is an [*IncompleteAnswerError]: KMS
+// documents NextMarker as present whenever Truncated is true, and without
+// it the rest of the grants would go unread.
+//
+// Open point: the KMS API reference marks Grants as not required, and the
+// SDK cannot tell an absent list from an empty one, so a page without
+// Grants is read as a key without grants. Whether KMS ever leaves the list
+// out is not documented.
 func listGrants(ctx context.Context, api ListGrantsAPIClient, keyARN string) ([]kmstypes.GrantListEntry, error) {
 	var all []kmstypes.GrantListEntry
-	p := kms.NewListGrantsPaginator(api, &kms.ListGrantsInput{KeyId: aws.String(keyARN), Limit: aws.Int32(100)})
+	p := kms.NewListGrantsPaginator(api, &kms.ListGrantsInput{KeyId: aws.String(keyARN), Limit: aws.Int32(agentcore.MaxGrantsListLimit)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("policyengine: listing grants of %s: %w", keyARN, err)
+			return nil, kmsError("listing grants of "+keyARN, err)
+		}
+		switch {
+		case page.Truncated && aws.ToString(page.NextMarker) == "":
+			return nil, fmt.Errorf("policyengine: listing grants of %s: %w", keyARN, &IncompleteAnswerError{Op: "ListGrants", Field: "NextMarker", Resource: keyARN})
 		}
 		all = append(all, page.Grants...)
 	}
 	return all, nil
 }
 
-// pairFor picks the engine's two grants out of a key's grants: the first
-// of each kind.
-func pairFor(grants []kmstypes.GrantListEntry, engineARN string) GrantPair {
+// pairOf picks the engine's two grants out of the grants bound to it: the
+// first of each kind.
+func pairOf(bound []*Grant) GrantPair {
 	var p GrantPair
-	for _, gr := range boundTo(grants, engineARN) {
+	for _, gr := range bound {
 		switch {
 		case gr.Kind == ManagementGrant && p.Management == nil:
 			p.Management = gr
@@ -164,12 +206,24 @@ func pairFor(grants []kmstypes.GrantListEntry, engineARN string) GrantPair {
 
 // boundTo returns every grant of the key that is bound to the engine by its
 // encryption-context constraint and is of one of the two kinds, in the
-// order ListGrants returned them.
-func boundTo(grants []kmstypes.GrantListEntry, engineARN string) []*Grant {
+// order ListGrants returned them. A bound grant without an id or without
+// operations, which KMS always lists, is an [*IncompleteAnswerError]: it
+// can be neither told apart nor revoked.
+func boundTo(grants []kmstypes.GrantListEntry, keyARN, engineARN string) ([]*Grant, error) {
 	var out []*Grant
-	for _, g := range grants {
+	for i, g := range grants {
 		if !constrainedTo(g, engineARN) {
 			continue
+		}
+		field := ""
+		switch {
+		case aws.ToString(g.GrantId) == "":
+			field = fmt.Sprintf("Grants[%d].GrantId", i)
+		case len(g.Operations) == 0:
+			field = fmt.Sprintf("Grants[%d].Operations", i)
+		}
+		if field != "" {
+			return nil, fmt.Errorf("policyengine: listing grants of %s: %w", keyARN, &IncompleteAnswerError{Op: "ListGrants", Field: field, Resource: keyARN})
 		}
 		kind := kindOf(g.Operations)
 		if kind == 0 {
@@ -178,10 +232,12 @@ func boundTo(grants []kmstypes.GrantListEntry, engineARN string) []*Grant {
 		out = append(out, &Grant{
 			Kind: kind, ID: aws.ToString(g.GrantId), Name: aws.ToString(g.Name), KeyID: aws.ToString(g.KeyId),
 			GranteePrincipal: aws.ToString(g.GranteePrincipal), RetiringPrincipal: aws.ToString(g.RetiringPrincipal),
-			Operations: g.Operations, CreationDate: timeOrZero(g.CreationDate),
+			Operations: slices.Clone(g.Operations), CreationDate: aws.ToTime(g.CreationDate),
+			EncryptionContextSubset: maps.Clone(g.Constraints.EncryptionContextSubset),
+			EncryptionContextEquals: maps.Clone(g.Constraints.EncryptionContextEquals),
 		})
 	}
-	return out
+	return out, nil
 }
 
 // constrainedTo reports whether the grant is bound to the engine by its
@@ -216,29 +272,31 @@ func kindOf(ops []kmstypes.GrantOperation) GrantKind {
 // encryption-context constraint is revoked, so none is left behind when a
 // kind is there more than once. When there is nothing left to revoke it does
 // nothing and returns an empty pair. If a revoke fails, the [*RevokeError]
-// names the grant that still holds access.
+// names the grant that still holds access. The two ARNs are checked as
+// [Client.Grants] checks them, before any call.
 func (c *Client) RevokeGrants(ctx context.Context, keyARN, engineARN string) (GrantPair, error) {
 	if err := c.needs(false, true); err != nil {
 		return GrantPair{}, err
 	}
-	if err := validateKeyARN(keyARN, ""); err != nil {
+	if err := c.validatePair(keyARN, engineARN); err != nil {
 		return GrantPair{}, err
-	}
-	if engineARN == "" {
-		return GrantPair{}, &InputError{Field: "EngineARN", Value: engineARN, Reason: "is required"}
 	}
 	all, err := listGrants(ctx, c.kms, keyARN)
 	if err != nil {
 		return GrantPair{}, err
 	}
+	bound, err := boundTo(all, keyARN, engineARN)
+	if err != nil {
+		return GrantPair{}, err
+	}
 	var revoked GrantPair
 	rerr := &RevokeError{KeyARN: keyARN, EngineARN: engineARN}
-	for _, g := range boundTo(all, engineARN) {
+	for _, g := range bound {
 		_, err := c.kms.RevokeGrant(ctx, &kms.RevokeGrantInput{KeyId: aws.String(keyARN), GrantId: aws.String(g.ID)})
 		var nf *kmstypes.NotFoundException
 		if err != nil && !errors.As(err, &nf) {
 			rerr.Remaining = append(rerr.Remaining, *g)
-			rerr.Errs = append(rerr.Errs, err)
+			rerr.Errs = append(rerr.Errs, kmsError("revoking grant "+g.ID+" of "+keyARN, err))
 			continue
 		}
 		rerr.Revoked = append(rerr.Revoked, *g)

@@ -132,7 +132,7 @@ func TestCreateWaitGetAndGrants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Preflight == nil || !out.Preflight.OK() {
+	if out.Preflight == nil || !out.Preflight.Passed() {
 		t.Errorf("preflight = %+v, want a passing report", out.Preflight)
 	}
 	if len(out.ClientToken) < 33 {
@@ -277,7 +277,7 @@ func TestPreflightStopsCreate(t *testing.T) {
 			if !errors.As(err, &pe) || !errors.Is(err, tc.want) {
 				t.Fatalf("error = %v, want a *PreflightError wrapping %v", err, tc.want)
 			}
-			if out == nil || out.Preflight == nil || out.Preflight.OK() {
+			if out == nil || out.Preflight == nil || out.Preflight.Passed() {
 				t.Errorf("want the failing report in the output")
 			}
 			if n := w.cp.Requests(policyenginetest.OpCreatePolicyEngine); n != 0 {

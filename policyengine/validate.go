@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
 	"github.com/agentcorekms/agentcorekms/internal/awspartition"
 )
 
@@ -25,7 +26,9 @@ const (
 var (
 	nameRE        = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
 	clientTokenRE = regexp.MustCompile(`^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`)
-	keyIDRE       = regexp.MustCompile(`^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`)
+	// engineIDRE is a policy engine id: the name, a hyphen and a generated
+	// suffix ("MyPolicyEngine-abc123" in the documentation).
+	engineIDRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,47}-[A-Za-z0-9]{1,64}$`)
 )
 
 // validateCreate checks in as CreatePolicyEngine will, and the key ARN
@@ -50,7 +53,8 @@ func validateCreate(in CreateInput, region string) error {
 			return &InputError{Field: "ClientToken", Value: in.ClientToken, Reason: "must be 33-256 letters, digits and hyphens, starting and ending with a letter or digit"}
 		}
 	}
-	return validateKeyARN(in.KeyARN, region)
+	_, err := validateKeyARN(in.KeyARN, region)
+	return err
 }
 
 func validateTags(tags map[string]string) error {
@@ -76,34 +80,40 @@ func validateTags(tags map[string]string) error {
 }
 
 // validateKeyARN checks that s is a KMS key ARN (not an alias, not a bare key
-// id) in the partition of region, when region is known.
-func validateKeyARN(s, region string) error {
+// id), with the module's one key-reference validator, in the partition of
+// region when region is known.
+func validateKeyARN(s, region string) (agentcore.KeyRef, error) {
+	return agentcore.ParseKeyRef(s, agentcore.KeyRefRules{Field: "KeyARN", KeyARNOnly: true, Region: region})
+}
+
+// validateEngineARN checks that s is a policy engine ARN,
+// arn:PARTITION:bedrock-agentcore:REGION:ACCOUNT:policy-engine/ID, in the
+// partition of the key.
+func validateEngineARN(s string, key agentcore.KeyRef) error {
+	bad := func(reason string) error { return &InputError{Field: "EngineARN", Value: s, Reason: reason} }
+	const example = "arn:aws:bedrock-agentcore:us-east-1:111122223333:policy-engine/MyPolicyEngine-abc123"
 	if s == "" {
-		return &InputError{Field: "KeyARN", Value: s, Reason: "is required"}
+		return bad("is required")
 	}
 	a, err := arn.Parse(s)
-	if err != nil {
-		return &InputError{Field: "KeyARN", Value: s, Reason: "must be a key ARN such as arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}
+	if err != nil || a.Service != "bedrock-agentcore" {
+		return bad("is not a policy engine ARN such as " + example)
 	}
-	id, isKey := strings.CutPrefix(a.Resource, "key/")
+	id, ok := strings.CutPrefix(a.Resource, "policy-engine/")
 	switch {
-	case a.Service != "kms":
-		return &InputError{Field: "KeyARN", Value: s, Reason: "is not a KMS ARN"}
-	case strings.HasPrefix(a.Resource, "alias/"):
-		return &InputError{Field: "KeyARN", Value: s, Reason: "is an alias ARN; CreatePolicyEngine needs the key ARN"}
-	case !isKey || !keyIDRE.MatchString(id):
-		return &InputError{Field: "KeyARN", Value: s, Reason: "is not a KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/KEY_ID)"}
+	case !ok:
+		return bad("is not the ARN of a policy engine (policy-engine/ID); was a gateway or other AgentCore ARN given?")
+	case !engineIDRE.MatchString(id):
+		return bad("has no policy engine id after policy-engine/")
 	case len(a.AccountID) != 12 || strings.Trim(a.AccountID, "0123456789") != "":
-		return &InputError{Field: "KeyARN", Value: s, Reason: "has no 12-digit account"}
+		return bad("has no 12-digit account")
 	}
 	p, ok := awspartition.ForRegion(a.Region)
 	if !ok || p.ID != a.Partition {
-		return &InputError{Field: "KeyARN", Value: s, Reason: "names Region " + a.Region + ", which is not in partition " + a.Partition}
+		return bad("names Region " + a.Region + ", which is not in partition " + a.Partition)
 	}
-	if region != "" {
-		if want, ok := awspartition.ForRegion(region); ok && want.ID != a.Partition {
-			return &InputError{Field: "KeyARN", Value: s, Reason: "is in partition " + a.Partition + " but the client is in " + want.ID + " (" + region + ")"}
-		}
+	if a.Partition != key.Partition {
+		return bad("is in partition " + a.Partition + " but key " + key.Raw + " is in " + key.Partition)
 	}
 	return nil
 }

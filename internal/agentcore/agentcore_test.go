@@ -3,11 +3,14 @@ package agentcore
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	smithy "github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 func TestParseKeyRef(t *testing.T) {
@@ -215,5 +218,49 @@ func TestCheckKeyARN(t *testing.T) {
 				t.Errorf("CheckKeyARN(%q) = %v, want an *InputError for kmsKeyArn", tt.in, err)
 			}
 		})
+	}
+}
+
+func TestIncompleteAnswerError(t *testing.T) {
+	t.Parallel()
+	var nilErr *IncompleteAnswerError
+	if nilErr.Error() == "" || !errors.Is(nilErr, ErrIncompleteAnswer) {
+		t.Error("a nil *IncompleteAnswerError must print and unwrap")
+	}
+	e := &IncompleteAnswerError{Op: "DeletePolicyEngine", Field: "PolicyEngineId", Resource: "e-1"}
+	if got, want := e.Error(), `agentcorekms: DeletePolicyEngine answered without PolicyEngineId (for "e-1"); the answer is not a result`; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if !errors.Is(fmt.Errorf("wrapped: %w", e), ErrIncompleteAnswer) {
+		t.Error("IncompleteAnswerError must unwrap to ErrIncompleteAnswer")
+	}
+}
+
+func TestAnswered(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"access denied is an answer", &smithy.GenericAPIError{Code: "AccessDeniedException"}, true},
+		{"a missing key is an answer", &types.NotFoundException{}, true},
+		{"a wrapped refusal is an answer", fmt.Errorf("x: %w", &types.DisabledException{}), true},
+		{"nil", nil, false},
+		{"a transport error", errors.New("connection refused"), false},
+		{"throttling", &smithy.GenericAPIError{Code: "ThrottlingException"}, false},
+		{"an internal error", &types.KMSInternalException{}, false},
+		{"a 5xx of unknown code", &smithy.GenericAPIError{Code: "InternalFailure", Fault: smithy.FaultServer}, false},
+		{"an unknown code on an HTTP 500", &awshttp.ResponseError{
+			ResponseError: &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 500}}, Err: &smithy.GenericAPIError{Code: "InternalFailure"}},
+		}, false},
+		{"an unknown code on an HTTP 400", &awshttp.ResponseError{
+			ResponseError: &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 400}}, Err: &smithy.GenericAPIError{Code: "Teapot"}},
+		}, true},
+	}
+	for _, tt := range tests {
+		if got := Answered(tt.err); got != tt.want {
+			t.Errorf("%s: Answered = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }
