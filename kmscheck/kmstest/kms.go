@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -99,6 +100,7 @@ type KMS struct {
 
 	faults   emu.Faults
 	latency  emu.Latency
+	quotas   atomic.Pointer[emu.Quotas] // nil: no request quotas
 	recorder *emu.Recorder[Call]
 }
 
