@@ -184,6 +184,7 @@ type auditor struct {
 
 	keyMu sync.Mutex
 	keys  map[string]*keyEntry
+	reads sync.WaitGroup // key reads and the resources waiting for them
 
 	mu       sync.Mutex // guards rep, progress
 	rep      *Report
@@ -236,6 +237,7 @@ func Audit(ctx context.Context, t Target, clients ClientsFunc, optFns ...func(*O
 		}
 	}
 	wg.Wait()
+	a.reads.Wait()
 
 	rep := a.rep
 	for _, k := range a.keys {
@@ -322,19 +324,33 @@ type job struct {
 
 func (a *auditor) audit(ctx context.Context, cs *Clients, acct Account, j job) {
 	r := j.r
-	if r.KeyARN != "" {
-		k := a.key(r.KeyARN)
-		k.addResource(r.ARN)
-		func() {
-			defer func() {
-				if p := recover(); p != nil {
-					r.Findings = append(r.Findings, Finding{Code: CodeKeyUnreadable, Status: unknown,
-						Message: fmt.Sprintf("the KMS client panicked while reading key %s: %v", r.KeyARN, p)})
-				}
-			}()
-			j.c.check(ctx, a, cs.KMS, acct, k, &r)
-		}()
+	if r.KeyARN == "" {
+		a.record(r)
+		return
 	}
+	k := a.key(r.KeyARN)
+	k.addResource(r.ARN)
+	if k.refErr != nil {
+		r.Findings = append(r.Findings, Finding{Code: CodeKeyUnreadable, Status: unknown, Err: k.refErr,
+			Message: fmt.Sprintf("the listing names key %q, which is not a key ARN: %v", r.KeyARN, k.refErr)})
+		a.record(r)
+		return
+	}
+	// The resource is judged once its key has been read; until then the
+	// listing and the other resources go on.
+	a.whenRead(ctx, cs.KMS, k, j.c.grants, func() {
+		if err := ctx.Err(); err != nil {
+			r.Findings = append(r.Findings, Finding{Code: CodeKeyUnreadable, Status: unknown, Err: err,
+				Message: fmt.Sprintf("the audit stopped before key %s was read: %v", k.arn, err)})
+		} else {
+			j.c.judge(a, acct, k, &r)
+		}
+		a.record(r)
+	})
+}
+
+// record adds the audited resource to the report.
+func (a *auditor) record(r Resource) {
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		f.ID = r.ARN + "#" + string(f.Code)

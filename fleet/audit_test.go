@@ -335,7 +335,9 @@ func TestAuditIncomplete(t *testing.T) {
 		{name: "no caller principal", target: fleet.Target{Accounts: []fleet.Account{{RoleARN: "arn:aws:iam::" + acctA + ":role/" + auditRole}}, Regions: []string{"us-east-1"}},
 			want: fleet.CodeKeyPolicyUnknown},
 		{name: "GetKeyPolicy denied to the end", target: r.target(), want: fleet.CodeKeyPolicyUnknown,
-			setup: func() { sb.Emulators.KMS.InjectFault("GetKeyPolicy", kmstest.Fault{StatusCode: 400, Code: "AccessDeniedException", Message: "no"}, 1) }},
+			setup: func() {
+				sb.Emulators.KMS.InjectFault("GetKeyPolicy", kmstest.Fault{StatusCode: 400, Code: "AccessDeniedException", Message: "no"}, 1)
+			}},
 		{name: "a listing that fails", target: r.target(),
 			setup: func() { sb.Emulators.DataPlane.InjectFault("ListBatchEvaluations", kmstest.InternalFault(), 50) }},
 	}

@@ -2,12 +2,14 @@ package fleet
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
@@ -25,6 +27,9 @@ const (
 	// DefaultMaxBackoff is the longest the retryer of [NewRetryer] waits
 	// between two attempts.
 	DefaultMaxBackoff = 5 * time.Second
+	// DefaultIdleConnsPerHost is how many idle connections per endpoint
+	// the HTTP client AssumeRole builds keeps open, when cfg has none.
+	DefaultIdleConnsPerHost = 256
 )
 
 // AssumeRoleOptions configures [AssumeRole].
@@ -48,19 +53,20 @@ type AssumeRoleOptions struct {
 	Retryer func() aws.Retryer
 }
 
-// NewRetryer returns the SDK's adaptive retry mode (aws/retry), which slows
-// a client down on throttling errors, trying each request up to
-// maxAttempts times with backoff up to maxBackoff and without the standard
-// mode's retry quota, so that a throttling storm is waited out rather than
-// turned into errors.
+// NewRetryer returns the SDK's standard retry mode (aws/retry), trying each
+// request up to maxAttempts times with exponential jittered backoff up to
+// maxBackoff, and without the retry quota, so that a throttling storm is
+// waited out rather than turned into errors. The audit's own client-side
+// limiter ([Options.Quotas]) keeps the request rate under KMS's quotas; the
+// SDK's adaptive mode is not used because, after a burst of throttling, its
+// own rate estimate drops to a fraction of a request per second and
+// recovers over minutes, far below the quota.
 func NewRetryer(maxAttempts int, maxBackoff time.Duration) aws.Retryer {
-	return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
-		o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
-			so.MaxAttempts = maxAttempts
-			so.MaxBackoff = maxBackoff
-			so.Backoff = retry.NewExponentialJitterBackoff(maxBackoff)
-			so.RateLimiter = ratelimit.None
-		})
+	return retry.NewStandard(func(so *retry.StandardOptions) {
+		so.MaxAttempts = maxAttempts
+		so.MaxBackoff = maxBackoff
+		so.Backoff = retry.NewExponentialJitterBackoff(maxBackoff)
+		so.RateLimiter = ratelimit.None
 	})
 }
 
@@ -83,6 +89,14 @@ func AssumeRole(cfg aws.Config, optFns ...func(*AssumeRoleOptions)) ClientsFunc 
 	}
 	if o.Retryer == nil {
 		o.Retryer = func() aws.Retryer { return NewRetryer(DefaultMaxAttempts, DefaultMaxBackoff) }
+	}
+	if cfg.HTTPClient == nil {
+		// The SDK's default keeps 10 idle connections per host; an audit
+		// sends many more requests at once to each endpoint, and every
+		// connection closed after use must be dialled again.
+		cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+			tr.MaxIdleConnsPerHost = DefaultIdleConnsPerHost
+		})
 	}
 	stsClient := sts.NewFromConfig(cfg, o.STS...)
 	var (

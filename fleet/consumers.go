@@ -145,18 +145,8 @@ func listBatchEvaluations(ctx context.Context, a *auditor, cs *Clients, acct Acc
 	return nil
 }
 
-// check reads what r needs of its key (once per key for the whole audit)
-// and adds r's findings.
-func (c *consumer) check(ctx context.Context, a *auditor, api KMS, acct Account, k *keyEntry, r *Resource) {
-	if k.refErr != nil {
-		r.Findings = append(r.Findings, Finding{Code: CodeKeyUnreadable, Status: unknown, Err: k.refErr,
-			Message: fmt.Sprintf("the listing names key %q, which is not a key ARN: %v", r.KeyARN, k.refErr)})
-		return
-	}
-	k.read(ctx, a, api, c.grants)
-	if ctx.Err() != nil {
-		return
-	}
+// judge adds r's findings from what was read of its key.
+func (c *consumer) judge(a *auditor, acct Account, k *keyEntry, r *Resource) {
 	keyState(a.at, k, r)
 	if k.missing {
 		return

@@ -21,21 +21,31 @@ type keyEntry struct {
 	account, region string // of the key's ARN, for its quotas
 	refErr          error  // the ARN is not a key ARN
 
-	descOnce sync.Once
-	md       *kmstypes.KeyMetadata
-	missing  bool
-	descErr  error
-
-	polOnce sync.Once
+	// Each read's results are written once, by the goroutine that sends
+	// it, before its fetch is marked done under mu.
+	md      *kmstypes.KeyMetadata
+	missing bool
+	descErr error
 	doc     *keypolicy.Document
 	polErr  error
+	grants  []kmstypes.GrantListEntry
+	grErr   error
 
-	grOnce sync.Once
-	grants []kmstypes.GrantListEntry
-	grErr  error
+	mu               sync.Mutex // guards the fetches and resources
+	desc, pol, grant fetch
+	resources        []string
+}
 
-	mu        sync.Mutex
-	resources []string
+// fetch is the state of one read of a key.
+type fetch struct {
+	started, done bool
+	waiters       []*waiter
+}
+
+// waiter is a resource waiting for need more reads of its key.
+type waiter struct {
+	need int
+	then func()
 }
 
 // key returns the one entry of keyARN.
@@ -62,34 +72,71 @@ func (k *keyEntry) addResource(arn string) {
 	k.mu.Unlock()
 }
 
-// read reads what a resource needs of the key, concurrently: DescribeKey
-// and GetKeyPolicy, and ListGrants when grants is set. Each is sent once
-// for the whole audit; later callers wait for the first one's answer.
-func (k *keyEntry) read(ctx context.Context, a *auditor, api KMS, grants bool) {
-	if k.refErr != nil {
-		return
+// whenRead calls then once the reads a resource needs of k are done:
+// DescribeKey and GetKeyPolicy, and ListGrants when grants is set. Each
+// read is sent once for the whole audit, by a goroutine of its own started
+// by the first resource that needs it, so that listing never waits for the
+// quotas; then runs at once if every read is done already, else on the
+// goroutine of the last read it waits for.
+func (a *auditor) whenRead(ctx context.Context, api KMS, k *keyEntry, grants bool, then func()) {
+	type read struct {
+		f      *fetch
+		run    func()
+		failed *error
 	}
-	var wg sync.WaitGroup
-	run := func(once *sync.Once, fn func(), failed *error) {
-		wg.Add(1)
+	reads := []read{
+		{&k.desc, func() { k.describe(ctx, a, api) }, &k.descErr},
+		{&k.pol, func() { k.policy(ctx, a, api) }, &k.polErr},
+	}
+	if grants {
+		reads = append(reads, read{&k.grant, func() { k.listGrants(ctx, a, api) }, &k.grErr})
+	}
+	w := &waiter{then: then}
+	var start []read
+	k.mu.Lock()
+	for _, rd := range reads {
+		if rd.f.done {
+			continue
+		}
+		w.need++
+		rd.f.waiters = append(rd.f.waiters, w)
+		if !rd.f.started {
+			rd.f.started = true
+			start = append(start, rd)
+		}
+	}
+	ready := w.need == 0
+	k.mu.Unlock()
+	for _, rd := range start {
+		a.reads.Add(1)
 		go func() {
-			defer wg.Done()
-			once.Do(func() {
+			defer a.reads.Done()
+			func() {
 				defer func() {
 					if p := recover(); p != nil {
-						*failed = fmt.Errorf("the KMS client panicked reading key %s: %v", k.arn, p)
+						*rd.failed = fmt.Errorf("the KMS client panicked reading key %s: %v", k.arn, p)
 					}
 				}()
-				fn()
-			})
+				rd.run()
+			}()
+			k.mu.Lock()
+			rd.f.done = true
+			var run []*waiter
+			for _, w := range rd.f.waiters {
+				if w.need--; w.need == 0 {
+					run = append(run, w)
+				}
+			}
+			rd.f.waiters = nil
+			k.mu.Unlock()
+			for _, w := range run {
+				w.then()
+			}
 		}()
 	}
-	run(&k.descOnce, func() { k.describe(ctx, a, api) }, &k.descErr)
-	run(&k.polOnce, func() { k.policy(ctx, a, api) }, &k.polErr)
-	if grants {
-		run(&k.grOnce, func() { k.listGrants(ctx, a, api) }, &k.grErr)
+	if ready {
+		then()
 	}
-	wg.Wait()
 }
 
 func (k *keyEntry) describe(ctx context.Context, a *auditor, api KMS) {

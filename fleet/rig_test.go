@@ -36,11 +36,13 @@ type stsServer struct {
 	assumed []string // role ARNs, in the order assumed
 }
 
-func newSTS(t *testing.T) *stsServer {
-	t.Helper()
+func newSTS(t *testing.T) *stsServer { return newSTSB(t) }
+
+func newSTSB(tb testing.TB) *stsServer {
+	tb.Helper()
 	s := &stsServer{roles: map[string]func(string){}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
+	tb.Cleanup(s.Close)
 	return s
 }
 
@@ -158,7 +160,9 @@ func newFleetRig(t *testing.T, accounts, regions []string, optFns ...func(*agent
 	return r
 }
 
-func (r *fleetRig) at(account, region string) *agentcoretest.Sandbox { return r.sb[[2]string{account, region}] }
+func (r *fleetRig) at(account, region string) *agentcoretest.Sandbox {
+	return r.sb[[2]string{account, region}]
+}
 
 func (r *fleetRig) target() fleet.Target {
 	t := fleet.Target{Regions: r.regions}
