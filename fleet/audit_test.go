@@ -233,7 +233,7 @@ func TestAuditFleet(t *testing.T) {
 
 	// Each role assumed once per account, not once per Region.
 	if d := cmp.Diff([]string{"arn:aws:iam::" + acctA + ":role/" + auditRole, "arn:aws:iam::" + acctB + ":role/" + auditRole},
-		slices.Sorted(slices.Values(r.sts.assumedRoles()))); d != "" {
+		slices.Sorted(slices.Values(r.sts.Assumed()))); d != "" {
 		t.Errorf("roles assumed (-want +got):\n%s", d)
 	}
 	// Each key read once: the healthy key shared by three resources got

@@ -209,7 +209,7 @@ func newBenchRigT(b testing.TB, regions []string) *fleetRig {
 		}
 	}
 	role := "arn:aws:iam::" + acctA + ":role/" + auditRole
-	r.sts.allow(role, func(ak string) {
+	r.sts.Allow(role, func(ak string) {
 		for _, sb := range sbs {
 			sb.Emulators.KMS.MapAccessKey(ak, role)
 		}

@@ -2,12 +2,7 @@ package fleet_test
 
 import (
 	"context"
-	"encoding/xml"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,102 +16,14 @@ import (
 
 	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/fleet"
+	"github.com/agentcorekms/agentcorekms/internal/ststest"
 )
 
-// stsServer is a loopback STS that answers AssumeRole (the Query
-// protocol) for the roles it knows, with fresh temporary credentials whose
-// access key it hands to onIssue, so that the emulators of the role's
-// account know the key; any other role gets AccessDenied.
-type stsServer struct {
-	*httptest.Server
-
-	mu      sync.Mutex
-	roles   map[string]func(accessKeyID string) // role ARN -> map its new access key
-	issued  int
-	assumed []string // role ARNs, in the order assumed
-}
-
-func newSTS(t *testing.T) *stsServer { return newSTSB(t) }
-
-func newSTSB(tb testing.TB) *stsServer {
+func newSTSB(tb testing.TB) *ststest.STS {
 	tb.Helper()
-	s := &stsServer{roles: map[string]func(string){}}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	s := ststest.New()
 	tb.Cleanup(s.Close)
 	return s
-}
-
-func (s *stsServer) allow(roleARN string, onIssue func(accessKeyID string)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.roles[roleARN] = onIssue
-}
-
-func (s *stsServer) assumedRoles() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.assumed...)
-}
-
-type stsCredentials struct {
-	AccessKeyID     string `xml:"AccessKeyId"`
-	SecretAccessKey string `xml:"SecretAccessKey"`
-	SessionToken    string `xml:"SessionToken"`
-	Expiration      string `xml:"Expiration"`
-}
-
-type assumeRoleResponse struct {
-	XMLName xml.Name `xml:"https://sts.amazonaws.com/doc/2011-06-15/ AssumeRoleResponse"`
-	Result  struct {
-		Credentials     stsCredentials `xml:"Credentials"`
-		AssumedRoleUser struct {
-			Arn           string `xml:"Arn"`
-			AssumedRoleID string `xml:"AssumedRoleId"`
-		} `xml:"AssumedRoleUser"`
-	} `xml:"AssumeRoleResult"`
-	RequestID string `xml:"ResponseMetadata>RequestId"`
-}
-
-type stsError struct {
-	XMLName xml.Name `xml:"https://sts.amazonaws.com/doc/2011-06-15/ ErrorResponse"`
-	Type    string   `xml:"Error>Type"`
-	Code    string   `xml:"Error>Code"`
-	Message string   `xml:"Error>Message"`
-	ID      string   `xml:"RequestId"`
-}
-
-func (s *stsServer) serve(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil || r.PostForm.Get("Action") != "AssumeRole" {
-		w.WriteHeader(http.StatusBadRequest)
-		_ = xml.NewEncoder(w).Encode(stsError{Type: "Sender", Code: "InvalidAction", Message: "only AssumeRole", ID: "1"})
-		return
-	}
-	role, session := r.PostForm.Get("RoleArn"), r.PostForm.Get("RoleSessionName")
-	s.mu.Lock()
-	onIssue, ok := s.roles[role]
-	s.issued++
-	ak := fmt.Sprintf("ASIAFLEET%011d", s.issued)
-	if ok {
-		s.assumed = append(s.assumed, role)
-	}
-	s.mu.Unlock()
-	w.Header().Set("Content-Type", "text/xml")
-	if !ok || session == "" {
-		w.WriteHeader(http.StatusForbidden)
-		_ = xml.NewEncoder(w).Encode(stsError{Type: "Sender", Code: "AccessDenied",
-			Message: "User is not authorized to perform: sts:AssumeRole on resource: " + role, ID: "1"})
-		return
-	}
-	onIssue(ak)
-	var out assumeRoleResponse
-	out.Result.Credentials = stsCredentials{AccessKeyID: ak, SecretAccessKey: "secret", SessionToken: "token",
-		Expiration: time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}
-	acct := strings.Split(role, ":")[4]
-	name := role[strings.LastIndexByte(role, '/')+1:]
-	out.Result.AssumedRoleUser.Arn = "arn:aws:sts::" + acct + ":assumed-role/" + name + "/" + session
-	out.Result.AssumedRoleUser.AssumedRoleID = "AROAFLEET:" + session
-	out.RequestID = "1"
-	_ = xml.NewEncoder(w).Encode(out)
 }
 
 // fleetRig is one sandbox per account and Region, a loopback STS that lets
@@ -126,7 +33,7 @@ type fleetRig struct {
 	accounts []string
 	regions  []string
 	sb       map[[2]string]*agentcoretest.Sandbox
-	sts      *stsServer
+	sts      *ststest.STS
 }
 
 const (
@@ -136,7 +43,7 @@ const (
 
 func newFleetRig(t *testing.T, accounts, regions []string, optFns ...func(*agentcoretest.Options)) *fleetRig {
 	t.Helper()
-	r := &fleetRig{accounts: accounts, regions: regions, sb: map[[2]string]*agentcoretest.Sandbox{}, sts: newSTS(t)}
+	r := &fleetRig{accounts: accounts, regions: regions, sb: map[[2]string]*agentcoretest.Sandbox{}, sts: newSTSB(t)}
 	for _, a := range accounts {
 		var sbs []*agentcoretest.Sandbox
 		for _, region := range regions {
@@ -151,7 +58,7 @@ func newFleetRig(t *testing.T, accounts, regions []string, optFns ...func(*agent
 			sbs = append(sbs, sb)
 		}
 		role := "arn:aws:iam::" + a + ":role/" + auditRole
-		r.sts.allow(role, func(ak string) {
+		r.sts.Allow(role, func(ak string) {
 			for _, sb := range sbs {
 				sb.Emulators.KMS.MapAccessKey(ak, role)
 			}
