@@ -96,7 +96,9 @@ func startSandbox(ctx context.Context) (_ *sandbox, err error) {
 	cfg := aws.Config{Region: sandboxRegions[0], Credentials: credentials.NewStaticCredentialsProvider("AKIASANDBOXADMIN", "sandbox", "")}
 	s.clients = fleet.AssumeRole(cfg, func(o *fleet.AssumeRoleOptions) {
 		o.STS = []func(*sts.Options){func(so *sts.Options) { so.BaseEndpoint = aws.String(s.sts.URL) }}
-		o.KMS = func(a fleet.Account, region string, ko *kms.Options) { ko.BaseEndpoint = aws.String(s.at(a.ID, region).KMSURL) }
+		o.KMS = func(a fleet.Account, region string, ko *kms.Options) {
+			ko.BaseEndpoint = aws.String(s.at(a.ID, region).KMSURL)
+		}
 		o.ControlPlane = func(a fleet.Account, region string, co *bedrockagentcorecontrol.Options) {
 			co.BaseEndpoint = aws.String(s.at(a.ID, region).ControlPlaneURL)
 		}

@@ -51,7 +51,7 @@ func (s *STS) Assumed() []string {
 	return append([]string(nil), s.assumed...)
 }
 
-type credentials struct {
+type stsCredentials struct {
 	AccessKeyID     string `xml:"AccessKeyId"`
 	SecretAccessKey string `xml:"SecretAccessKey"`
 	SessionToken    string `xml:"SessionToken"`
@@ -61,7 +61,7 @@ type credentials struct {
 type assumeRoleResponse struct {
 	XMLName xml.Name `xml:"https://sts.amazonaws.com/doc/2011-06-15/ AssumeRoleResponse"`
 	Result  struct {
-		Credentials     credentials `xml:"Credentials"`
+		Credentials     stsCredentials `xml:"Credentials"`
 		AssumedRoleUser struct {
 			Arn           string `xml:"Arn"`
 			AssumedRoleID string `xml:"AssumedRoleId"`
@@ -109,7 +109,7 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	onIssue(ak)
 	var out assumeRoleResponse
-	out.Result.Credentials = credentials{AccessKeyID: ak, SecretAccessKey: "ststest-secret", SessionToken: "ststest-token",
+	out.Result.Credentials = stsCredentials{AccessKeyID: ak, SecretAccessKey: "ststest-secret", SessionToken: "ststest-token",
 		Expiration: time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}
 	name := parts[5][len("role/"):]
 	out.Result.AssumedRoleUser.Arn = "arn:" + parts[1] + ":sts::" + parts[4] + ":assumed-role/" + name + "/" + session
