@@ -72,8 +72,10 @@ const (
 
 // Options configure [Audit].
 type Options struct {
-	// Concurrency is how many resources are audited at once in each
-	// account and Region. If zero, DefaultConcurrency.
+	// Concurrency is how many listed resources are judged at once in each
+	// account and Region. Key reads do not take from it: each key is read
+	// by a goroutine of its own, paced by the quotas. If zero,
+	// DefaultConcurrency.
 	Concurrency int
 	// Quotas are the KMS request quotas per account and Region, in
 	// requests per second, by operation. If nil, the documented defaults

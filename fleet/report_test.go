@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/agentcorekms/agentcorekms/fleet"
@@ -172,5 +175,53 @@ func TestAuditCancelledAndBrokenClients(t *testing.T) {
 		if rep.Outcome != kmscheck.OutcomeIncomplete || len(rep.Scopes) != 2 || rep.Scopes[0].Complete {
 			t.Errorf("%s: outcome %v, scopes %+v; want incomplete scopes", name, rep.Outcome, rep.Scopes)
 		}
+	}
+}
+
+// Other key states: another unusable state, and imported material that
+// expires, which denies decisions from a known date.
+func TestAuditKeyStates(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	r := newFleetRig(t, []string{acctA}, []string{"us-east-1"})
+	sb := r.at(acctA, "us-east-1")
+	validTo := time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		name       string
+		change     func(*kmstypes.KeyMetadata)
+		want       fleet.Code
+		deniedFrom *time.Time // nil: the audit's start
+	}{
+		{name: "unavailable", change: func(m *kmstypes.KeyMetadata) { m.KeyState = kmstypes.KeyStateUnavailable }, want: fleet.CodeKeyUnusable},
+		{name: "material expires", change: func(m *kmstypes.KeyMetadata) {
+			m.ExpirationModel, m.ValidTo = kmstypes.ExpirationModelTypeKeyMaterialExpires, aws.Time(validTo)
+		}, want: fleet.CodeKeyMaterialExpires, deniedFrom: &validTo},
+	}
+	engines := map[string]string{}
+	for _, tt := range tests {
+		k := newKey(t, ctx, sb)
+		engines[tt.name] = engine(t, ctx, sb, strings.ReplaceAll(tt.name, " ", "_"), k)
+		if err := sb.Emulators.KMS.UpdateKey(keyID(k), tt.change); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := fleet.Audit(ctx, r.target(), r.clients())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, _ := rep.Resource(engines[tt.name])
+			if len(res.Findings) != 1 || res.Findings[0].Code != tt.want || res.Outcome != kmscheck.OutcomeFailed {
+				t.Fatalf("findings %+v, outcome %v; want one %s, failed", res.Findings, res.Outcome, tt.want)
+			}
+			want := rep.At
+			if tt.deniedFrom != nil {
+				want = *tt.deniedFrom
+			}
+			if f := res.Findings[0]; f.DeniedFrom == nil || !f.DeniedFrom.Equal(want) {
+				t.Errorf("DeniedFrom = %v, want %v", f.DeniedFrom, want)
+			}
+		})
 	}
 }
