@@ -39,13 +39,27 @@ func New() *STS {
 // Allow lets roleARN be assumed; onIssue is called with the access key id
 // of each set of credentials issued for it, before they are returned.
 func (s *STS) Allow(roleARN string, onIssue func(accessKeyID string)) {
+	if s == nil {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.roles[roleARN] = onIssue
 }
 
+// Close stops the server. It is safe on a nil *STS.
+func (s *STS) Close() {
+	if s == nil || s.Server == nil {
+		return
+	}
+	s.Server.Close()
+}
+
 // Assumed returns the role ARNs assumed so far, in order.
 func (s *STS) Assumed() []string {
+	if s == nil {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.assumed...)

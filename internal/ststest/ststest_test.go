@@ -38,3 +38,13 @@ func TestAssumeRole(t *testing.T) {
 		t.Errorf("Assumed() = %v, want [%s]", got, role)
 	}
 }
+
+func TestNilSafe(t *testing.T) {
+	t.Parallel()
+	var s *STS
+	s.Allow("arn:aws:iam::111122223333:role/x", func(string) {})
+	s.Close()
+	if s.Assumed() != nil {
+		t.Error("a nil *STS assumed a role")
+	}
+}
