@@ -2,7 +2,6 @@ package fleet
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -12,8 +11,9 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/agentcorekms/agentcorekms/internal/agentcore"
 	"github.com/agentcorekms/agentcorekms/internal/loopback"
@@ -425,6 +425,32 @@ func (a *auditor) call(ctx context.Context, account, region, op string, fn func(
 	}
 }
 
+// callKMS is [auditor.call] for a KMS operation: fn passes pace to the
+// SDK call, so that every retry attempt the SDK's retryer makes waits for
+// the same limiter as the first attempt did. Without it a throttled
+// request's retries would come on top of the limiter's rate, and throttle
+// more.
+func (a *auditor) callKMS(ctx context.Context, account, region, op string, fn func(context.Context, func(*kms.Options)) error) error {
+	lim := a.limiter(account, region, op)
+	return a.call(ctx, account, region, op, func(ctx context.Context) error {
+		attempts := 0 // the attempts of one call are sequential
+		pace := func(o *kms.Options) {
+			o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+				return s.Finalize.Insert(middleware.FinalizeMiddlewareFunc("fleet.Quota",
+					func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+						if attempts++; attempts > 1 {
+							if err := lim.Wait(ctx); err != nil {
+								return middleware.FinalizeOutput{}, middleware.Metadata{}, err
+							}
+						}
+						return next.HandleFinalize(ctx, in)
+					}), "Retry", middleware.After)
+			})
+		}
+		return fn(ctx, pace)
+	})
+}
+
 // protect calls fn and turns a panic into an [*InputError].
 func protect[T any](fn func() (T, error)) (out T, err error) {
 	defer func() {
@@ -434,7 +460,3 @@ func protect[T any](fn func() (T, error)) (out T, err error) {
 	}()
 	return fn()
 }
-
-// ensure errors and aws stay imported for helpers in other files.
-var _ = errors.New
-var _ = aws.ToString

@@ -141,8 +141,8 @@ func (a *auditor) whenRead(ctx context.Context, api KMS, k *keyEntry, grants boo
 
 func (k *keyEntry) describe(ctx context.Context, a *auditor, api KMS) {
 	var out *kms.DescribeKeyOutput
-	err := a.call(ctx, k.account, k.region, "DescribeKey", func(ctx context.Context) (err error) {
-		out, err = api.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(k.arn)})
+	err := a.callKMS(ctx, k.account, k.region, "DescribeKey", func(ctx context.Context, pace func(*kms.Options)) (err error) {
+		out, err = api.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(k.arn)}, pace)
 		return err
 	})
 	switch {
@@ -161,8 +161,8 @@ func (k *keyEntry) describe(ctx context.Context, a *auditor, api KMS) {
 
 func (k *keyEntry) policy(ctx context.Context, a *auditor, api KMS) {
 	var out *kms.GetKeyPolicyOutput
-	err := a.call(ctx, k.account, k.region, "GetKeyPolicy", func(ctx context.Context) (err error) {
-		out, err = api.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(k.arn), PolicyName: aws.String("default")})
+	err := a.callKMS(ctx, k.account, k.region, "GetKeyPolicy", func(ctx context.Context, pace func(*kms.Options)) (err error) {
+		out, err = api.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(k.arn), PolicyName: aws.String("default")}, pace)
 		return err
 	})
 	switch {
@@ -188,8 +188,8 @@ func (k *keyEntry) listGrants(ctx context.Context, a *auditor, api KMS) {
 	p := kms.NewListGrantsPaginator(api, &kms.ListGrantsInput{KeyId: aws.String(k.arn), Limit: aws.Int32(agentcore.MaxGrantsListLimit)})
 	for p.HasMorePages() {
 		var page *kms.ListGrantsOutput
-		err := a.call(ctx, k.account, k.region, "ListGrants", func(ctx context.Context) (err error) {
-			page, err = p.NextPage(ctx)
+		err := a.callKMS(ctx, k.account, k.region, "ListGrants", func(ctx context.Context, pace func(*kms.Options)) (err error) {
+			page, err = p.NextPage(ctx, pace)
 			return err
 		})
 		if err != nil {
