@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -188,9 +189,10 @@ type auditor struct {
 	keys  map[string]*keyEntry
 	reads sync.WaitGroup // key reads and the resources waiting for them
 
-	mu       sync.Mutex // guards rep, progress
+	mu       sync.Mutex // guards rep, progress, panicked
 	rep      *Report
 	progress Progress
+	panicked error // a panic of Options.Progress
 }
 
 // Audit lists every encrypted resource of every consumer with a listing
@@ -208,8 +210,9 @@ type auditor struct {
 // Problems are findings, never errors: a resource whose key could not be
 // read, or a listing cut short, makes the report incomplete, never clean.
 // Audit returns an error only for bad input (an [*InputError], before any
-// call) or when ctx ends (errors.Is(err, context.Canceled)), with what was
-// audited so far.
+// call), when ctx ends (errors.Is(err, context.Canceled)), with what was
+// audited so far, or when [Options.Progress] panicked (an [*InputError],
+// with the whole report).
 func Audit(ctx context.Context, t Target, clients ClientsFunc, optFns ...func(*Options)) (*Report, error) {
 	if clients == nil {
 		return nil, &InputError{Field: "clients", Reason: "is nil"}
@@ -248,9 +251,9 @@ func Audit(ctx context.Context, t Target, clients ClientsFunc, optFns ...func(*O
 	rep.sortReport()
 	rep.computeOutcome()
 	if err := ctx.Err(); err != nil {
-		return rep, fmt.Errorf("fleet: audit: %w", err)
+		return rep, errors.Join(fmt.Errorf("fleet: audit: %w", err), a.panicked)
 	}
-	return rep, nil
+	return rep, a.panicked
 }
 
 // scope audits one account and Region: every consumer's listing, and each
@@ -365,11 +368,21 @@ func (a *auditor) record(r Resource) {
 	defer a.mu.Unlock()
 	a.rep.Resources = append(a.rep.Resources, r)
 	a.progress.Audited++
-	if a.o.Progress != nil {
+	if a.o.Progress != nil && a.panicked == nil {
 		a.keyMu.Lock()
 		a.progress.Keys = len(a.keys)
 		a.keyMu.Unlock()
-		a.o.Progress(a.progress)
+		func() {
+			// A panic in Progress must not kill the process from one of
+			// Audit's goroutines; Audit returns it, and calls Progress no
+			// more.
+			defer func() {
+				if p := recover(); p != nil {
+					a.panicked = &InputError{Field: "Options.Progress", Reason: fmt.Sprintf("panicked: %v", p)}
+				}
+			}()
+			a.o.Progress(a.progress)
+		}()
 	}
 }
 

@@ -225,3 +225,22 @@ func TestAuditKeyStates(t *testing.T) {
 		})
 	}
 }
+
+// A Progress that panics does not kill the process: Audit returns the
+// report and an *InputError.
+func TestAuditProgressPanics(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	r := newFleetRig(t, []string{acctA}, []string{"us-east-1"})
+	sb := r.at(acctA, "us-east-1")
+	k := newKey(t, ctx, sb)
+	engine(t, ctx, sb, "e1", k)
+	engine(t, ctx, sb, "e2", k)
+	rep, err := fleet.Audit(ctx, r.target(), r.clients(), func(o *fleet.Options) {
+		o.Progress = func(fleet.Progress) { panic("boom") }
+	})
+	var ie *fleet.InputError
+	if !errors.As(err, &ie) || ie.Field != "Options.Progress" || rep == nil || len(rep.Resources) != 2 {
+		t.Errorf("Audit = %v, %v; want the report of 2 resources and an *InputError for Options.Progress", rep, err)
+	}
+}
