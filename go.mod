@@ -18,6 +18,7 @@ require (
 	github.com/google/go-cmp v0.7.0
 	github.com/johannesboyne/gofakes3 v1.2.0
 	golang.org/x/sync v0.11.0
+	golang.org/x/time v0.11.0
 )
 
 require (

@@ -70,6 +70,9 @@ func (c *Client) begin(ctx context.Context, op, keyRef string) error {
 		return err
 	}
 	f, ok := k.faults.Next(op)
+	if !ok && !k.quotas.Load().Allow(k.opts.Account, k.opts.Region, op) {
+		f, ok = quotaFault(), true
+	}
 	if !ok {
 		return nil
 	}

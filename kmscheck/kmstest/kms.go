@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -104,6 +105,7 @@ type KMS struct {
 
 	faults   emu.Faults
 	latency  emu.Latency
+	quotas   atomic.Pointer[emu.Quotas] // nil: no request quotas
 	recorder *emu.Recorder[Call]
 }
 
