@@ -186,7 +186,12 @@ func (r *resolved) document() *Document {
 			stmts = append(stmts, r.statement(s))
 		}
 	}
-	return &Document{Version: Version2012, ID: r.c.spec.docID, Statement: stmts}
+	d := &Document{Version: Version2012, ID: r.c.spec.docID, Statement: stmts}
+	if d.ID != "" {
+		// The token vault's page writes Id before Version.
+		d.keys = []string{"Id", "Version", "Statement"}
+	}
+	return d
 }
 
 func (r *resolved) principal(s *stmtSpec) *Principal {
