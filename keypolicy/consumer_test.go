@@ -184,7 +184,9 @@ func TestConsumerParamErrors(t *testing.T) {
 	t.Parallel()
 	const acct, region = "111122223333", "us-east-1"
 	role := "arn:aws:iam::111122223333:role/R"
-	arnOf := func(typ, id string) string { return "arn:aws:bedrock-agentcore:us-east-1:111122223333:" + typ + "/" + id }
+	arnOf := func(typ, id string) string {
+		return "arn:aws:bedrock-agentcore:us-east-1:111122223333:" + typ + "/" + id
+	}
 	tests := []struct {
 		name     string
 		consumer string
