@@ -98,8 +98,9 @@ func (f Finding) String() string {
 // single-valued key or on kms:EncryptionContext:KEY, "kms:*" and "*"
 // actions, caller statements for a service integration without
 // kms:ViaService, duplicate Sids, unknown condition operators and effects,
-// principals AWS does not accept, unknown fields and a policy without
-// statements. Findings about the whole policy come first, then the others
+// principals AWS does not accept, statements without a principal,
+// wildcards that an exact operator takes literally, unknown fields and a
+// policy without statements. Findings about the whole policy come first, then the others
 // in statement order. The policies [ForPolicyEngine] and
 // [ForBatchEvaluation] write have none.
 //
@@ -159,6 +160,7 @@ func Lint(doc *Document) []Finding {
 				}
 			}
 		}
+		lintConsumerStatement(s, func(id string, sev Severity, msg string) { add(i, id, sev, msg) })
 		if s.Effect != EffectAllow {
 			continue
 		}
