@@ -29,6 +29,9 @@ type Target struct {
 	// evaluations: Region, Account, Principal (the role or user that starts
 	// them) and optional BatchEvaluationARN.
 	BatchEvaluation *keypolicy.BatchEvaluationParams
+	// Consumer checks the key for any AgentCore resource of the keypolicy
+	// consumer model, with its key restrictions; [ForConsumer] builds one.
+	Consumer *ConsumerTarget
 }
 
 // PolicyEngine returns a Target for policy engines with parameters p.
@@ -39,9 +42,13 @@ func BatchEvaluation(p keypolicy.BatchEvaluationParams) Target {
 	return Target{BatchEvaluation: &p}
 }
 
-// Feature returns keypolicy.FeaturePolicyEngine or
-// keypolicy.FeatureBatchEvaluation, or "" if t sets neither or both.
+// Feature returns keypolicy.FeaturePolicyEngine,
+// keypolicy.FeatureBatchEvaluation or the consumer's name, or "" if t sets
+// no field or more than one.
 func (t Target) Feature() string {
+	if f, ok := t.consumerFeature(); ok {
+		return f
+	}
 	switch {
 	case t.PolicyEngine != nil && t.BatchEvaluation == nil:
 		return keypolicy.FeaturePolicyEngine
@@ -52,6 +59,9 @@ func (t Target) Feature() string {
 }
 
 func (t Target) region() string {
+	if t.Consumer != nil {
+		return t.Consumer.Params.Region
+	}
 	if t.PolicyEngine != nil {
 		return t.PolicyEngine.Region
 	}
@@ -59,6 +69,9 @@ func (t Target) region() string {
 }
 
 func (t Target) account() string {
+	if t.Consumer != nil {
+		return t.Consumer.Params.Account
+	}
 	if t.PolicyEngine != nil {
 		return t.PolicyEngine.Account
 	}
@@ -66,6 +79,9 @@ func (t Target) account() string {
 }
 
 func (t Target) requirements() ([]keypolicy.Requirement, error) {
+	if t.Consumer != nil {
+		return keypolicy.RequirementsFor(t.Consumer.Name, t.Consumer.Params)
+	}
 	if t.PolicyEngine != nil {
 		return keypolicy.PolicyEngineRequirements(*t.PolicyEngine)
 	}
@@ -142,7 +158,7 @@ func Check(ctx context.Context, client KMS, keyID string, target Target, optFns 
 	}
 	feature := target.Feature()
 	if feature == "" {
-		return nil, &InputError{Field: "target", Reason: "set exactly one of PolicyEngine and BatchEvaluation"}
+		return nil, &InputError{Field: "target", Reason: "set exactly one of PolicyEngine, BatchEvaluation and Consumer"}
 	}
 	reqs, err := target.requirements()
 	if err != nil {
@@ -152,13 +168,16 @@ func Check(ctx context.Context, client KMS, keyID string, target Target, optFns 
 	if err != nil {
 		return nil, err
 	}
+	if err := target.checkKeyRef(keyID); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("kmscheck: checking key %q: %w", keyID, err)
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	dryRun := feature == keypolicy.FeatureBatchEvaluation && !o.SkipDryRun
+	dryRun := target.dryRuns(reqs) && !o.SkipDryRun
 	describe := call(ctx, func(ctx context.Context) (*kms.DescribeKeyOutput, error) {
 		return client.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(keyID)})
 	})
@@ -226,6 +245,7 @@ func Check(ctx context.Context, client KMS, keyID string, target Target, optFns 
 		b.report.KeyARN = ref.arn
 	}
 	b.keyFindings(desc.err)
+	b.consumerFindings(md)
 	b.policyFindings(reqs, md, desc.err, pol.out, pol.err, policyCh != nil)
 	if dryRun {
 		b.dryRunFinding(dry.err, dryCh != nil, desc.err)

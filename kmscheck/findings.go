@@ -124,15 +124,12 @@ func (b *builder) keyFindings(descErr error) {
 		b.unknown(IDKeyRegion, "The key ARN "+keyARN+" does not parse.", "", err)
 		b.unknown(IDKeyAccount, "The key ARN "+keyARN+" does not parse.", "", err)
 	default:
-		switch {
-		case a.Region == region:
+		if a.Region == region {
 			b.pass(IDKeyRegion, "The key is in "+region+", the target Region.")
-		case b.target.BatchEvaluation != nil:
-			b.fail(IDKeyRegion, fmt.Sprintf("The key is in %s but the batch evaluation runs in %s; the key must be in the same Region.", a.Region, region),
-				"Use a key in "+region+" (a multi-Region replica there works).", nil, notUsable...)
-		default:
-			b.warn(IDKeyRegion, fmt.Sprintf("The key is in %s but the policy engine is in %s; AgentCore documents keys in the engine's Region, and kms:ViaService names %s.", a.Region, region, region),
-				"Prefer a key (or a multi-Region replica) in "+region+".")
+		} else if fail, msg, remedy := b.target.regionMismatch(a.Region, region); fail {
+			b.fail(IDKeyRegion, msg, remedy, nil, notUsable...)
+		} else {
+			b.warn(IDKeyRegion, msg, remedy)
 		}
 		if acct := b.target.account(); a.AccountID == acct {
 			b.pass(IDKeyAccount, "The key is in account "+acct+", the target account.")
@@ -260,18 +257,17 @@ func (b *builder) policyFindings(reqs []keypolicy.Requirement, md *types.KeyMeta
 		case keypolicy.Allow:
 			b.pass(id, what+": allowed by "+refs(res.Deciding)+".")
 		case keypolicy.AllowIfIAMAllows:
-			b.warn(id, what+": allowed only if IAM allows it: "+res.Reason+".",
-				fmt.Sprintf("Add the documented statement %q naming the caller, or make sure the caller's IAM policy allows %s.", r.Statement, r.Action))
+			b.warn(id, what+": allowed only if IAM allows it: "+res.Reason+".", iamAdvice(r))
 		default:
 			// When the documented statement is missing altogether, adding it
 			// is the fix; widening another statement would drop its
 			// conditions.
 			fix := res.Fix
-			if fix == "" || !hasSid(doc, r.Statement) {
-				fix = fmt.Sprintf("Add the documented statement %q (keypolicy.For%s generates it) to the key policy", r.Statement, generatorName(r.Feature))
+			if add := statementFix(r); add != "" && (fix == "" || !hasSid(doc, r.Statement)) {
+				fix = add
 			}
 			reason := res.Reason
-			if !hasSid(doc, r.Statement) && res.Decision.Verdict == keypolicy.ImplicitDeny {
+			if r.Statement != "" && !hasSid(doc, r.Statement) && res.Decision.Verdict == keypolicy.ImplicitDeny {
 				reason = fmt.Sprintf("the documented statement %q is missing and no other statement allows it", r.Statement)
 			}
 			b.fail(id, what+": denied: "+reason+".", upperFirst(fix)+".", nil, ErrAccessDenied)
@@ -309,7 +305,7 @@ func upperFirst(s string) string {
 
 func (b *builder) dryRunFinding(err error, called bool, descErr error) {
 	const id = IDDryRunGenerateDataKey
-	what := "GenerateDataKey dry run with the batch evaluation's encryption context"
+	what, denied := b.target.dryRunText()
 	code := errorCode(err)
 	switch {
 	case !called:
@@ -317,9 +313,7 @@ func (b *builder) dryRunFinding(err error, called bool, descErr error) {
 	case err == nil || code == codeDryRun:
 		b.pass(id, what+": allowed for the credentials running the check.")
 	case code == codeAccessDenied:
-		b.fail(id, what+": denied: "+apiMessage(err),
-			fmt.Sprintf("Allow kms:GenerateDataKey with the encryption context %s to the caller (documented statement %q).", keypolicy.BatchEvaluationContextKey, keypolicy.SidBatchCallerCryptoOps),
-			err, ErrAccessDenied)
+		b.fail(id, what+": denied: "+apiMessage(err), denied, err, ErrAccessDenied)
 	case keyNotUsable(code):
 		b.unknown(id, what+": not probed, the key cannot be used now: "+apiMessage(err), "Fix the key findings, then check again.", err)
 	default:
@@ -342,11 +336,4 @@ func hasSid(doc *keypolicy.Document, sid string) bool {
 		}
 	}
 	return false
-}
-
-func generatorName(feature string) string {
-	if feature == keypolicy.FeatureBatchEvaluation {
-		return "BatchEvaluation"
-	}
-	return "PolicyEngine"
 }
