@@ -31,7 +31,7 @@ func Shared(uses []Use) (*Document, []Requirement, error) {
 	out := &Document{Version: Version2012}
 	var reqs []Requirement
 	bySid := map[string]int{} // Sid -> index in out.Statement
-	seen := map[string]bool{}  // consumers
+	seen := map[string]bool{} // consumers
 	for _, u := range uses {
 		c, err := consumerOrError(u.Consumer)
 		if err != nil {

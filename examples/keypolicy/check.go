@@ -69,30 +69,7 @@ func checkAndLint(o *options, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // requirements returns the requests of the -feature, for the flags given.
-func requirements(o *options) ([]keypolicy.Requirement, error) {
-	var out []keypolicy.Requirement
-	if o.feature == featurePolicyEngine || o.feature == featureBoth {
-		reqs, err := keypolicy.PolicyEngineRequirements(keypolicy.PolicyEngineParams{
-			Account: o.account, Region: o.region, Partition: o.partition, Principal: o.principal,
-			SourceContext: o.sourceContext, PolicyEngineARN: o.engineARN,
-		})
-		if err != nil {
-			return nil, paramError(err)
-		}
-		out = append(out, reqs...)
-	}
-	if o.feature == featureBatchEvaluation || o.feature == featureBoth {
-		reqs, err := keypolicy.BatchEvaluationRequirements(keypolicy.BatchEvaluationParams{
-			Account: o.account, Region: o.region, Partition: o.partition, Principal: o.principal,
-			BatchEvaluationARN: o.batchARN,
-		})
-		if err != nil {
-			return nil, paramError(err)
-		}
-		out = append(out, reqs...)
-	}
-	return out, nil
-}
+func requirements(o *options) ([]keypolicy.Requirement, error) { return featureRequirements(o) }
 
 // check prints one line per requirement and a summary, and reports whether
 // the policy allows every requirement.

@@ -81,6 +81,7 @@ type options struct {
 	compact       bool
 	check         string
 	lint          string
+	featureOptions
 }
 
 // flagName returns the flag that sets a generator parameter field, so that
@@ -100,14 +101,15 @@ func flagName(field string) string {
 	case "BatchEvaluationARN":
 		return "-batch-evaluation-arn"
 	}
-	return field
+	return featureFlagName(field)
 }
 
 // newFlagSet declares every flag of the command, bound to o. It is the one
 // place flags are defined.
 func newFlagSet(o *options) *flag.FlagSet {
 	fs := flag.NewFlagSet("keypolicy", flag.ContinueOnError)
-	fs.StringVar(&o.feature, "feature", featurePolicyEngine, "`feature` the key encrypts: policy-engine, batch-evaluation, or both (one key for both)")
+	fs.StringVar(&o.feature, "feature", featurePolicyEngine, featureUsage)
+	o.featureOptions.declare(fs)
 	fs.StringVar(&o.account, "account", "", "12-digit AWS `account` that owns the key (required)")
 	fs.StringVar(&o.region, "region", "", "AWS `region` of the policy engines or batch evaluations, such as us-east-1 (required)")
 	fs.StringVar(&o.principal, "principal", "", "`ARN` of the IAM role or user that calls AgentCore (default: the account root)")
@@ -145,10 +147,8 @@ func parseArgs(args []string) (*options, error) {
 	if fs.NArg() > 0 {
 		return nil, badInput("unexpected argument %q: every input is a flag (run keypolicy -h for the flags)", fs.Arg(0))
 	}
-	switch o.feature {
-	case featurePolicyEngine, featureBatchEvaluation, featureBoth:
-	default:
-		return nil, badInput("-feature %q: must be %s, %s or %s", o.feature, featurePolicyEngine, featureBatchEvaluation, featureBoth)
+	if err := checkFeatures(o); err != nil {
+		return nil, err
 	}
 	if err := checkArgs(o); err != nil {
 		return nil, err
@@ -161,17 +161,6 @@ func parseArgs(args []string) (*options, error) {
 	}
 	if o.region == "" {
 		return nil, badInput("-region is required: the Region of the key and of the %s", o.feature)
-	}
-	if o.feature == featureBatchEvaluation {
-		if o.sourceContext {
-			return nil, badInput("-source-context applies to -feature %s or %s only", featurePolicyEngine, featureBoth)
-		}
-		if o.engineARN != "" {
-			return nil, badInput("-engine-arn applies to -feature %s or %s only", featurePolicyEngine, featureBoth)
-		}
-	}
-	if o.feature == featurePolicyEngine && o.batchARN != "" {
-		return nil, badInput("-batch-evaluation-arn applies to -feature %s or %s only", featureBatchEvaluation, featureBoth)
 	}
 	return o, nil
 }
@@ -219,26 +208,9 @@ func fail(stderr io.Writer, code int, err error) int {
 
 // policy builds the requested policy and merges it into the -merge policy.
 func policy(o *options, stdin io.Reader) (*keypolicy.Document, error) {
-	var docs []*keypolicy.Document
-	if o.feature == featurePolicyEngine || o.feature == featureBoth {
-		doc, err := keypolicy.ForPolicyEngine(keypolicy.PolicyEngineParams{
-			Account: o.account, Region: o.region, Partition: o.partition, Principal: o.principal,
-			SourceContext: o.sourceContext, PolicyEngineARN: o.engineARN,
-		})
-		if err != nil {
-			return nil, paramError(err)
-		}
-		docs = append(docs, doc)
-	}
-	if o.feature == featureBatchEvaluation || o.feature == featureBoth {
-		doc, err := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{
-			Account: o.account, Region: o.region, Partition: o.partition, Principal: o.principal,
-			BatchEvaluationARN: o.batchARN,
-		})
-		if err != nil {
-			return nil, paramError(err)
-		}
-		docs = append(docs, doc)
+	docs, err := featureDocs(o)
+	if err != nil {
+		return nil, err
 	}
 	name := "the generated policy"
 	if o.merge != "" {
