@@ -1,7 +1,10 @@
 // Command keypolicy writes the KMS key policy that Amazon Bedrock AgentCore
-// documents for encrypting policy engines or batch evaluations with a
-// customer managed key, for your account, Region and caller, and can merge it
-// into an existing key policy.
+// documents for encrypting a resource with a customer managed key (policy
+// engines, batch evaluations, evaluators, datasets, configuration bundles,
+// recommendations, payment managers, gateways, the token vault; for memory,
+// the documented IAM identity policy), for your account, Region and caller,
+// and can merge it into an existing key policy. -feature takes a
+// comma-separated list for one key shared by several (see features.go).
 //
 // Usage:
 //
@@ -21,6 +24,12 @@
 //	aws kms get-key-policy --key-id alias/agentcore --query Policy --output text |
 //	  keypolicy -account 111122223333 -region us-east-1 \
 //	    -principal arn:aws:iam::111122223333:role/AgentCoreAdmin -check -
+//
+//	# one key for a gateway and its evaluators, narrowed to one gateway
+//	keypolicy -feature gateway,evaluator -account 111122223333 -region us-east-1 \
+//	    -principal arn:aws:iam::111122223333:role/EvalAdmin \
+//	    -service-role arn:aws:iam::111122223333:role/GatewayServiceRole \
+//	    -resource-arn arn:aws:bedrock-agentcore:us-east-1:111122223333:gateway/gw-1
 //
 //	# security and correctness findings in a key policy
 //	keypolicy -lint policy.json
