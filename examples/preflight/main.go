@@ -1,6 +1,7 @@
 // Command preflight checks that a KMS key will work for an Amazon Bedrock
-// AgentCore feature before you create a policy engine or start a batch
-// evaluation with it.
+// AgentCore feature before you create a policy engine, start a batch
+// evaluation, or create any other resource that takes the key (-feature
+// names it; see features.go).
 //
 // With -key it checks a real key through the default AWS configuration, so
 // AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL_KMS work as usual; the
@@ -10,6 +11,7 @@
 //
 //	preflight -key arn:aws:kms:us-east-1:111122223333:key/... -feature policy-engine
 //	preflight -key alias/agentcore -feature batch-evaluation -json
+//	preflight -key arn:aws:kms:...:key/... -feature gateway -service-role ROLE_ARN -resource-arn GATEWAY_ARN
 //	preflight                        # the sandbox
 //
 // Exit status: 0 when every finding passes (warnings allowed; in the
@@ -52,6 +54,7 @@ type flags struct {
 	key, feature, region, account, principal string
 	engineARN, evaluationARN                 string
 	sourceContext, json                      bool
+	consumerFlags
 }
 
 func parseFlags(args []string, stderr io.Writer) (flags, error) {
@@ -59,7 +62,8 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs := flag.NewFlagSet("preflight", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.key, "key", "", "key id, key ARN, alias name or alias ARN to check; without it, run the sandbox")
-	fs.StringVar(&f.feature, "feature", keypolicy.FeaturePolicyEngine, "policy-engine or batch-evaluation")
+	fs.StringVar(&f.feature, "feature", keypolicy.FeaturePolicyEngine, featureUsage)
+	f.consumerFlags.declare(fs)
 	fs.StringVar(&f.region, "region", "", "Region of the policy engine or batch evaluation (default: the AWS configuration's, or us-east-1 in the sandbox)")
 	fs.StringVar(&f.account, "account", "", "12-digit account of the engine or evaluation (default: the caller's, or 111122223333 in the sandbox)")
 	fs.StringVar(&f.principal, "principal", "", "IAM role or user ARN that creates engines or starts evaluations (default: the caller's role)")
@@ -73,33 +77,11 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	switch f.feature {
-	case keypolicy.FeaturePolicyEngine:
-		if f.evaluationARN != "" {
-			return f, errors.New("-evaluation-arn is for -feature batch-evaluation")
-		}
-	case keypolicy.FeatureBatchEvaluation:
-		if f.engineARN != "" || f.sourceContext {
-			return f, errors.New("-engine-arn and -source-context are for -feature policy-engine")
-		}
-	default:
-		return f, fmt.Errorf("-feature must be %s or %s, not %q", keypolicy.FeaturePolicyEngine, keypolicy.FeatureBatchEvaluation, f.feature)
-	}
-	return f, nil
+	return f, f.checkFeature()
 }
 
 // target builds the kmscheck target of f.
-func (f flags) target() kmscheck.Target {
-	if f.feature == keypolicy.FeatureBatchEvaluation {
-		return kmscheck.BatchEvaluation(keypolicy.BatchEvaluationParams{
-			Account: f.account, Region: f.region, Principal: f.principal, BatchEvaluationARN: f.evaluationARN,
-		})
-	}
-	return kmscheck.PolicyEngine(keypolicy.PolicyEngineParams{
-		Account: f.account, Region: f.region, Principal: f.principal,
-		PolicyEngineARN: f.engineARN, SourceContext: f.sourceContext,
-	})
-}
+func (f flags) target() kmscheck.Target { return f.consumerTarget() }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	f, err := parseFlags(args, stderr)
