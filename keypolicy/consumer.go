@@ -206,6 +206,8 @@ type Consumer struct {
 	Variants []string
 	// Narrowing says how the policy narrows to one resource.
 	Narrowing Narrowing
+	// NarrowVariant, if set, is the only variant that narrows.
+	NarrowVariant string
 	// SecondPrincipal names the Params field of a principal other than
 	// the caller that the policy names ("ExecutionRole", "ServiceRole"),
 	// or is empty.
@@ -223,8 +225,6 @@ type Consumer struct {
 	Example Params
 	// Sources are the documentation pages.
 	Sources []string
-
-	spec consumerSpec
 }
 
 // Consumers returns every consumer, policy engines and batch evaluations
@@ -234,21 +234,18 @@ func Consumers() []Consumer { return catalog() }
 // ConsumerNames returns the names of every consumer, in the order of
 // [Consumers].
 func ConsumerNames() []string {
-	cs := catalog()
-	out := make([]string, len(cs))
-	for i, c := range cs {
-		out[i] = c.Name
+	return []string{
+		ConsumerPolicyEngine, ConsumerBatchEvaluation, ConsumerEvaluator, ConsumerDataset, ConsumerConfigurationBundle,
+		ConsumerRecommendation, ConsumerPaymentManager, ConsumerGateway, ConsumerMemory, ConsumerTokenVault,
 	}
-	return out
 }
 
 // ConsumerByName returns the consumer named name, and reports whether
 // there is one.
 func ConsumerByName(name string) (Consumer, bool) {
-	for _, c := range catalog() {
-		if c.Name == name {
-			return c, true
-		}
+	if build := consumerBuilder(name); build != nil {
+		c, _ := build()
+		return c, true
 	}
 	return Consumer{}, false
 }
@@ -256,8 +253,8 @@ func ConsumerByName(name string) (Consumer, bool) {
 // ConsumerForResource returns the consumer whose resource ARN has type typ,
 // such as "gateway" or "batch-evaluate", and reports whether there is one.
 func ConsumerForResource(typ string) (Consumer, bool) {
-	for _, c := range catalog() {
-		if c.Resource == typ && c.Resource != "" {
+	for _, name := range ConsumerNames() {
+		if c, _ := ConsumerByName(name); c.Resource == typ && typ != "" {
 			return c, true
 		}
 	}
@@ -293,7 +290,7 @@ func (c *Consumer) For(p Params) (*Document, error) {
 	if c == nil || c.Name == "" {
 		return nil, &ParamError{Field: "consumer", Reason: "is nil or empty"}
 	}
-	e, err := c.resolve(p, false)
+	e, err := c.resolve(p, false, false)
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +308,7 @@ func Documented(name string) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := c.resolve(c.Example, true)
+	e, err := c.resolve(c.Example, true, false)
 	if err != nil {
 		return nil, err
 	}
@@ -352,7 +349,7 @@ func (c *Consumer) Requirements(p Params) ([]Requirement, error) {
 	if c == nil || c.Name == "" {
 		return nil, &ParamError{Field: "consumer", Reason: "is nil or empty"}
 	}
-	e, err := c.resolve(p, false)
+	e, err := c.resolve(p, false, true)
 	if err != nil {
 		return nil, err
 	}

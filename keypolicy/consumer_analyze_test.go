@@ -44,7 +44,7 @@ func consumerCases(t *testing.T) []consumerCase {
 					switch {
 					case c.Narrowing == NarrowRequired:
 						narrows = []string{"arn:" + part + ":bedrock-agentcore:" + region + ":" + account + ":" + c.Resource + "/res-1"}
-					case c.Narrowing != NarrowNotDocumented && (c.spec.narrowIn == "" || c.spec.narrowIn == variant):
+					case c.Narrowing != NarrowNotDocumented && (c.NarrowVariant == "" || c.NarrowVariant == variant):
 						narrows = append(narrows, "arn:"+part+":bedrock-agentcore:"+region+":"+account+":"+c.Resource+"/res-1")
 					}
 					for _, narrow := range narrows {

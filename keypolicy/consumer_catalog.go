@@ -34,30 +34,60 @@ const keyARNField = "length 1-2048, pattern arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9
 const symmetricByRequests = "symmetric only is not stated on the page; it follows from the documented kms:GenerateDataKey and kms:Decrypt requests, which KMS supports only on symmetric encryption keys"
 
 func catalog() []Consumer {
-	return []Consumer{
-		policyEngineConsumer(), batchEvaluationConsumer(), evaluatorConsumer(), datasetConsumer(),
-		configurationBundleConsumer(), recommendationConsumer(), paymentManagerConsumer(),
-		gatewayConsumer(), memoryConsumer(), tokenVaultConsumer(),
+	names := ConsumerNames()
+	out := make([]Consumer, len(names))
+	for i, n := range names {
+		out[i], _ = consumerBuilder(n)()
 	}
+	return out
 }
 
-func equals(keys ...keySpec) opSpec { return opSpec{op: "StringEquals", keys: keys} }
-func like(keys ...keySpec) opSpec   { return opSpec{op: "StringLike", keys: keys} }
-func arnLike(keys ...keySpec) opSpec {
-	return opSpec{op: "ArnLike", keys: keys}
+// consumerBuilder returns the functions that describe consumer name and
+// build its statement and request templates, or nil.
+func consumerBuilder(name string) func() (Consumer, func(bool) consumerSpec) {
+	pair := func(c func() Consumer, s func(bool) consumerSpec) func() (Consumer, func(bool) consumerSpec) {
+		return func() (Consumer, func(bool) consumerSpec) { return c(), s }
+	}
+	switch name {
+	case ConsumerPolicyEngine:
+		return pair(policyEngineConsumer, policyEngineSpec)
+	case ConsumerBatchEvaluation:
+		return pair(batchEvaluationConsumer, batchEvaluationSpec)
+	case ConsumerEvaluator:
+		return pair(evaluatorConsumer, evaluatorSpec)
+	case ConsumerDataset:
+		return pair(datasetConsumer, datasetSpec)
+	case ConsumerConfigurationBundle:
+		return pair(configurationBundleConsumer, configurationBundleSpec)
+	case ConsumerRecommendation:
+		return pair(recommendationConsumer, recommendationSpec)
+	case ConsumerPaymentManager:
+		return pair(paymentManagerConsumer, paymentManagerSpec)
+	case ConsumerGateway:
+		return pair(gatewayConsumer, gatewaySpec)
+	case ConsumerMemory:
+		return pair(memoryConsumer, memorySpec)
+	case ConsumerTokenVault:
+		return pair(tokenVaultConsumer, tokenVaultSpec)
+	}
+	return nil
 }
-func kv(key string, v Strings) keySpec { return keySpec{key: key, values: v} }
+
+func equals(keys ...ConditionKey) ConditionOperator {
+	return ConditionOperator{Operator: "StringEquals", Keys: keys}
+}
+func like(keys ...ConditionKey) ConditionOperator {
+	return ConditionOperator{Operator: "StringLike", Keys: keys}
+}
+func arnLike(keys ...ConditionKey) ConditionOperator {
+	return ConditionOperator{Operator: "ArnLike", Keys: keys}
+}
+func forAllEquals(keys ...ConditionKey) ConditionOperator {
+	return ConditionOperator{Operator: "ForAllValues:StringEquals", Keys: keys}
+}
+func kv(key string, v Strings) ConditionKey { return ConditionKey{Key: key, Values: v} }
 
 func policyEngineConsumer() Consumer {
-	ec := ecKey(agentcore.PolicyEngineContextKey)
-	via := kv(keyVia, One("{via}"))
-	grantOps := []string{"Encrypt", "Decrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo"}
-	grant := func(ops ...string) []ctxSpec {
-		return []ctxSpec{ctx(keyVia, "{via}"), ctx(keyGrantType, ecSubset), ctx(ec, "{res}"), ctx(keyGrantOps, ops...)}
-	}
-	crypto := []ctxSpec{ctx(keyVia, "{via}"), ctx(ec, "{res}")}
-	source := map[string][]ctxSpec{VariantSourceContext: {ctx(keySrcAccount, "{a}"), ctx(keySrcARN, "{res}")}}
-	opsSid := map[string]string{VariantSourceContext: SidPolicyKMSOperationsSource}
 	return Consumer{
 		Name: ConsumerPolicyEngine, Title: "Policy in AgentCore policy engine", Resource: agentcore.ResourcePolicyEngine,
 		KeyFields:  []KeyField{{Operation: "CreatePolicyEngine", Field: "kmsKeyArn", Change: "set at creation"}},
@@ -73,42 +103,54 @@ func policyEngineConsumer() Consumer {
 		},
 		Example: Params{Account: "111122223333", Region: "us-east-1", Principal: "arn:aws:iam::111122223333:role/ExampleRole"},
 		Sources: []string{"https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/policy-encryption.html"},
-		spec: consumerSpec{
-			sampleID: SamplePolicyEngineID,
-			statements: []stmtSpec{
-				{sid: SidPolicyCreateGrants, principal: prCaller, action: One(actCreateGrant), condition: []opSpec{
-					equals(via, kv(keyGrantType, One(ecSubset))),
-					like(kv(ec, One("{anyscope}"))),
-					{op: "ForAllValues:StringEquals", keys: []keySpec{kv(keyGrantOps, List(grantOps...))}},
-				}},
-				{sid: SidPolicyKMSOperations, variants: []string{""}, principal: prCaller, action: List(actDecrypt, actGenerateKey), condition: []opSpec{
-					equals(via), like(kv(ec, One("{anyscope}"))),
-				}},
-				{sid: SidPolicyKMSOperationsSource, variants: []string{VariantSourceContext}, principal: prCaller, action: List(actDecrypt, actGenerateKey), condition: []opSpec{
-					equals(via, kv(keySrcAccount, One("{a}"))),
-					like(kv(keySrcARN, One("{scope}")), kv(ec, One("{anyscope}"))),
-				}},
-				{sid: SidPolicyKMSValidation, principal: prCaller, action: One(actDescribeKey), condition: []opSpec{equals(via)}},
-			},
-			requests: []reqSpec{
-				{id: "create-grant-management", action: actCreateGrant, sid: SidPolicyCreateGrants, context: grant(managementGrantOperations()...),
-					desc: "CreatePolicyEngine creates the policy management grant with the caller's credentials through AgentCore"},
-				{id: "create-grant-evaluation", action: actCreateGrant, sid: SidPolicyCreateGrants, context: grant(evaluationGrantOperations()...),
-					desc: "CreatePolicyEngine creates the policy evaluation grant with the caller's credentials through AgentCore"},
-				{id: "decrypt", action: actDecrypt, sid: SidPolicyKMSOperations, sidIn: opsSid, context: crypto, variantContext: source,
-					desc: "AgentCore decrypts policy data for the caller, bound to the engine's encryption context"},
-				{id: "generate-data-key", action: actGenerateKey, sid: SidPolicyKMSOperations, sidIn: opsSid, context: crypto, variantContext: source,
-					desc: "AgentCore generates data keys to encrypt policy data for the caller, bound to the engine's encryption context"},
-				{id: "describe-key", action: actDescribeKey, sid: SidPolicyKMSValidation, context: []ctxSpec{ctx(keyVia, "{via}")},
-					desc: "CreatePolicyEngine validates the key (symmetric, ENCRYPT_DECRYPT, enabled) through AgentCore"},
-			},
-		},
 	}
 }
 
+func policyEngineSpec(withRequests bool) consumerSpec {
+	ec := ecKey(agentcore.PolicyEngineContextKey)
+	via := kv(keyVia, One("{via}"))
+	grantOps := []string{"Encrypt", "Decrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo"}
+	grant := func(ops ...string) []ctxSpec {
+		return []ctxSpec{ctx(keyVia, "{via}"), ctx(keyGrantType, ecSubset), ctx(ec, "{res}"), ctx(keyGrantOps, ops...)}
+	}
+	crypto := []ctxSpec{ctx(keyVia, "{via}"), ctx(ec, "{res}")}
+	source := []ctxSpec{ctx(keySrcAccount, "{a}"), ctx(keySrcARN, "{res}")}
+	s := consumerSpec{
+		sampleID: SamplePolicyEngineID,
+		statements: []stmtSpec{
+			{sid: SidPolicyCreateGrants, principal: prCaller, action: One(actCreateGrant), condition: Condition{
+				equals(via, kv(keyGrantType, One(ecSubset))),
+				like(kv(ec, One("{anyscope}"))),
+				forAllEquals(kv(keyGrantOps, List(grantOps...))),
+			}},
+			{sid: SidPolicyKMSOperations, variants: []string{""}, principal: prCaller, action: List(actDecrypt, actGenerateKey), condition: Condition{
+				equals(via), like(kv(ec, One("{anyscope}"))),
+			}},
+			{sid: SidPolicyKMSOperationsSource, variants: []string{VariantSourceContext}, principal: prCaller, action: List(actDecrypt, actGenerateKey), condition: Condition{
+				equals(via, kv(keySrcAccount, One("{a}"))),
+				like(kv(keySrcARN, One("{scope}")), kv(ec, One("{anyscope}"))),
+			}},
+			{sid: SidPolicyKMSValidation, principal: prCaller, action: One(actDescribeKey), condition: Condition{equals(via)}},
+		},
+	}
+	if withRequests {
+		s.requests = []reqSpec{
+			{id: "create-grant-management", action: actCreateGrant, sid: SidPolicyCreateGrants, context: grant(managementGrantOperations()...),
+				desc: "CreatePolicyEngine creates the policy management grant with the caller's credentials through AgentCore"},
+			{id: "create-grant-evaluation", action: actCreateGrant, sid: SidPolicyCreateGrants, context: grant(evaluationGrantOperations()...),
+				desc: "CreatePolicyEngine creates the policy evaluation grant with the caller's credentials through AgentCore"},
+			{id: "decrypt", action: actDecrypt, sid: SidPolicyKMSOperations, variant: VariantSourceContext, variantSid: SidPolicyKMSOperationsSource, context: crypto, variantContext: source,
+				desc: "AgentCore decrypts policy data for the caller, bound to the engine's encryption context"},
+			{id: "generate-data-key", action: actGenerateKey, sid: SidPolicyKMSOperations, variant: VariantSourceContext, variantSid: SidPolicyKMSOperationsSource, context: crypto, variantContext: source,
+				desc: "AgentCore generates data keys to encrypt policy data for the caller, bound to the engine's encryption context"},
+			{id: "describe-key", action: actDescribeKey, sid: SidPolicyKMSValidation, context: []ctxSpec{ctx(keyVia, "{via}")},
+				desc: "CreatePolicyEngine validates the key (symmetric, ENCRYPT_DECRYPT, enabled) through AgentCore"},
+		}
+	}
+	return s
+}
+
 func batchEvaluationConsumer() Consumer {
-	ec := ecKey(agentcore.BatchEvaluationContextKey)
-	service := []ctxSpec{ctx(keySrcAccount, "{a}"), ctx(keySrcARN, "{res}"), ctx(ec, "{res}")}
 	return Consumer{
 		Name: ConsumerBatchEvaluation, Title: "AgentCore Evaluations batch evaluation", Resource: agentcore.ResourceBatchEvaluation,
 		KeyFields:  []KeyField{{Operation: "StartBatchEvaluation", Field: "kmsKeyArn", Change: "set at start"}},
@@ -124,29 +166,37 @@ func batchEvaluationConsumer() Consumer {
 		},
 		Example: Params{Account: "111122223333", Region: "us-east-1", Principal: "arn:aws:iam::111122223333:role/MyBatchEvaluationRole"},
 		Sources: []string{"https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/evaluations-batch-encryption.html"},
-		spec: consumerSpec{
-			sampleID: SampleBatchEvaluationID,
-			statements: []stmtSpec{
-				{sid: SidBatchCallerAccess, principal: prCaller, action: One(actDescribeKey)},
-				{sid: SidBatchCallerCryptoOps, principal: prCaller, action: List(actGenerateKey, actDecrypt), condition: []opSpec{like(kv(ec, One("{scope}")))}},
-				{sid: SidBatchServicePrincipalAccess, principal: prService, service: agentcore.ServicePrincipal, action: List(actGenerateKey, actDecrypt), condition: []opSpec{
-					equals(kv(keySrcAccount, One("{a}"))), arnLike(kv(keySrcARN, One("{scope}"))),
-				}},
-			},
-			requests: []reqSpec{
-				{id: "describe-key", action: actDescribeKey, sid: SidBatchCallerAccess,
-					desc: "StartBatchEvaluation validates the key with the caller's permissions"},
-				{id: "caller-generate-data-key", action: actGenerateKey, sid: SidBatchCallerCryptoOps, context: []ctxSpec{ctx(ec, "{res}")},
-					desc: "StartBatchEvaluation checks that the caller may encrypt batch evaluation data"},
-				{id: "caller-decrypt", action: actDecrypt, sid: SidBatchCallerCryptoOps, context: []ctxSpec{ctx(ec, "{res}")},
-					desc: "the caller decrypts batch evaluation data"},
-				{id: "service-generate-data-key", caller: CallerService, service: agentcore.ServicePrincipal, action: actGenerateKey, sid: SidBatchServicePrincipalAccess, context: service,
-					desc: "AgentCore writes encrypted batch evaluation output to S3 with its own credentials"},
-				{id: "service-decrypt", caller: CallerService, service: agentcore.ServicePrincipal, action: actDecrypt, sid: SidBatchServicePrincipalAccess, context: service,
-					desc: "AgentCore reads encrypted batch evaluation output from S3 with its own credentials"},
-			},
+	}
+}
+
+func batchEvaluationSpec(withRequests bool) consumerSpec {
+	ec := ecKey(agentcore.BatchEvaluationContextKey)
+	service := []ctxSpec{ctx(keySrcAccount, "{a}"), ctx(keySrcARN, "{res}"), ctx(ec, "{res}")}
+	s := consumerSpec{
+		sampleID: SampleBatchEvaluationID,
+		statements: []stmtSpec{
+			{sid: SidBatchCallerAccess, principal: prCaller, action: One(actDescribeKey)},
+			{sid: SidBatchCallerCryptoOps, principal: prCaller, action: List(actGenerateKey, actDecrypt), condition: Condition{like(kv(ec, One("{scope}")))}},
+			{sid: SidBatchServicePrincipalAccess, principal: prService, service: agentcore.ServicePrincipal, action: List(actGenerateKey, actDecrypt), condition: Condition{
+				equals(kv(keySrcAccount, One("{a}"))), arnLike(kv(keySrcARN, One("{scope}"))),
+			}},
 		},
 	}
+	if withRequests {
+		s.requests = []reqSpec{
+			{id: "describe-key", action: actDescribeKey, sid: SidBatchCallerAccess,
+				desc: "StartBatchEvaluation validates the key with the caller's permissions"},
+			{id: "caller-generate-data-key", action: actGenerateKey, sid: SidBatchCallerCryptoOps, context: []ctxSpec{ctx(ec, "{res}")},
+				desc: "StartBatchEvaluation checks that the caller may encrypt batch evaluation data"},
+			{id: "caller-decrypt", action: actDecrypt, sid: SidBatchCallerCryptoOps, context: []ctxSpec{ctx(ec, "{res}")},
+				desc: "the caller decrypts batch evaluation data"},
+			{id: "service-generate-data-key", caller: CallerService, service: agentcore.ServicePrincipal, action: actGenerateKey, sid: SidBatchServicePrincipalAccess, context: service,
+				desc: "AgentCore writes encrypted batch evaluation output to S3 with its own credentials"},
+			{id: "service-decrypt", caller: CallerService, service: agentcore.ServicePrincipal, action: actDecrypt, sid: SidBatchServicePrincipalAccess, context: service,
+				desc: "AgentCore reads encrypted batch evaluation output from S3 with its own credentials"},
+		}
+	}
+	return s
 }
 
 // Sids of the other consumers' documented statements.
@@ -172,9 +222,6 @@ const (
 )
 
 func evaluatorConsumer() Consumer {
-	ec := ecKey(agentcore.EvaluatorContextKey)
-	via := kv(keyVia, One("{via}"))
-	caller := []ctxSpec{ctx(keyVia, "{via}"), ctx(ec, "{res}")}
 	return Consumer{
 		Name: ConsumerEvaluator, Title: "AgentCore Evaluations custom evaluator (and its online evaluation configurations)", Resource: agentcore.ResourceEvaluator,
 		KeyFields: []KeyField{
@@ -203,43 +250,48 @@ func evaluatorConsumer() Consumer {
 		Example: Params{Account: "111122223333", Region: "us-east-1", Principal: "arn:aws:iam::111122223333:role/MyEvaluationRole",
 			ResourceARN: "arn:aws:bedrock-agentcore:us-east-1:111122223333:evaluator/my-evaluator-id"},
 		Sources: []string{"https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/evaluations-encryption.html"},
-		spec: consumerSpec{
-			sampleID: "my-evaluator-id",
-			statements: []stmtSpec{
-				{sid: SidCallerAccess, principal: prCaller, action: One(actDescribeKey), condition: []opSpec{equals(via)}},
-				{sid: SidCallerCryptoOps, principal: prCaller, action: List(actGenerateKey, actDecrypt), condition: []opSpec{
-					equals(via), like(kv(ec, One("{scope}"))),
-				}},
-				{sid: SidServicePrincipalDecrypt, principal: prService, service: agentcore.ServicePrincipal, action: One(actDecrypt), condition: []opSpec{
-					equals(kv(keySrcAccount, One("{a}"))), like(kv(keySrcARN, One("{scope}"))),
-				}},
-			},
-			requests: []reqSpec{
-				{id: "describe-key", action: actDescribeKey, sid: SidCallerAccess, context: []ctxSpec{ctx(keyVia, "{via}")},
-					desc: "CreateEvaluator and UpdateEvaluator validate the key through AgentCore with the caller's credentials"},
-				{id: "generate-data-key", action: actGenerateKey, sid: SidCallerCryptoOps, context: caller,
-					desc: "AgentCore encrypts the evaluator's instructions and rating scale with the caller's credentials"},
-				{id: "decrypt", action: actDecrypt, sid: SidCallerCryptoOps, context: caller,
-					desc: "AgentCore decrypts the evaluator's instructions for the caller (GetEvaluator ALL_DATA, Evaluate)"},
-				{id: "service-decrypt", caller: CallerService, service: agentcore.ServicePrincipal, action: actDecrypt, sid: SidServicePrincipalDecrypt,
-					context: []ctxSpec{ctx(keySrcAccount, "{a}"), ctx(keySrcARN, "{res}"), ctx(ec, "{res}")},
-					desc:    "online evaluation decrypts the evaluator's instructions with the service's own credentials"},
-			},
-		},
 	}
 }
 
+func evaluatorSpec(withRequests bool) consumerSpec {
+	ec := ecKey(agentcore.EvaluatorContextKey)
+	via := kv(keyVia, One("{via}"))
+	caller := []ctxSpec{ctx(keyVia, "{via}"), ctx(ec, "{res}")}
+	s := consumerSpec{
+		sampleID: "my-evaluator-id",
+		statements: []stmtSpec{
+			{sid: SidCallerAccess, principal: prCaller, action: One(actDescribeKey), condition: Condition{equals(via)}},
+			{sid: SidCallerCryptoOps, principal: prCaller, action: List(actGenerateKey, actDecrypt), condition: Condition{
+				equals(via), like(kv(ec, One("{scope}"))),
+			}},
+			{sid: SidServicePrincipalDecrypt, principal: prService, service: agentcore.ServicePrincipal, action: One(actDecrypt), condition: Condition{
+				equals(kv(keySrcAccount, One("{a}"))), like(kv(keySrcARN, One("{scope}"))),
+			}},
+		},
+	}
+	if withRequests {
+		s.requests = []reqSpec{
+			{id: "describe-key", action: actDescribeKey, sid: SidCallerAccess, context: []ctxSpec{ctx(keyVia, "{via}")},
+				desc: "CreateEvaluator and UpdateEvaluator validate the key through AgentCore with the caller's credentials"},
+			{id: "generate-data-key", action: actGenerateKey, sid: SidCallerCryptoOps, context: caller,
+				desc: "AgentCore encrypts the evaluator's instructions and rating scale with the caller's credentials"},
+			{id: "decrypt", action: actDecrypt, sid: SidCallerCryptoOps, context: caller,
+				desc: "AgentCore decrypts the evaluator's instructions for the caller (GetEvaluator ALL_DATA, Evaluate)"},
+			{id: "service-decrypt", caller: CallerService, service: agentcore.ServicePrincipal, action: actDecrypt, sid: SidServicePrincipalDecrypt,
+				context: []ctxSpec{ctx(keySrcAccount, "{a}"), ctx(keySrcARN, "{res}"), ctx(ec, "{res}")},
+				desc:    "online evaluation decrypts the evaluator's instructions with the service's own credentials"},
+		}
+	}
+	return s
+}
+
 func datasetConsumer() Consumer {
-	ec := ecKey(agentcore.DatasetContextKey)
-	all := List(actGenerateKey, actDecrypt, actDescribeKey)
-	scoped := map[string]string{VariantScoped: SidDatasetWrite}
-	read := map[string]string{VariantScoped: SidDatasetRead}
 	return Consumer{
 		Name: ConsumerDataset, Title: "AgentCore Evaluations dataset", Resource: agentcore.ResourceDataset,
 		KeyFields:  []KeyField{{Operation: "CreateDataset", Field: "kmsKeyArn", Change: "optional at creation, then fixed"}},
 		Access:     "S3 SSE-KMS for the service principal bedrock-agentcore.amazonaws.com; a forward-access-session dry run of the caller's permissions",
 		ContextKey: agentcore.DatasetContextKey, Kind: KeyPolicy,
-		Variants: []string{VariantScoped}, Narrowing: NarrowInPlace,
+		Variants: []string{VariantScoped}, Narrowing: NarrowInPlace, NarrowVariant: VariantScoped,
 		Restrictions: Restrictions{SymmetricOnly: RuleRequired, SameRegion: RuleRequired, KeyARNOnly: RuleRequired, NoMultiRegion: RuleOpen,
 			Notes: []string{"key field " + keyARNField}},
 		Unavailable: []Behaviour{
@@ -254,35 +306,41 @@ func datasetConsumer() Consumer {
 		},
 		Example: Params{Account: "111122223333", Region: "us-east-1", Principal: "arn:aws:iam::111122223333:role/MyDatasetRole"},
 		Sources: []string{"https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/datasets-encryption.html"},
-		spec: consumerSpec{
-			sampleID: "my-dataset-id", narrowIn: VariantScoped,
-			statements: []stmtSpec{
-				{sid: SidCallerAccess, principal: prCaller, action: all},
-				{sid: SidDatasetAccess, variants: []string{""}, principal: prService, service: agentcore.ServicePrincipal, action: all},
-				{sid: SidDatasetWrite, variants: []string{VariantScoped}, principal: prService, service: agentcore.ServicePrincipal, action: One(actGenerateKey), condition: []opSpec{
-					equals(kv(keySrcAccount, One("{a}"))),
-					like(kv(keySrcARN, One("{scope}")), kv(ec, One("{scope}"))),
-				}},
-				{sid: SidDatasetRead, variants: []string{VariantScoped}, principal: prService, service: agentcore.ServicePrincipal, action: List(actDecrypt, actDescribeKey)},
-			},
-			requests: []reqSpec{
-				{id: "caller-generate-data-key", action: actGenerateKey, sid: SidCallerAccess, desc: "the dry run of the caller's permissions at API time"},
-				{id: "caller-decrypt", action: actDecrypt, sid: SidCallerAccess, desc: "the dry run of the caller's permissions at API time"},
-				{id: "caller-describe-key", action: actDescribeKey, sid: SidCallerAccess, desc: "CreateDataset validates the key"},
-				{id: "service-generate-data-key", caller: CallerService, service: agentcore.ServicePrincipal, action: actGenerateKey, sid: SidDatasetAccess, sidIn: scoped,
-					context: []ctxSpec{ctx(keySrcAccount, "{a}"), ctx(keySrcARN, "{res}"), ctx(ec, "{res}")},
-					desc:    "S3 encrypts dataset examples the service writes (SSE-KMS)"},
-				{id: "service-decrypt", caller: CallerService, service: agentcore.ServicePrincipal, action: actDecrypt, sid: SidDatasetAccess, sidIn: read,
-					context: []ctxSpec{ctx(ec, "{res}")},
-					desc:    "S3 decrypts dataset content for reads and presigned downloads, which carry no source context"},
-			},
-		},
 	}
 }
 
+func datasetSpec(withRequests bool) consumerSpec {
+	ec := ecKey(agentcore.DatasetContextKey)
+	all := List(actGenerateKey, actDecrypt, actDescribeKey)
+	s := consumerSpec{
+		sampleID: "my-dataset-id",
+		statements: []stmtSpec{
+			{sid: SidCallerAccess, principal: prCaller, action: all},
+			{sid: SidDatasetAccess, variants: []string{""}, principal: prService, service: agentcore.ServicePrincipal, action: all},
+			{sid: SidDatasetWrite, variants: []string{VariantScoped}, principal: prService, service: agentcore.ServicePrincipal, action: One(actGenerateKey), condition: Condition{
+				equals(kv(keySrcAccount, One("{a}"))),
+				like(kv(keySrcARN, One("{scope}")), kv(ec, One("{scope}"))),
+			}},
+			{sid: SidDatasetRead, variants: []string{VariantScoped}, principal: prService, service: agentcore.ServicePrincipal, action: List(actDecrypt, actDescribeKey)},
+		},
+	}
+	if withRequests {
+		s.requests = []reqSpec{
+			{id: "caller-generate-data-key", action: actGenerateKey, sid: SidCallerAccess, desc: "the dry run of the caller's permissions at API time"},
+			{id: "caller-decrypt", action: actDecrypt, sid: SidCallerAccess, desc: "the dry run of the caller's permissions at API time"},
+			{id: "caller-describe-key", action: actDescribeKey, sid: SidCallerAccess, desc: "CreateDataset validates the key"},
+			{id: "service-generate-data-key", caller: CallerService, service: agentcore.ServicePrincipal, action: actGenerateKey, sid: SidDatasetAccess, variant: VariantScoped, variantSid: SidDatasetWrite,
+				context: []ctxSpec{ctx(keySrcAccount, "{a}"), ctx(keySrcARN, "{res}"), ctx(ec, "{res}")},
+				desc:    "S3 encrypts dataset examples the service writes (SSE-KMS)"},
+			{id: "service-decrypt", caller: CallerService, service: agentcore.ServicePrincipal, action: actDecrypt, sid: SidDatasetAccess, variant: VariantScoped, variantSid: SidDatasetRead,
+				context: []ctxSpec{ctx(ec, "{res}")},
+				desc:    "S3 decrypts dataset content for reads and presigned downloads, which carry no source context"},
+		}
+	}
+	return s
+}
+
 func configurationBundleConsumer() Consumer {
-	ec := ecKey(agentcore.ConfigurationBundleContextKey)
-	crypto := []ctxSpec{ctx(ec, "{res}")}
 	return Consumer{
 		Name: ConsumerConfigurationBundle, Title: "AgentCore optimizations configuration bundle", Resource: agentcore.ResourceConfigurationBundle,
 		KeyFields: []KeyField{
@@ -307,26 +365,32 @@ func configurationBundleConsumer() Consumer {
 		},
 		Example: Params{Account: "111122223333", Region: "us-east-1", Principal: "arn:aws:iam::111122223333:role/MyConfigBundleRole"},
 		Sources: []string{"https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/configuration-bundles-encryption.html"},
-		spec: consumerSpec{
-			sampleID: "my-configuration-bundle-id",
-			statements: []stmtSpec{
-				{sid: SidCallerAccess, principal: prCaller, action: One(actDescribeKey)},
-				{sid: SidCallerCryptoOps, principal: prCaller, action: List(actGenerateKey, actDecrypt, "kms:ReEncrypt*"), condition: []opSpec{like(kv(ec, One("{scope}")))}},
-			},
-			requests: []reqSpec{
-				{id: "describe-key", action: actDescribeKey, sid: SidCallerAccess, desc: "Create and UpdateConfigurationBundle validate the key"},
-				{id: "generate-data-key", action: actGenerateKey, sid: SidCallerCryptoOps, context: crypto, desc: "a bundle is created or gains encryption"},
-				{id: "decrypt", action: actDecrypt, sid: SidCallerCryptoOps, context: crypto, desc: "a bundle is read or updated"},
-				{id: "reencrypt-from", action: actReEncryptFrom, sid: SidCallerCryptoOps, context: crypto, desc: "rotation re-wraps the data key from the old key"},
-				{id: "reencrypt-to", action: actReEncryptTo, sid: SidCallerCryptoOps, context: crypto, desc: "rotation re-wraps the data key to the new key"},
-			},
-		},
 	}
 }
 
+func configurationBundleSpec(withRequests bool) consumerSpec {
+	ec := ecKey(agentcore.ConfigurationBundleContextKey)
+	crypto := []ctxSpec{ctx(ec, "{res}")}
+	s := consumerSpec{
+		sampleID: "my-configuration-bundle-id",
+		statements: []stmtSpec{
+			{sid: SidCallerAccess, principal: prCaller, action: One(actDescribeKey)},
+			{sid: SidCallerCryptoOps, principal: prCaller, action: List(actGenerateKey, actDecrypt, "kms:ReEncrypt*"), condition: Condition{like(kv(ec, One("{scope}")))}},
+		},
+	}
+	if withRequests {
+		s.requests = []reqSpec{
+			{id: "describe-key", action: actDescribeKey, sid: SidCallerAccess, desc: "Create and UpdateConfigurationBundle validate the key"},
+			{id: "generate-data-key", action: actGenerateKey, sid: SidCallerCryptoOps, context: crypto, desc: "a bundle is created or gains encryption"},
+			{id: "decrypt", action: actDecrypt, sid: SidCallerCryptoOps, context: crypto, desc: "a bundle is read or updated"},
+			{id: "reencrypt-from", action: actReEncryptFrom, sid: SidCallerCryptoOps, context: crypto, desc: "rotation re-wraps the data key from the old key"},
+			{id: "reencrypt-to", action: actReEncryptTo, sid: SidCallerCryptoOps, context: crypto, desc: "rotation re-wraps the data key to the new key"},
+		}
+	}
+	return s
+}
+
 func recommendationConsumer() Consumer {
-	ec := ecKey(agentcore.RecommendationContextKey)
-	service := []ctxSpec{ctx(keySrcAccount, "{a}"), ctx(keySrcARN, "{res}"), ctx(ec, "{res}")}
 	return Consumer{
 		Name: ConsumerRecommendation, Title: "AgentCore optimizations recommendation", Resource: agentcore.ResourceRecommendation,
 		KeyFields:  []KeyField{{Operation: "StartRecommendation (data plane)", Field: "kmsKeyArn", Change: "optional at start, then fixed"}},
@@ -346,33 +410,37 @@ func recommendationConsumer() Consumer {
 		},
 		Example: Params{Account: "111122223333", Region: "us-east-1", Principal: "arn:aws:iam::111122223333:role/MyRecommendationRole"},
 		Sources: []string{"https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/recommendations-encryption.html"},
-		spec: consumerSpec{
-			sampleID: "my-recommendation-id",
-			statements: []stmtSpec{
-				{sid: SidCallerAccess, principal: prCaller, action: One(actDescribeKey)},
-				{sid: SidCallerCryptoOps, principal: prCaller, action: List(actGenerateKey, actDecrypt), condition: []opSpec{like(kv(ec, One("{scope}")))}},
-				{sid: SidServicePrincipalAccess, principal: prService, service: agentcore.ServicePrincipal, action: List(actGenerateKey, actDecrypt), condition: []opSpec{
-					equals(kv(keySrcAccount, One("{a}"))), arnLike(kv(keySrcARN, One("{scope}"))),
-				}},
-			},
-			requests: []reqSpec{
-				{id: "describe-key", action: actDescribeKey, sid: SidCallerAccess, desc: "StartRecommendation validates the key"},
-				{id: "caller-generate-data-key", action: actGenerateKey, sid: SidCallerCryptoOps, context: []ctxSpec{ctx(ec, "{res}")}, desc: "StartRecommendation encrypts the configuration (dry run of the caller's permissions)"},
-				{id: "caller-decrypt", action: actDecrypt, sid: SidCallerCryptoOps, context: []ctxSpec{ctx(ec, "{res}")}, desc: "GetRecommendation decrypts the result for the caller"},
-				{id: "service-generate-data-key", caller: CallerService, service: agentcore.ServicePrincipal, action: actGenerateKey, sid: SidServicePrincipalAccess, context: service,
-					desc: "the workflow encrypts the result with the service's own credentials"},
-				{id: "service-decrypt", caller: CallerService, service: agentcore.ServicePrincipal, action: actDecrypt, sid: SidServicePrincipalAccess, context: service,
-					desc: "the workflow decrypts the configuration with the service's own credentials"},
-			},
-		},
 	}
 }
 
+func recommendationSpec(withRequests bool) consumerSpec {
+	ec := ecKey(agentcore.RecommendationContextKey)
+	service := []ctxSpec{ctx(keySrcAccount, "{a}"), ctx(keySrcARN, "{res}"), ctx(ec, "{res}")}
+	s := consumerSpec{
+		sampleID: "my-recommendation-id",
+		statements: []stmtSpec{
+			{sid: SidCallerAccess, principal: prCaller, action: One(actDescribeKey)},
+			{sid: SidCallerCryptoOps, principal: prCaller, action: List(actGenerateKey, actDecrypt), condition: Condition{like(kv(ec, One("{scope}")))}},
+			{sid: SidServicePrincipalAccess, principal: prService, service: agentcore.ServicePrincipal, action: List(actGenerateKey, actDecrypt), condition: Condition{
+				equals(kv(keySrcAccount, One("{a}"))), arnLike(kv(keySrcARN, One("{scope}"))),
+			}},
+		},
+	}
+	if withRequests {
+		s.requests = []reqSpec{
+			{id: "describe-key", action: actDescribeKey, sid: SidCallerAccess, desc: "StartRecommendation validates the key"},
+			{id: "caller-generate-data-key", action: actGenerateKey, sid: SidCallerCryptoOps, context: []ctxSpec{ctx(ec, "{res}")}, desc: "StartRecommendation encrypts the configuration (dry run of the caller's permissions)"},
+			{id: "caller-decrypt", action: actDecrypt, sid: SidCallerCryptoOps, context: []ctxSpec{ctx(ec, "{res}")}, desc: "GetRecommendation decrypts the result for the caller"},
+			{id: "service-generate-data-key", caller: CallerService, service: agentcore.ServicePrincipal, action: actGenerateKey, sid: SidServicePrincipalAccess, context: service,
+				desc: "the workflow encrypts the result with the service's own credentials"},
+			{id: "service-decrypt", caller: CallerService, service: agentcore.ServicePrincipal, action: actDecrypt, sid: SidServicePrincipalAccess, context: service,
+				desc: "the workflow decrypts the configuration with the service's own credentials"},
+		}
+	}
+	return s
+}
+
 func paymentManagerConsumer() Consumer {
-	ec := ecKey(agentcore.PaymentManagerContextKey)
-	via := kv(keyVia, One("{via}"))
-	fas := []ctxSpec{ctx(keyVia, "{via}"), ctx(ec, "{res}")}
-	role := []ctxSpec{ctx(ec, "{res}")}
 	return Consumer{
 		Name: ConsumerPaymentManager, Title: "AgentCore payments payment manager (and its connectors)", Resource: agentcore.ResourcePaymentManager,
 		KeyFields: []KeyField{
@@ -402,30 +470,37 @@ func paymentManagerConsumer() Consumer {
 		Example: Params{Account: "111122223333", Region: "us-west-2", Principal: "arn:aws:iam::111122223333:role/CallerRole",
 			ExecutionRole: "arn:aws:iam::111122223333:role/PaymentManagerExecutionRole"},
 		Sources: []string{"https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/payments-encryption.html"},
-		spec: consumerSpec{
-			sampleID: "pm-abc123",
-			statements: []stmtSpec{
-				{sid: SidPaymentCallerFasAccess, principal: prCaller, action: List(actGenerateKey, actDecrypt), condition: []opSpec{equals(via), like(kv(ec, One("{scope}")))}},
-				{sid: SidPaymentCallerFasDescribeKey, principal: prCaller, action: One(actDescribeKey), condition: []opSpec{equals(via)}},
-				{sid: SidPaymentExecutionRoleCrypto, principal: prSecond, action: List(actGenerateKey, actDecrypt), condition: []opSpec{like(kv(ec, One("{scope}")))}},
-				{sid: SidPaymentExecutionRoleDescKey, principal: prSecond, action: One(actDescribeKey)},
-			},
-			requests: []reqSpec{
-				{id: "caller-generate-data-key", action: actGenerateKey, sid: SidPaymentCallerFasAccess, context: fas, desc: "the authorization check of the caller at create and update"},
-				{id: "caller-decrypt", action: actDecrypt, sid: SidPaymentCallerFasAccess, context: fas, desc: "the authorization check of the caller at create and update"},
-				{id: "caller-describe-key", action: actDescribeKey, sid: SidPaymentCallerFasDescribeKey, context: []ctxSpec{ctx(keyVia, "{via}")}, desc: "the authorization check of the caller at create and update"},
-				{id: "role-generate-data-key", caller: CallerRole, action: actGenerateKey, sid: SidPaymentExecutionRoleCrypto, context: role, desc: "the execution role encrypts manager and connector fields"},
-				{id: "role-decrypt", caller: CallerRole, action: actDecrypt, sid: SidPaymentExecutionRoleCrypto, context: role, desc: "the execution role decrypts manager and connector fields"},
-				{id: "role-describe-key", caller: CallerRole, action: actDescribeKey, sid: SidPaymentExecutionRoleDescKey, desc: "the execution role describes the key"},
-			},
-		},
 	}
 }
 
+func paymentManagerSpec(withRequests bool) consumerSpec {
+	ec := ecKey(agentcore.PaymentManagerContextKey)
+	via := kv(keyVia, One("{via}"))
+	fas := []ctxSpec{ctx(keyVia, "{via}"), ctx(ec, "{res}")}
+	role := []ctxSpec{ctx(ec, "{res}")}
+	s := consumerSpec{
+		sampleID: "pm-abc123",
+		statements: []stmtSpec{
+			{sid: SidPaymentCallerFasAccess, principal: prCaller, action: List(actGenerateKey, actDecrypt), condition: Condition{equals(via), like(kv(ec, One("{scope}")))}},
+			{sid: SidPaymentCallerFasDescribeKey, principal: prCaller, action: One(actDescribeKey), condition: Condition{equals(via)}},
+			{sid: SidPaymentExecutionRoleCrypto, principal: prSecond, action: List(actGenerateKey, actDecrypt), condition: Condition{like(kv(ec, One("{scope}")))}},
+			{sid: SidPaymentExecutionRoleDescKey, principal: prSecond, action: One(actDescribeKey)},
+		},
+	}
+	if withRequests {
+		s.requests = []reqSpec{
+			{id: "caller-generate-data-key", action: actGenerateKey, sid: SidPaymentCallerFasAccess, context: fas, desc: "the authorization check of the caller at create and update"},
+			{id: "caller-decrypt", action: actDecrypt, sid: SidPaymentCallerFasAccess, context: fas, desc: "the authorization check of the caller at create and update"},
+			{id: "caller-describe-key", action: actDescribeKey, sid: SidPaymentCallerFasDescribeKey, context: []ctxSpec{ctx(keyVia, "{via}")}, desc: "the authorization check of the caller at create and update"},
+			{id: "role-generate-data-key", caller: CallerRole, action: actGenerateKey, sid: SidPaymentExecutionRoleCrypto, context: role, desc: "the execution role encrypts manager and connector fields"},
+			{id: "role-decrypt", caller: CallerRole, action: actDecrypt, sid: SidPaymentExecutionRoleCrypto, context: role, desc: "the execution role decrypts manager and connector fields"},
+			{id: "role-describe-key", caller: CallerRole, action: actDescribeKey, sid: SidPaymentExecutionRoleDescKey, desc: "the execution role describes the key"},
+		}
+	}
+	return s
+}
+
 func gatewayConsumer() Consumer {
-	ec := ecKey(agentcore.GatewayContextKey)
-	via := kv(keyVia, List("{via}"))
-	crypto := []ctxSpec{ctx(keyVia, "{via}"), ctx(ec, "{res}")}
 	return Consumer{
 		Name: ConsumerGateway, Title: "AgentCore Gateway gateway", Resource: agentcore.ResourceGateway,
 		KeyFields: []KeyField{
@@ -451,37 +526,42 @@ func gatewayConsumer() Consumer {
 		Example: Params{Account: "123456789012", Region: "us-east-1", ServiceRole: "arn:aws:iam::123456789012:role/GatewayServiceRole",
 			ResourceARN: "arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/GatewayId"},
 		Sources: []string{"https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-encryption.html"},
-		spec: consumerSpec{
-			sampleID: "GatewayId",
-			statements: []stmtSpec{
-				{sid: SidGatewayDescribeKey, principal: prSecond, action: List(actDescribeKey), condition: []opSpec{equals(via)}},
-				{sid: SidGatewayDecrypt, principal: prSecond, action: List(actDecrypt, actGenerateKey), condition: []opSpec{equals(via), like(kv(ec, One("{scope}")))}},
-				{sid: SidGatewayCreateGrant, principal: prSecond, action: One(actCreateGrant), condition: []opSpec{
-					equals(via, kv(keyGrantType, One(ecSubset))),
-					{op: "ForAllValues:StringEquals", keys: []keySpec{kv(keyGrantOps, List("Decrypt", "GenerateDataKey"))}},
-					like(kv(ec, One("{scope}"))),
-				}},
-				{sid: SidGatewayLogging, principal: prService, service: agentcore.LogsDeliveryPrincipal, action: List(actGenerateKey, actDecrypt), condition: []opSpec{
-					equals(kv(ecKey(agentcore.LogsContextKey), One("arn:{p}:logs:{r}:{a}:*"))),
-				}},
-			},
-			requests: []reqSpec{
-				{id: "role-describe-key", caller: CallerRole, action: actDescribeKey, sid: SidGatewayDescribeKey, context: []ctxSpec{ctx(keyVia, "{via}")}, desc: "the gateway service role describes the key through AgentCore"},
-				{id: "role-decrypt", caller: CallerRole, action: actDecrypt, sid: SidGatewayDecrypt, context: crypto, desc: "the gateway service role decrypts gateway data through AgentCore"},
-				{id: "role-generate-data-key", caller: CallerRole, action: actGenerateKey, sid: SidGatewayDecrypt, context: crypto, desc: "the gateway service role encrypts gateway data through AgentCore"},
-				{id: "role-create-grant", caller: CallerRole, action: actCreateGrant, sid: SidGatewayCreateGrant,
-					context: []ctxSpec{ctx(keyVia, "{via}"), ctx(keyGrantType, ecSubset), ctx(ec, "{res}"), ctx(keyGrantOps, "Decrypt", "GenerateDataKey")},
-					desc:    "the gateway service role creates a grant bound to the gateway's encryption context"},
-			},
-		},
 	}
 }
 
-func memoryConsumer() Consumer {
-	via := []ctxSpec{ctx(keyVia, "{via}")}
-	req := func(id, action string) reqSpec {
-		return reqSpec{id: id, action: action, context: via, desc: "the caller that sets up memory, through AgentCore (from the documented identity policy)"}
+func gatewaySpec(withRequests bool) consumerSpec {
+	ec := ecKey(agentcore.GatewayContextKey)
+	via := kv(keyVia, List("{via}"))
+	crypto := []ctxSpec{ctx(keyVia, "{via}"), ctx(ec, "{res}")}
+	s := consumerSpec{
+		sampleID: "GatewayId",
+		statements: []stmtSpec{
+			{sid: SidGatewayDescribeKey, principal: prSecond, action: List(actDescribeKey), condition: Condition{equals(via)}},
+			{sid: SidGatewayDecrypt, principal: prSecond, action: List(actDecrypt, actGenerateKey), condition: Condition{equals(via), like(kv(ec, One("{scope}")))}},
+			{sid: SidGatewayCreateGrant, principal: prSecond, action: One(actCreateGrant), condition: Condition{
+				equals(via, kv(keyGrantType, One(ecSubset))),
+				forAllEquals(kv(keyGrantOps, List("Decrypt", "GenerateDataKey"))),
+				like(kv(ec, One("{scope}"))),
+			}},
+			{sid: SidGatewayLogging, principal: prService, service: agentcore.LogsDeliveryPrincipal, action: List(actGenerateKey, actDecrypt), condition: Condition{
+				equals(kv(ecKey(agentcore.LogsContextKey), One("arn:{p}:logs:{r}:{a}:*"))),
+			}},
+		},
 	}
+	if withRequests {
+		s.requests = []reqSpec{
+			{id: "role-describe-key", caller: CallerRole, action: actDescribeKey, sid: SidGatewayDescribeKey, context: []ctxSpec{ctx(keyVia, "{via}")}, desc: "the gateway service role describes the key through AgentCore"},
+			{id: "role-decrypt", caller: CallerRole, action: actDecrypt, sid: SidGatewayDecrypt, context: crypto, desc: "the gateway service role decrypts gateway data through AgentCore"},
+			{id: "role-generate-data-key", caller: CallerRole, action: actGenerateKey, sid: SidGatewayDecrypt, context: crypto, desc: "the gateway service role encrypts gateway data through AgentCore"},
+			{id: "role-create-grant", caller: CallerRole, action: actCreateGrant, sid: SidGatewayCreateGrant,
+				context: []ctxSpec{ctx(keyVia, "{via}"), ctx(keyGrantType, ecSubset), ctx(ec, "{res}"), ctx(keyGrantOps, "Decrypt", "GenerateDataKey")},
+				desc:    "the gateway service role creates a grant bound to the gateway's encryption context"},
+		}
+	}
+	return s
+}
+
+func memoryConsumer() Consumer {
 	return Consumer{
 		Name: ConsumerMemory, Title: "AgentCore Memory memory", Resource: "",
 		KeyFields:  []KeyField{{Operation: "CreateMemory", Field: "encryptionKeyArn", Change: "optional at creation, then fixed (UpdateMemory has no key field)"}},
@@ -497,25 +577,31 @@ func memoryConsumer() Consumer {
 		},
 		Example: Params{Account: "111122223333", Region: "us-east-1"},
 		Sources: []string{"https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/storage-encryption.html"},
-		spec: consumerSpec{
-			statements: []stmtSpec{
-				{sid: SidMemoryIdentity, principal: prNone, action: List(actCreateGrant, actDecrypt, actDescribeKey, actGenerateKey, actGenerateNoPT, "kms:ReEncrypt*"),
-					resource: One("arn:{p}:kms:*:{a}:key/*"), condition: []opSpec{equals(kv(keyVia, One("{via}")))}},
-			},
-			requests: []reqSpec{
-				req("create-grant", actCreateGrant), req("decrypt", actDecrypt), req("describe-key", actDescribeKey),
-				req("generate-data-key", actGenerateKey), req("generate-data-key-without-plaintext", actGenerateNoPT),
-				req("reencrypt-from", actReEncryptFrom), req("reencrypt-to", actReEncryptTo),
-			},
-		},
 	}
 }
 
+func memorySpec(withRequests bool) consumerSpec {
+	via := []ctxSpec{ctx(keyVia, "{via}")}
+	req := func(id, action string) reqSpec {
+		return reqSpec{id: id, action: action, context: via, desc: "the caller that sets up memory, through AgentCore (from the documented identity policy)"}
+	}
+	s := consumerSpec{
+		statements: []stmtSpec{
+			{sid: SidMemoryIdentity, principal: prNone, action: List(actCreateGrant, actDecrypt, actDescribeKey, actGenerateKey, actGenerateNoPT, "kms:ReEncrypt*"),
+				resource: One("arn:{p}:kms:*:{a}:key/*"), condition: Condition{equals(kv(keyVia, One("{via}")))}},
+		},
+	}
+	if withRequests {
+		s.requests = []reqSpec{
+			req("create-grant", actCreateGrant), req("decrypt", actDecrypt), req("describe-key", actDescribeKey),
+			req("generate-data-key", actGenerateKey), req("generate-data-key-without-plaintext", actGenerateNoPT),
+			req("reencrypt-from", actReEncryptFrom), req("reencrypt-to", actReEncryptTo),
+		}
+	}
+	return s
+}
+
 func tokenVaultConsumer() Consumer {
-	ec := ecKey(agentcore.TokenVaultContextKey)
-	via := kv(keyVia, One(agentcore.IdentityViaServiceName+".*.{dns}"))
-	account := kv(keyResAccount, One("${aws:PrincipalAccount}"))
-	crypto := []ctxSpec{ctx(keyVia, "{idvia}"), ctx(keyResAccount, "{a}"), ctx(ec, "{res}")}
 	return Consumer{
 		Name: ConsumerTokenVault, Title: "AgentCore Identity token vault", Resource: agentcore.ResourceTokenVault,
 		KeyFields: []KeyField{
@@ -537,21 +623,31 @@ func tokenVaultConsumer() Consumer {
 		},
 		Example: Params{Account: "111122223333", Region: "us-east-1"},
 		Sources: []string{"https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/kms-key-policy-configuration.html"},
-		spec: consumerSpec{
-			sampleID: agentcore.DefaultTokenVaultID, needsPrincipal: true, docID: "identity-service-cmk-policy",
-			statements: []stmtSpec{
-				{sid: SidTokenVaultAccess, principal: prChosen, action: List(actEncrypt, actDecrypt, actGenerateNoPT), condition: []opSpec{
-					like(via), equals(account),
-					arnLike(kv(ec, One("arn:{p}:"+ServiceName+":*:*:"+agentcore.ResourceTokenVault+"/"+agentcore.DefaultTokenVaultID))),
-				}},
-				{sid: SidTokenVaultDescribeKey, principal: prChosen, action: List(actDescribeKey), condition: []opSpec{equals(account), like(via)}},
-			},
-			requests: []reqSpec{
-				{id: "encrypt", action: actEncrypt, sid: SidTokenVaultAccess, context: crypto, desc: "AgentCore Identity encrypts tokens in the vault"},
-				{id: "decrypt", action: actDecrypt, sid: SidTokenVaultAccess, context: crypto, desc: "AgentCore Identity decrypts tokens from the vault"},
-				{id: "generate-data-key-without-plaintext", action: actGenerateNoPT, sid: SidTokenVaultAccess, context: crypto, desc: "AgentCore Identity generates data keys for the vault"},
-				{id: "describe-key", action: actDescribeKey, sid: SidTokenVaultDescribeKey, context: []ctxSpec{ctx(keyVia, "{idvia}"), ctx(keyResAccount, "{a}")}, desc: "AgentCore Identity describes the key"},
-			},
+	}
+}
+
+func tokenVaultSpec(withRequests bool) consumerSpec {
+	ec := ecKey(agentcore.TokenVaultContextKey)
+	via := kv(keyVia, One(agentcore.IdentityViaServiceName+".*.{dns}"))
+	account := kv(keyResAccount, One("${aws:PrincipalAccount}"))
+	crypto := []ctxSpec{ctx(keyVia, "{idvia}"), ctx(keyResAccount, "{a}"), ctx(ec, "{res}")}
+	s := consumerSpec{
+		sampleID: agentcore.DefaultTokenVaultID, needsPrincipal: true, docID: "identity-service-cmk-policy",
+		statements: []stmtSpec{
+			{sid: SidTokenVaultAccess, principal: prChosen, action: List(actEncrypt, actDecrypt, actGenerateNoPT), condition: Condition{
+				like(via), equals(account),
+				arnLike(kv(ec, One("arn:{p}:"+ServiceName+":*:*:"+agentcore.ResourceTokenVault+"/"+agentcore.DefaultTokenVaultID))),
+			}},
+			{sid: SidTokenVaultDescribeKey, principal: prChosen, action: List(actDescribeKey), condition: Condition{equals(account), like(via)}},
 		},
 	}
+	if withRequests {
+		s.requests = []reqSpec{
+			{id: "encrypt", action: actEncrypt, sid: SidTokenVaultAccess, context: crypto, desc: "AgentCore Identity encrypts tokens in the vault"},
+			{id: "decrypt", action: actDecrypt, sid: SidTokenVaultAccess, context: crypto, desc: "AgentCore Identity decrypts tokens from the vault"},
+			{id: "generate-data-key-without-plaintext", action: actGenerateNoPT, sid: SidTokenVaultAccess, context: crypto, desc: "AgentCore Identity generates data keys for the vault"},
+			{id: "describe-key", action: actDescribeKey, sid: SidTokenVaultDescribeKey, context: []ctxSpec{ctx(keyVia, "{idvia}"), ctx(keyResAccount, "{a}")}, desc: "AgentCore Identity describes the key"},
+		}
+	}
+	return s
 }

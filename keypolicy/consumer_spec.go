@@ -7,14 +7,12 @@ import (
 	"github.com/agentcorekms/agentcorekms/internal/agentcore"
 )
 
-// consumerSpec is the part of a consumer's description that the generator
-// and the requirements are made from. Values are templates; see
-// resolved.replacer for the placeholders.
+// consumerSpec holds the templates a consumer's generator and requirements
+// are made from; see resolved.placeholders for the placeholders. A spec is
+// built for each call and expanded in place.
 type consumerSpec struct {
 	// sampleID is the resource id requests use when ResourceARN is empty.
 	sampleID string
-	// narrowIn, if set, is the only variant that narrows.
-	narrowIn string
 	// needsPrincipal: Principal must be given (the token vault).
 	needsPrincipal bool
 	// docID is the policy's documented Id, if any.
@@ -41,17 +39,7 @@ type stmtSpec struct {
 	service   string
 	action    Strings
 	resource  Strings // if zero, "*"
-	condition []opSpec
-}
-
-type opSpec struct {
-	op   string
-	keys []keySpec
-}
-
-type keySpec struct {
-	key    string
-	values Strings
+	condition Condition
 }
 
 type reqSpec struct {
@@ -61,12 +49,12 @@ type reqSpec struct {
 	service string
 	action  string
 	sid     string
-	// sidIn overrides sid in a variant.
-	sidIn map[string]string
-	// context holds the keys of the request; variantContext adds keys in
-	// a variant.
+	// In variant, the request is allowed by variantSid (if set) and
+	// carries variantContext too.
+	variant, variantSid string
+	// context holds the keys of the request.
 	context        []ctxSpec
-	variantContext map[string][]ctxSpec
+	variantContext []ctxSpec
 	desc           string
 }
 
@@ -82,17 +70,23 @@ func ecKey(contextKey string) string { return "kms:EncryptionContext:" + context
 // resolved is a consumer with validated parameters.
 type resolved struct {
 	c          *Consumer
+	spec       consumerSpec
 	t          target
 	variant    string
 	second     string
 	documented bool
-	repl       *strings.Replacer
 }
 
 // resolve validates p for c. documented allows the token vault's form
 // without a principal.
-func (c *Consumer) resolve(p Params, documented bool) (*resolved, error) {
-	spec := &c.spec
+func (c *Consumer) resolve(p Params, documented, withRequests bool) (*resolved, error) {
+	build := consumerBuilder(c.Name)
+	if build == nil {
+		return nil, &ParamError{Field: "consumer", Value: c.Name, Reason: "is not a consumer; want one of " + strings.Join(ConsumerNames(), ", ")}
+	}
+	model, specOf := build()
+	c = &model // the model, whatever the caller's copy says
+	spec := specOf(withRequests)
 	if spec.needsPrincipal && p.Principal == "" && !documented {
 		return nil, &ParamError{Field: "Principal", Value: "", Reason: "is required for the " + c.Name + ": its documented key policy names no principal and the documentation does not say which one a working policy needs, so choose it (such as the account root arn:aws:iam::ACCOUNT:root)"}
 	}
@@ -109,15 +103,15 @@ func (c *Consumer) resolve(p Params, documented bool) (*resolved, error) {
 		}
 		return nil, &ParamError{Field: "Variant", Value: p.Variant, Reason: reason}
 	}
-	r := &resolved{c: c, t: t, variant: p.Variant, documented: documented && spec.needsPrincipal && p.Principal == ""}
+	r := &resolved{c: c, spec: spec, t: t, variant: p.Variant, documented: documented && spec.needsPrincipal && p.Principal == ""}
 	switch {
 	case p.ResourceARN == "" && c.Narrowing == NarrowRequired:
 		return nil, &ParamError{Field: "ResourceARN", Reason: "is required for the " + c.Name + ": its documentation shows the policy for one " + c.Resource + " ARN and documents no wildcard"}
 	case p.ResourceARN == "":
 	case c.Narrowing == NarrowNotDocumented:
 		return nil, &ParamError{Field: "ResourceARN", Value: p.ResourceARN, Reason: "cannot narrow the " + c.Name + " policy: its documentation shows no narrowing to one resource"}
-	case spec.narrowIn != "" && p.Variant != spec.narrowIn:
-		return nil, &ParamError{Field: "ResourceARN", Value: p.ResourceARN, Reason: "narrows only the " + spec.narrowIn + " variant of the " + c.Name + " policy; set Variant " + spec.narrowIn}
+	case c.NarrowVariant != "" && p.Variant != c.NarrowVariant:
+		return nil, &ParamError{Field: "ResourceARN", Value: p.ResourceARN, Reason: "narrows only the " + c.NarrowVariant + " variant of the " + c.Name + " policy; set Variant " + c.NarrowVariant}
 	default:
 		if err := t.checkResource("ResourceARN", p.ResourceARN, c.Resource); err != nil {
 			return nil, err
@@ -138,40 +132,91 @@ func (c *Consumer) resolve(p Params, documented bool) (*resolved, error) {
 			return nil, err
 		}
 	}
-	r.repl = r.replacer()
 	return r, nil
 }
 
-// replacer expands the placeholders of templates:
+// value returns the value of placeholder name in templates:
 //
 //	{p} partition, {r} Region, {a} account, {dns} DNS suffix,
 //	{via} bedrock-agentcore.REGION.DNS, {idvia} bedrock-agentcore-identity.REGION.DNS,
 //	{scope} the resource ARN, or arn:{p}:bedrock-agentcore:{r}:{a}:TYPE/*,
 //	{anyscope} the resource ARN, or arn:aws*:bedrock-agentcore:*:*:TYPE/*,
 //	{res} the resource ARN, or the sample resource ARN.
-func (r *resolved) replacer() *strings.Replacer {
-	t := r.t
-	typ := r.c.Resource
-	scope, anyScope, res := t.resourceARN(typ), "arn:aws*:"+ServiceName+":*:*:"+typ+"/*", t.sampleARN(typ, r.c.spec.sampleID)
-	if t.resource != "" {
-		scope, anyScope, res = t.resource, t.resource, t.resource
+func (r *resolved) value(name string) (string, bool) {
+	t := &r.t
+	narrowed := t.resource != ""
+	switch name {
+	case "p":
+		return t.partition.ID, true
+	case "r":
+		return t.region, true
+	case "a":
+		return t.account, true
+	case "dns":
+		return t.partition.DNSSuffix, true
+	case "via":
+		return t.viaService(), true
+	case "idvia":
+		return t.partition.ServiceHost(agentcore.IdentityViaServiceName, t.region), true
+	case "scope":
+		if narrowed {
+			return t.resource, true
+		}
+		return t.resourceARN(r.c.Resource), true
+	case "anyscope":
+		if narrowed {
+			return t.resource, true
+		}
+		return "arn:aws*:" + ServiceName + ":*:*:" + r.c.Resource + "/*", true
+	case "res":
+		if narrowed {
+			return t.resource, true
+		}
+		return t.sampleARN(r.c.Resource, r.spec.sampleID), true
 	}
-	return strings.NewReplacer(
-		"{p}", t.partition.ID, "{r}", t.region, "{a}", t.account, "{dns}", t.partition.DNSSuffix,
-		"{via}", t.viaService(), "{idvia}", t.partition.ServiceHost(agentcore.IdentityViaServiceName, t.region),
-		"{scope}", scope, "{anyscope}", anyScope, "{res}", res,
-	)
+	return "", false
 }
 
+// replace expands the placeholders in v. Text in braces that is not a
+// placeholder, such as the policy variable ${aws:PrincipalAccount}, is kept.
+func (r *resolved) replace(v string) string {
+	i := strings.IndexByte(v, '{')
+	if i < 0 {
+		return v
+	}
+	if i == 0 && strings.IndexByte(v, '}') == len(v)-1 {
+		if val, ok := r.value(v[1 : len(v)-1]); ok {
+			return val // the common case: the whole value is one placeholder
+		}
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(v, '{')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(v[i:], '}')
+		if j < 0 {
+			break
+		}
+		if val, ok := r.value(v[i+1 : i+j]); ok {
+			b.WriteString(v[:i])
+			b.WriteString(val)
+		} else {
+			b.WriteString(v[:i+j+1])
+		}
+		v = v[i+j+1:]
+	}
+	b.WriteString(v)
+	return b.String()
+}
+
+// expand expands the placeholders of s in place.
 func (r *resolved) expand(s Strings) Strings {
-	if s.Values == nil {
-		return s
-	}
-	out := Strings{Values: make([]string, len(s.Values)), Single: s.Single}
 	for i, v := range s.Values {
-		out.Values[i] = r.repl.Replace(v)
+		s.Values[i] = r.replace(v)
 	}
-	return out
+	return s
 }
 
 func (r *resolved) inVariant(variants []string) bool {
@@ -179,14 +224,14 @@ func (r *resolved) inVariant(variants []string) bool {
 }
 
 func (r *resolved) document() *Document {
-	var stmts []Statement
-	for i := range r.c.spec.statements {
-		s := &r.c.spec.statements[i]
+	stmts := make([]Statement, 0, len(r.spec.statements))
+	for i := range r.spec.statements {
+		s := &r.spec.statements[i]
 		if r.inVariant(s.variants) {
 			stmts = append(stmts, r.statement(s))
 		}
 	}
-	d := &Document{Version: Version2012, ID: r.c.spec.docID, Statement: stmts}
+	d := &Document{Version: Version2012, ID: r.spec.docID, Statement: stmts}
 	if d.ID != "" {
 		// The token vault's page writes Id before Version.
 		d.keys = []string{"Id", "Version", "Statement"}
@@ -222,78 +267,73 @@ func (r *resolved) statement(s *stmtSpec) Statement {
 	if s.condition == nil {
 		return out
 	}
-	out.Condition = make(Condition, 0, len(s.condition))
-	for _, op := range s.condition {
-		keys := make([]ConditionKey, len(op.keys))
-		for i, k := range op.keys {
-			keys[i] = ConditionKey{Key: k.key, Values: r.expand(k.values)}
-		}
-		out.Condition = append(out.Condition, ConditionOperator{Operator: op.op, Keys: keys})
-	}
 	if r.c.Narrowing == NarrowStringEquals && r.t.resource != "" {
-		out.Condition = narrowToEquals(s.condition, out.Condition)
+		s.condition = narrowToEquals(s.condition)
 	}
+	for _, op := range s.condition {
+		for i := range op.Keys {
+			op.Keys[i].Values = r.expand(op.Keys[i].Values)
+		}
+	}
+	out.Condition = s.condition
 	return out
 }
 
-// narrowToEquals moves the keys whose template value is {scope} from
+// narrowToEquals moves the keys whose value is the {scope} template from
 // StringLike to StringEquals: appended to the statement's StringEquals
 // operator if it has one, or the StringLike operator renamed in place if it
-// does not. spec and got are the template and its expansion.
-func narrowToEquals(spec []opSpec, got Condition) Condition {
-	equals := slices.IndexFunc(got, func(op ConditionOperator) bool { return op.Operator == "StringEquals" })
-	var moved []ConditionKey
-	like := -1
-	for i, op := range spec {
-		if op.op != "StringLike" {
-			continue
+// does not.
+func narrowToEquals(c Condition) Condition {
+	equals := slices.IndexFunc(c, func(op ConditionOperator) bool { return op.Operator == "StringEquals" })
+	like := slices.IndexFunc(c, func(op ConditionOperator) bool { return op.Operator == "StringLike" })
+	if like < 0 {
+		return c
+	}
+	var moved, keep []ConditionKey
+	for _, k := range c[like].Keys {
+		if slices.ContainsFunc(k.Values.Values, func(v string) bool { return strings.Contains(v, "{scope}") }) {
+			moved = append(moved, k)
+		} else {
+			keep = append(keep, k)
 		}
-		like = i
-		var keep []ConditionKey
-		for j, k := range op.keys {
-			if slices.ContainsFunc(k.values.Values, func(v string) bool { return strings.Contains(v, "{scope}") }) {
-				moved = append(moved, got[i].Keys[j])
-			} else {
-				keep = append(keep, got[i].Keys[j])
-			}
-		}
-		got[i].Keys = keep
 	}
-	if like < 0 || len(moved) == 0 {
-		return got
+	switch {
+	case len(moved) == 0:
+	case equals < 0:
+		c[like] = ConditionOperator{Operator: "StringEquals", Keys: append(keep, moved...)}
+	case len(keep) == 0:
+		c[equals].Keys = append(c[equals].Keys, moved...)
+		c = slices.Delete(c, like, like+1)
+	default:
+		c[equals].Keys = append(c[equals].Keys, moved...)
+		c[like].Keys = keep
 	}
-	if equals < 0 {
-		got[like].Operator = "StringEquals"
-		got[like].Keys = append(got[like].Keys, moved...)
-		return got
-	}
-	got[equals].Keys = append(got[equals].Keys, moved...)
-	if len(got[like].Keys) == 0 {
-		got = slices.Delete(got, like, like+1)
-	}
-	return got
+	return c
 }
 
 func (r *resolved) requirements() []Requirement {
-	reqs := r.c.spec.requests
+	reqs := r.spec.requests
 	out := make([]Requirement, 0, len(reqs))
 	for i := range reqs {
 		q := &reqs[i]
-		m := map[string][]string{}
+		m := make(map[string][]string, len(q.context)+len(q.variantContext)+4)
 		add := func(cs []ctxSpec) {
 			for _, c := range cs {
+				// A copy per request: templates share their slices.
 				vs := make([]string, len(c.values))
 				for j, v := range c.values {
-					vs[j] = r.repl.Replace(v)
+					vs[j] = r.replace(v)
 				}
 				m[c.key] = vs
 			}
 		}
 		add(q.context)
-		add(q.variantContext[r.variant])
 		sid := q.sid
-		if s, ok := q.sidIn[r.variant]; ok {
-			sid = s
+		if q.variant != "" && q.variant == r.variant {
+			add(q.variantContext)
+			if q.variantSid != "" {
+				sid = q.variantSid
+			}
 		}
 		who := r.t.callerARN()
 		switch q.caller {
