@@ -522,6 +522,7 @@ func gatewayConsumer() Consumer {
 			"the value before the gateway exists: the page shows one gateway's ARN and no wildcard, so ResourceARN is required",
 			"AllowKMSDecryptionLogging uses StringEquals with a trailing *, which matches only that literal string: the JSON is reproduced as documented and Lint reports it; no requirement is derived from it",
 			"grant details; UpdateGateway key changes; symmetric, Region and multi-Region rules; validation; per-operation failures",
+			"service principal names outside the aws partition are not documented: delivery.logs.amazonaws.com is written in every partition, as bedrock-agentcore.amazonaws.com is",
 		},
 		Example: Params{Account: "123456789012", Region: "us-east-1", ServiceRole: "arn:aws:iam::123456789012:role/GatewayServiceRole",
 			ResourceARN: "arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/GatewayId"},
