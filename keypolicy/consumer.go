@@ -355,3 +355,26 @@ func (c *Consumer) Requirements(p Params) ([]Requirement, error) {
 	}
 	return e.requirements(), nil
 }
+
+// FailsWhenUnavailable reports whether operation op (as written in
+// [Consumer.Unavailable], such as "GetDataset, ListDatasetExamples" or one
+// name of such a list) fails while the key is unavailable, and whether the
+// documentation says so at all. Emulators use it to refuse exactly what
+// AWS documents as failing; an operation the documentation does not list
+// is reported as not known, and the caller decides the conservative side.
+func (c *Consumer) FailsWhenUnavailable(op string) (fails, known bool) {
+	if c == nil || op == "" {
+		return false, false
+	}
+	for _, b := range c.Unavailable {
+		if b.Operation == op {
+			return b.Fails, true
+		}
+		for _, name := range strings.Split(b.Operation, ",") {
+			if strings.TrimSpace(name) == op {
+				return b.Fails, true
+			}
+		}
+	}
+	return false, false
+}

@@ -238,3 +238,32 @@ func TestConsumerParamErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestFailsWhenUnavailable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		consumer, op string
+		fails, known bool
+	}{
+		{ConsumerDataset, "GetDataset", true, true},
+		{ConsumerDataset, "ListDatasetExamples", true, true},
+		{ConsumerDataset, "DeleteDataset", false, true},
+		{ConsumerDataset, "UpdateDataset", false, false},
+		{ConsumerBatchEvaluation, "StartBatchEvaluation", true, true},
+		{ConsumerBatchEvaluation, "StopBatchEvaluation", false, true},
+		{ConsumerPaymentManager, "ListPaymentManagers", false, true},
+		{ConsumerPaymentManager, "DeletePaymentConnector", false, true},
+		{ConsumerEvaluator, "GetEvaluator (METADATA_ONLY)", false, true},
+		{ConsumerEvaluator, "", false, false},
+	}
+	for _, tt := range tests {
+		c, _ := ConsumerByName(tt.consumer)
+		if fails, known := c.FailsWhenUnavailable(tt.op); fails != tt.fails || known != tt.known {
+			t.Errorf("%s %q: (%v, %v), want (%v, %v)", tt.consumer, tt.op, fails, known, tt.fails, tt.known)
+		}
+	}
+	var nilc *Consumer
+	if fails, known := nilc.FailsWhenUnavailable("GetDataset"); fails || known {
+		t.Error("nil Consumer knows something")
+	}
+}
