@@ -57,17 +57,13 @@ func (t Target) consumerFeature() (feature string, ok bool) {
 	return t.Consumer.Name, true
 }
 
-// consumer returns the description of t's consumer.
+// consumer returns the description of the consumer of a Target whose
+// Consumer is set.
 func (t Target) consumer() (keypolicy.Consumer, bool) {
-	switch {
-	case t.Consumer != nil:
-		return keypolicy.ConsumerByName(t.Consumer.Name)
-	case t.PolicyEngine != nil:
-		return keypolicy.ConsumerByName(keypolicy.ConsumerPolicyEngine)
-	case t.BatchEvaluation != nil:
-		return keypolicy.ConsumerByName(keypolicy.ConsumerBatchEvaluation)
+	if t.Consumer == nil {
+		return keypolicy.Consumer{}, false
 	}
-	return keypolicy.Consumer{}, false
+	return keypolicy.ConsumerByName(t.Consumer.Name)
 }
 
 // checkKeyRef refuses, for a consumer whose key field takes only a key ARN,

@@ -332,3 +332,26 @@ func TestForConsumerFeatures(t *testing.T) {
 		t.Errorf("gateway feature %q", f)
 	}
 }
+
+// TestConsumerDryRunDenied: for a consumer whose caller requests
+// GenerateDataKey directly, a key policy that denies it fails the dry run,
+// with the documented statement and generator as the remedy.
+func TestConsumerDryRunDenied(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	// Only what the check itself needs; the caller's documented statement is missing.
+	md := e.key(t, &kms.CreateKeyInput{Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Sid":"Read","Effect":"Allow","Principal":{"AWS":"` + caller + `"},"Action":["kms:DescribeKey","kms:GetKeyPolicy"],"Resource":"*"}]}`)})
+	r, err := kmscheck.Check(t.Context(), e.c, *md.Arn, kmscheck.ForConsumer(keypolicy.ConsumerRecommendation, consumerParams(keypolicy.ConsumerRecommendation)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := finding(t, r, kmscheck.IDDryRunGenerateDataKey)
+	if f.Status != kmscheck.StatusFail || !errors.Is(f.Err, kmscheck.ErrAccessDenied) ||
+		!strings.Contains(f.Message, "recommendation's encryption context") ||
+		!strings.Contains(f.Remedy, `"AllowCallerCryptoOps"`) || !strings.Contains(f.Remedy, `keypolicy.For("recommendation", ...)`) {
+		t.Errorf("dry run: %v, remedy %q", f, f.Remedy)
+	}
+	if r.OK() {
+		t.Error("report passes")
+	}
+}
