@@ -31,6 +31,9 @@ func (c *consumerFlags) declare(fs *flag.FlagSet) {
 
 // checkFeature checks -feature and the flags that depend on it.
 func (f flags) checkFeature() error {
+	if strings.Contains(f.feature, ",") {
+		return fmt.Errorf("-feature %q: preflight checks one feature at a time; run it once per feature of a shared key", f.feature)
+	}
 	c, ok := keypolicy.ConsumerByName(f.feature)
 	if !ok {
 		return fmt.Errorf("-feature must be one of %s, not %q", strings.Join(keypolicy.ConsumerNames(), ", "), f.feature)

@@ -49,7 +49,7 @@ func TestFeatureFlagsBadInput(t *testing.T) {
 		want string
 	}{
 		{[]string{"-feature", "gateways"}, "-feature must be one of policy-engine, batch-evaluation, evaluator"},
-		{[]string{"-feature", "dataset,gateway"}, "-feature must be one of"},
+		{[]string{"-feature", "dataset,gateway"}, "preflight checks one feature at a time"},
 		{[]string{"-feature", "dataset", "-execution-role", "arn:aws:iam::111122223333:role/E"}, "-execution-role is for -feature payment-manager"},
 		{[]string{"-feature", "evaluator", "-service-role", "arn:aws:iam::111122223333:role/G"}, "-service-role is for -feature gateway"},
 		{[]string{"-feature", "evaluator", "-variant", "scoped"}, `-variant "scoped" is not a documented variant of the evaluator`},
