@@ -285,7 +285,8 @@ func For(name string, p Params) (*Document, error) {
 	return c.For(p)
 }
 
-// For returns c's policy for p; see the function [For].
+// For returns the policy of the consumer named c.Name for p: it is
+// For(c.Name, p), whatever else c's copy holds.
 func (c *Consumer) For(p Params) (*Document, error) {
 	if c == nil || c.Name == "" {
 		return nil, &ParamError{Field: "consumer", Reason: "is nil or empty"}
@@ -327,7 +328,8 @@ func RequirementsFor(name string, p Params) ([]Requirement, error) {
 	return c.Requirements(p)
 }
 
-// Requirements returns the KMS requests c makes for p.
+// Requirements returns the KMS requests the consumer named c.Name makes
+// for p (it is RequirementsFor(c.Name, p)).
 //
 // The resource is p.ResourceARN, or a sample one in p's account and Region
 // with the id of the documentation's example. The caller is p.Principal, or

@@ -8,7 +8,7 @@ import (
 )
 
 // consumerSpec holds the templates a consumer's generator and requirements
-// are made from; see resolved.placeholders for the placeholders. A spec is
+// are made from; see resolved.value for the placeholders. A spec is
 // built for each call and expanded in place.
 type consumerSpec struct {
 	// sampleID is the resource id requests use when ResourceARN is empty.
@@ -77,8 +77,10 @@ type resolved struct {
 	documented bool
 }
 
-// resolve validates p for c. documented allows the token vault's form
-// without a principal.
+// resolve validates p for the consumer named c.Name, as the model describes
+// it (fields of c other than Name are not read). documented allows the
+// token vault's form without a principal; withRequests builds the request
+// templates too.
 func (c *Consumer) resolve(p Params, documented, withRequests bool) (*resolved, error) {
 	build := consumerBuilder(c.Name)
 	if build == nil {
