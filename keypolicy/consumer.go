@@ -212,6 +212,11 @@ type Consumer struct {
 	// the caller that the policy names ("ExecutionRole", "ServiceRole"),
 	// or is empty.
 	SecondPrincipal string
+	// OptionalPrincipal names the Params field of a principal the
+	// documentation mentions inconsistently ("ExecutionRole" for the
+	// evaluator's online evaluation execution role): it is validated when
+	// given and appears only in [UnconfirmedRequirementsFor].
+	OptionalPrincipal string
 	// Restrictions are the key restrictions.
 	Restrictions Restrictions
 	// Unavailable says what fails when the key is unavailable.
@@ -355,7 +360,7 @@ func (c *Consumer) Requirements(p Params) ([]Requirement, error) {
 	if err != nil {
 		return nil, err
 	}
-	return e.requirements(), nil
+	return e.filterRequirements(false), nil
 }
 
 // FailsWhenUnavailable reports whether operation op (as written in
@@ -379,4 +384,22 @@ func (c *Consumer) FailsWhenUnavailable(op string) (fails, known bool) {
 		}
 	}
 	return false, false
+}
+
+// UnconfirmedRequirementsFor returns the KMS requests that one page of
+// consumer name's documentation says it makes and another leaves out, such
+// as the evaluator's online evaluation execution role decrypting (given
+// p.ExecutionRole). The documented policy does not allow them; a key
+// policy that denies them may still work, so report them apart from
+// [RequirementsFor], as a warning. Most consumers have none.
+func UnconfirmedRequirementsFor(name string, p Params) ([]Requirement, error) {
+	c, err := consumerOrError(name)
+	if err != nil {
+		return nil, err
+	}
+	e, err := c.resolve(p, false, true)
+	if err != nil {
+		return nil, err
+	}
+	return e.filterRequirements(true), nil
 }

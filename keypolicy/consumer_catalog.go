@@ -230,6 +230,7 @@ func evaluatorConsumer() Consumer {
 		},
 		Access:     "AWS Encryption SDK with the caller's credentials through forward access sessions (kms:ViaService); the service principal decrypts for online evaluation; no grants",
 		ContextKey: agentcore.EvaluatorContextKey, Kind: KeyPolicy, Narrowing: NarrowStringEquals,
+		OptionalPrincipal: "ExecutionRole",
 		Restrictions: Restrictions{SymmetricOnly: RuleRequired, SameRegion: RuleRequired, KeyARNOnly: RuleRequired, NoMultiRegion: RuleOpen,
 			Notes: []string{"key field " + keyARNField}},
 		Unavailable: []Behaviour{
@@ -244,7 +245,7 @@ func evaluatorConsumer() Consumer {
 		},
 		Open: []string{
 			"the wildcard form (no ResourceARN): the page says to use evaluator/* and change StringEquals to StringLike, but not how the conditions are laid out; the generator keeps kms:ViaService and aws:SourceAccount under StringEquals and puts the ARN keys under StringLike, as the payment manager page lays out its documented wildcard, which matches the same requests",
-			"which principal CreateOnlineEvaluationConfig checks (caller, evaluation execution role or service principal): the documented policy is kept as is; the execution role's access is not a requirement",
+			"which principal CreateOnlineEvaluationConfig checks (caller, evaluation execution role or service principal): the documented policy is kept as is; with Params.ExecutionRole, the execution role's kms:Decrypt is an unconfirmed requirement (UnconfirmedRequirementsFor), which kmscheck reports as a warning, never a failure",
 			"multi-Region keys; error codes and messages; whether an UpdateEvaluator that does not touch the key fails while the key is unavailable",
 		},
 		Example: Params{Account: "111122223333", Region: "us-east-1", Principal: "arn:aws:iam::111122223333:role/MyEvaluationRole",
@@ -280,6 +281,8 @@ func evaluatorSpec(withRequests bool) consumerSpec {
 			{id: "service-decrypt", caller: CallerService, service: agentcore.ServicePrincipal, action: actDecrypt, sid: SidServicePrincipalDecrypt,
 				context: []ctxSpec{ctx(keySrcAccount, "{a}"), ctx(keySrcARN, "{res}"), ctx(ec, "{res}")},
 				desc:    "online evaluation decrypts the evaluator's instructions with the service's own credentials"},
+			{id: "execution-role-decrypt", caller: CallerRole, action: actDecrypt, unconfirmed: true, context: []ctxSpec{ctx(ec, "{res}")},
+				desc: "CreateOnlineEvaluationConfig checks that the evaluation execution role may decrypt (the API reference says so; the user guide and the documented key policy do not)"},
 		}
 	}
 	return s

@@ -56,6 +56,9 @@ type reqSpec struct {
 	context        []ctxSpec
 	variantContext []ctxSpec
 	desc           string
+	// unconfirmed: documented on one page and not another; see
+	// UnconfirmedRequirementsFor.
+	unconfirmed bool
 }
 
 type ctxSpec struct {
@@ -125,6 +128,12 @@ func (c *Consumer) resolve(p Params, documented, withRequests bool) (*resolved, 
 		r.second = p.ExecutionRole
 	case "ServiceRole":
 		r.second = p.ServiceRole
+	}
+	if c.OptionalPrincipal == "ExecutionRole" && p.ExecutionRole != "" {
+		if err := checkRole(c.OptionalPrincipal, p.ExecutionRole, t.partition.ID); err != nil {
+			return nil, err
+		}
+		r.second = p.ExecutionRole
 	}
 	if c.SecondPrincipal != "" {
 		if r.second == "" {
@@ -313,11 +322,16 @@ func narrowToEquals(c Condition) Condition {
 	return c
 }
 
-func (r *resolved) requirements() []Requirement {
+// filterRequirements returns the requirements whose unconfirmed flag is
+// unconfirmed; those of a role that was not given are left out.
+func (r *resolved) filterRequirements(unconfirmed bool) []Requirement {
 	reqs := r.spec.requests
 	out := make([]Requirement, 0, len(reqs))
 	for i := range reqs {
 		q := &reqs[i]
+		if q.unconfirmed != unconfirmed || q.caller == CallerRole && r.second == "" {
+			continue
+		}
 		m := make(map[string][]string, len(q.context)+len(q.variantContext)+4)
 		add := func(cs []ctxSpec) {
 			for _, c := range cs {

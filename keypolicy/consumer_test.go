@@ -267,3 +267,49 @@ func TestFailsWhenUnavailable(t *testing.T) {
 		t.Error("nil Consumer knows something")
 	}
 }
+
+// TestUnconfirmedRequirements: the evaluator's execution role decrypt is
+// reported apart, only with a role, and the documented policy does not
+// allow it; no other consumer has such requests.
+func TestUnconfirmedRequirements(t *testing.T) {
+	t.Parallel()
+	p := Params{Account: "111122223333", Region: "us-east-1", Principal: "arn:aws:iam::111122223333:role/Caller"}
+	if reqs, err := UnconfirmedRequirementsFor(ConsumerEvaluator, p); err != nil || len(reqs) != 0 {
+		t.Errorf("without a role: %v, %v", reqs, err)
+	}
+	p.ExecutionRole = "arn:aws:iam::111122223333:role/EvalExecution"
+	reqs, err := UnconfirmedRequirementsFor(ConsumerEvaluator, p)
+	if err != nil || len(reqs) != 1 || reqs[0].ID != "execution-role-decrypt" || reqs[0].Caller != CallerRole || reqs[0].Request.Principal != p.ExecutionRole || reqs[0].Statement != "" {
+		t.Fatalf("with a role: %+v, %v", reqs, err)
+	}
+	doc, err := For(ConsumerEvaluator, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if Analyze(doc, reqs).OK() {
+		t.Error("the documented evaluator policy allows the execution role")
+	}
+	confirmed, err := RequirementsFor(ConsumerEvaluator, p)
+	if err != nil || !Analyze(doc, confirmed).OK() {
+		t.Errorf("the execution role changed the confirmed requirements: %v", err)
+	}
+	for _, c := range Consumers() {
+		if c.Name == ConsumerEvaluator {
+			continue
+		}
+		q := c.Example
+		if q.Principal == "" {
+			q.Principal = "arn:aws:iam::" + q.Account + ":root"
+		}
+		if reqs, err := UnconfirmedRequirementsFor(c.Name, q); err != nil || len(reqs) != 0 {
+			t.Errorf("%s: %v, %v", c.Name, reqs, err)
+		}
+	}
+	p.ExecutionRole = "arn:aws:iam::111122223333:user/u"
+	if _, err := UnconfirmedRequirementsFor(ConsumerEvaluator, p); !errors.Is(err, ErrInvalidParams) {
+		t.Errorf("user as execution role: %v", err)
+	}
+	if _, err := UnconfirmedRequirementsFor("nope", p); !errors.Is(err, ErrInvalidParams) {
+		t.Errorf("unknown consumer: %v", err)
+	}
+}

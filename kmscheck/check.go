@@ -247,6 +247,7 @@ func Check(ctx context.Context, client KMS, keyID string, target Target, optFns 
 	b.keyFindings(desc.err)
 	b.consumerFindings(md)
 	b.policyFindings(reqs, md, desc.err, pol.out, pol.err, policyCh != nil)
+	b.unconfirmedFindings()
 	if dryRun {
 		b.dryRunFinding(dry.err, dryCh != nil, desc.err)
 	}

@@ -2,6 +2,7 @@ package kmscheck
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
@@ -198,5 +199,46 @@ func (b *builder) consumerFindings(md *types.KeyMetadata) {
 	default:
 		b.warn(IDKeyMultiRegion, "The key is a multi-Region key; the "+c.Name+" documentation does not say whether multi-Region keys are accepted.",
 			"Prefer a single-Region key until the documentation says multi-Region keys work.")
+	}
+}
+
+// unconfirmedFindings adds a finding for each request one page of the
+// consumer's documentation names and another leaves out
+// ([keypolicy.UnconfirmedRequirementsFor]): passed when the key policy
+// allows it, a warning otherwise, never a failure, since the request may
+// not be made at all.
+func (b *builder) unconfirmedFindings() {
+	if b.target.Consumer == nil {
+		return
+	}
+	reqs, err := keypolicy.UnconfirmedRequirementsFor(b.target.Consumer.Name, b.target.Consumer.Params)
+	if err != nil || len(reqs) == 0 {
+		return
+	}
+	doc := b.report.Policy
+	for _, r := range reqs {
+		id := IDPolicyPrefix + r.ID
+		if b.report.KeyARN != "" {
+			r.Request.Resource = b.report.KeyARN
+		}
+		what := fmt.Sprintf("%s by %s (%s)", r.Action, r.Request.Principal, r.Description)
+		if doc == nil {
+			b.unknown(id, "not checked: the key policy could not be read.", "", nil)
+			continue
+		}
+		res := keypolicy.Analyze(doc, []keypolicy.Requirement{r}).Results[0]
+		switch {
+		case res.Decision.Verdict == keypolicy.Allow && unsupportedDenies(doc, res.Decision.Unsupported) == "":
+			b.pass(id, what+": allowed by "+refs(res.Deciding)+".")
+		case res.Decision.Verdict == keypolicy.AllowIfIAMAllows:
+			b.warn(id, what+": allowed only if IAM allows it: "+res.Reason+".",
+				"Make sure the role's IAM policy allows "+r.Action+" on the key.")
+		case res.OK():
+			b.warn(id, what+": allowed only if "+strings.TrimPrefix(res.Reason, "allowed only if ")+".",
+				"Check the Deny statements that cannot be evaluated by hand.")
+		default:
+			b.warn(id, what+": denied: "+res.Reason+". The documentation does not agree on whether this request is made.",
+				"If the operation fails for lack of access, allow "+r.Action+" to "+r.Request.Principal+" in the key policy.")
+		}
 	}
 }

@@ -22,9 +22,13 @@ const secondRole = "arn:aws:iam::111122223333:role/SecondRole"
 // consumerParams are parameters every key-policy consumer accepts, for the
 // caller of the test client.
 func consumerParams(name string) keypolicy.Params {
-	p := keypolicy.Params{Account: account, Region: region, Principal: caller, ExecutionRole: secondRole, ServiceRole: secondRole}
-	if name == keypolicy.ConsumerGateway {
+	p := keypolicy.Params{Account: account, Region: region, Principal: caller}
+	switch name {
+	case keypolicy.ConsumerGateway:
+		p.ServiceRole = secondRole
 		p.ResourceARN = "arn:aws:bedrock-agentcore:us-east-1:111122223333:gateway/gw-1"
+	case keypolicy.ConsumerPaymentManager:
+		p.ExecutionRole = secondRole
 	}
 	return p
 }
@@ -353,5 +357,69 @@ func TestConsumerDryRunDenied(t *testing.T) {
 	}
 	if r.OK() {
 		t.Error("report passes")
+	}
+}
+
+// TestEvaluatorExecutionRole: with an execution role, the evaluator target
+// reports its undocumented-for-sure Decrypt apart: a warning when the key
+// policy denies it, a pass when it allows it, and the report still passes.
+func TestEvaluatorExecutionRole(t *testing.T) {
+	t.Parallel()
+	const exec = "arn:aws:iam::111122223333:role/EvalExecution"
+	p := consumerParams(keypolicy.ConsumerEvaluator)
+	p.ExecutionRole = exec
+	for _, tt := range []struct {
+		name  string
+		extra string // statement added to the documented policy
+		want  kmscheck.Status
+	}{
+		{"denied", "", kmscheck.StatusWarn},
+		{"allowed", `{"Sid":"Exec","Effect":"Allow","Principal":{"AWS":"` + exec + `"},"Action":"kms:Decrypt","Resource":"*"}`, kmscheck.StatusPass},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			doc, err := keypolicy.For(keypolicy.ConsumerEvaluator, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.extra != "" {
+				s, err := keypolicy.Parse([]byte(`{"Version":"2012-10-17","Statement":[` + tt.extra + `]}`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				doc.Statement = append(doc.Statement, s.Statement...)
+			}
+			// The check itself needs to read the key.
+			read, _ := keypolicy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Sid":"Read","Effect":"Allow","Principal":{"AWS":"` + caller + `"},"Action":["kms:DescribeKey","kms:GetKeyPolicy"],"Resource":"*"}]}`))
+			doc.Statement = append(doc.Statement, read.Statement...)
+			md := e.key(t, &kms.CreateKeyInput{Policy: aws.String(string(doc.Compact()))})
+			r, err := kmscheck.Check(t.Context(), e.c, *md.Arn, kmscheck.ForConsumer(keypolicy.ConsumerEvaluator, p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := finding(t, r, "policy.execution-role-decrypt")
+			if f.Status != tt.want || f.Err != nil {
+				t.Errorf("execution role finding %v, want %v", f, tt.want)
+			}
+			if !r.OK() {
+				t.Errorf("report fails: %v", r.Err())
+			}
+		})
+	}
+	// Without the role there is no such finding; a bad role is bad input.
+	e := newEnv(t)
+	md := e.key(t, &kms.CreateKeyInput{Policy: aws.String(consumerPolicy(t, e, keypolicy.ConsumerEvaluator))})
+	r, err := kmscheck.Check(t.Context(), e.c, *md.Arn, kmscheck.ForConsumer(keypolicy.ConsumerEvaluator, consumerParams(keypolicy.ConsumerEvaluator)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.Finding("policy.execution-role-decrypt"); ok {
+		t.Error("finding without an execution role")
+	}
+	bad := consumerParams(keypolicy.ConsumerEvaluator)
+	bad.ExecutionRole = "arn:aws:iam::111122223333:user/u"
+	if _, err := kmscheck.Check(t.Context(), e.c, *md.Arn, kmscheck.ForConsumer(keypolicy.ConsumerEvaluator, bad)); !errors.Is(err, kmscheck.ErrInvalidInput) {
+		t.Errorf("user as execution role: %v", err)
 	}
 }

@@ -24,7 +24,7 @@ type consumerFlags struct {
 
 func (c *consumerFlags) declare(fs *flag.FlagSet) {
 	fs.StringVar(&c.resourceARN, "resource-arn", "", "narrow the check to the resource with this `ARN` (gateway requires one)")
-	fs.StringVar(&c.executionRole, "execution-role", "", "`ARN` of the payment manager's execution role (payment-manager, required)")
+	fs.StringVar(&c.executionRole, "execution-role", "", "`ARN` of the payment manager's execution role (payment-manager, required), or of the online evaluation execution role (evaluator: checked, but only warned about, since the documentation disagrees on whether it is needed)")
 	fs.StringVar(&c.serviceRole, "service-role", "", "`ARN` of the gateway service role (gateway, required)")
 	fs.StringVar(&c.variant, "variant", "", "documented `variant` of the key policy to expect: scoped (dataset)")
 }
@@ -43,8 +43,8 @@ func (f flags) checkFeature() error {
 		return errors.New("-evaluation-arn is for -feature batch-evaluation")
 	case (f.engineARN != "" || f.sourceContext) && f.feature != keypolicy.FeaturePolicyEngine:
 		return errors.New("-engine-arn and -source-context are for -feature policy-engine")
-	case f.executionRole != "" && f.feature != keypolicy.ConsumerPaymentManager:
-		return errors.New("-execution-role is for -feature payment-manager")
+	case f.executionRole != "" && c.SecondPrincipal != "ExecutionRole" && c.OptionalPrincipal != "ExecutionRole":
+		return errors.New("-execution-role is for -feature payment-manager (its execution role) or evaluator (the online evaluation execution role)")
 	case f.serviceRole != "" && f.feature != keypolicy.ConsumerGateway:
 		return errors.New("-service-role is for -feature gateway")
 	case f.variant != "" && !slices.Contains(c.Variants, f.variant):
