@@ -113,6 +113,22 @@ const (
 	NarrowRequired
 )
 
+// String returns "not documented", "in place", "to StringEquals" or
+// "required".
+func (n Narrowing) String() string {
+	switch n {
+	case NarrowNotDocumented:
+		return "not documented"
+	case NarrowInPlace:
+		return "in place"
+	case NarrowStringEquals:
+		return "to StringEquals"
+	case NarrowRequired:
+		return "required"
+	}
+	return "Narrowing(" + strconv.Itoa(int(n)) + ")"
+}
+
 // Rule says whether a consumer's documentation states a key restriction.
 type Rule int
 

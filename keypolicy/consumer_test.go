@@ -313,3 +313,22 @@ func TestUnconfirmedRequirements(t *testing.T) {
 		t.Errorf("unknown consumer: %v", err)
 	}
 }
+
+func TestEnumStrings(t *testing.T) {
+	t.Parallel()
+	got := []string{
+		KeyPolicy.String(), IdentityPolicy.String(), PolicyKind(9).String(),
+		NarrowNotDocumented.String(), NarrowInPlace.String(), NarrowStringEquals.String(), NarrowRequired.String(), Narrowing(9).String(),
+		RuleOpen.String(), RuleRequired.String(), RuleNotRequired.String(), Rule(9).String(),
+		CallerRole.String(),
+	}
+	want := []string{
+		"key policy", "identity policy", "PolicyKind(9)",
+		"not documented", "in place", "to StringEquals", "required", "Narrowing(9)",
+		"open", "required", "not required", "Rule(9)",
+		"role",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
