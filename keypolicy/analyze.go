@@ -330,5 +330,8 @@ func generatorHint(feature string) string {
 	case FeatureBatchEvaluation:
 		return " as keypolicy.ForBatchEvaluation writes it (keypolicy.Merge adds it to an existing policy)"
 	}
+	if _, ok := ConsumerByName(feature); ok {
+		return " as keypolicy.For(\"" + feature + "\", ...) writes it (keypolicy.Merge adds it to an existing policy)"
+	}
 	return " that allows this request"
 }

@@ -319,16 +319,17 @@ func ExampleMerge_conflict() {
 	// incoming principal: [arn:aws:iam::111122223333:root]
 }
 
-// Invalid parameters come back as a *ParamError naming the field.
-func ExampleParamError() {
+// Invalid parameters come back as an *InputError naming the field; it
+// unwraps to ErrInvalidInput, the one input sentinel of every package.
+func ExampleInputError() {
 	_, err := keypolicy.ForPolicyEngine(keypolicy.PolicyEngineParams{
 		Account:   "111122223333",
 		Region:    "us-east-1",
 		Principal: "arn:aws:sts::111122223333:assumed-role/ExampleRole/session",
 	})
-	var pe *keypolicy.ParamError
+	var pe *keypolicy.InputError
 	if errors.As(err, &pe) {
-		fmt.Println(errors.Is(err, keypolicy.ErrInvalidParams))
+		fmt.Println(errors.Is(err, keypolicy.ErrInvalidInput))
 		fmt.Println("field:", pe.Field)
 		fmt.Println("reason:", pe.Reason)
 	}

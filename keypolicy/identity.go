@@ -102,7 +102,7 @@ func identityStatements(key *Document, resource string) *Document {
 // [Document.JSON] writes it in AWS's JSON, byte for byte stable. Invalid
 // parameters return a [*InputError].
 func IdentityForPolicyEngine(p PolicyEngineParams, keyARN string) (*Document, error) {
-	t, err := p.target()
+	t, err := newTarget(p.Account, p.Region, p.Partition, p.Principal)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ func IdentityForPolicyEngine(p PolicyEngineParams, keyARN string) (*Document, er
 // arn:PARTITION:kms:REGION:ACCOUNT:key/*. Invalid parameters return a
 // [*InputError].
 func IdentityForBatchEvaluation(p BatchEvaluationParams, keyARN string) (*Document, error) {
-	t, err := p.target()
+	t, err := newTarget(p.Account, p.Region, p.Partition, p.Principal)
 	if err != nil {
 		return nil, err
 	}

@@ -108,8 +108,9 @@ func (f Finding) String() string {
 // operator on a multivalued key, policy variables in a policy where they
 // are literal, "kms:*" and "*" actions, caller statements for a service integration without
 // kms:ViaService, duplicate Sids, unknown condition operators and effects,
-// principals AWS does not accept, unknown fields and a policy without
-// statements. Findings about the whole policy come first, then the others
+// principals AWS does not accept, statements without a principal,
+// wildcards that an exact operator takes literally, unknown fields and a
+// policy without statements. Findings about the whole policy come first, then the others
 // in statement order. The policies [ForPolicyEngine] and
 // [ForBatchEvaluation] write have none.
 //
@@ -179,6 +180,7 @@ func Lint(doc *Document) []Finding {
 				add(i, LintLiteralVariable, SeverityWarning, "policy variables are literal text in a policy whose Version is "+strconv.Quote(doc.Version)+", so "+strconv.Quote(v)+" matches only itself; set \"Version\": \"2012-10-17\"")
 			}
 		}
+		lintConsumerStatement(s, func(id string, sev Severity, msg string) { add(i, id, sev, msg) })
 		if s.Effect != EffectAllow {
 			continue
 		}

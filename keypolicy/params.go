@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
 	"github.com/agentcorekms/agentcorekms/internal/awspartition"
 )
 
@@ -13,17 +14,17 @@ import (
 const (
 	// ServiceName is the endpoint prefix of Amazon Bedrock AgentCore, the
 	// first label of kms:ViaService values.
-	ServiceName = "bedrock-agentcore"
+	ServiceName = agentcore.ViaServiceName
 	// ServicePrincipalName is the AgentCore service principal that calls KMS
 	// for batch evaluations.
-	ServicePrincipalName = "bedrock-agentcore.amazonaws.com"
+	ServicePrincipalName = agentcore.ServicePrincipal
 
 	// PolicyEngineContextKey is the encryption-context key Policy in AgentCore
 	// sets to the policy engine's ARN in every KMS call.
-	PolicyEngineContextKey = "aws:bedrock-agentcore-policy:policy-engine-arn"
+	PolicyEngineContextKey = agentcore.PolicyEngineContextKey
 	// BatchEvaluationContextKey is the encryption-context key AgentCore
 	// Evaluations sets to the batch evaluation's ARN in every KMS call.
-	BatchEvaluationContextKey = "aws:bedrock-agentcore:batchEvaluationArn"
+	BatchEvaluationContextKey = agentcore.BatchEvaluationContextKey
 )
 
 // Sids of the statements the generators write, as AWS documents them.
@@ -112,32 +113,33 @@ var (
 	resourceIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$`)
 )
 
-func (p PolicyEngineParams) target() (target, error) {
-	t, err := newTarget(p.Account, p.Region, p.Partition, p.Principal)
-	if err != nil {
-		return t, err
+// Params returns p as the parameters of [For] and [RequirementsFor].
+func (p PolicyEngineParams) Params() Params {
+	out := Params{Account: p.Account, Region: p.Region, Partition: p.Partition, Principal: p.Principal, ResourceARN: p.PolicyEngineARN}
+	if p.SourceContext {
+		out.Variant = VariantSourceContext
 	}
-	if p.PolicyEngineARN != "" {
-		if err := t.checkResource("PolicyEngineARN", p.PolicyEngineARN, "policy-engine"); err != nil {
-			return t, err
-		}
-		t.resource = p.PolicyEngineARN
-	}
-	return t, nil
+	return out
 }
 
-func (p BatchEvaluationParams) target() (target, error) {
-	t, err := newTarget(p.Account, p.Region, p.Partition, p.Principal)
-	if err != nil {
-		return t, err
+// fieldError names p's field in a *ParamError about ResourceARN.
+func (p PolicyEngineParams) fieldError(err error) error { return renameField(err, "PolicyEngineARN") }
+
+// Params returns p as the parameters of [For] and [RequirementsFor].
+func (p BatchEvaluationParams) Params() Params {
+	return Params{Account: p.Account, Region: p.Region, Partition: p.Partition, Principal: p.Principal, ResourceARN: p.BatchEvaluationARN}
+}
+
+// fieldError names p's field in a *ParamError about ResourceARN.
+func (p BatchEvaluationParams) fieldError(err error) error {
+	return renameField(err, "BatchEvaluationARN")
+}
+
+func renameField(err error, field string) error {
+	if pe, ok := err.(*ParamError); ok && pe.Field == "ResourceARN" {
+		pe.Field = field
 	}
-	if p.BatchEvaluationARN != "" {
-		if err := t.checkResource("BatchEvaluationARN", p.BatchEvaluationARN, "batch-evaluate"); err != nil {
-			return t, err
-		}
-		t.resource = p.BatchEvaluationARN
-	}
-	return t, nil
+	return err
 }
 
 func newTarget(account, region, partition, principal string) (target, error) {

@@ -7,8 +7,8 @@ import (
 
 // Features a [Requirement] belongs to.
 const (
-	FeaturePolicyEngine    = "policy-engine"
-	FeatureBatchEvaluation = "batch-evaluation"
+	FeaturePolicyEngine    = ConsumerPolicyEngine
+	FeatureBatchEvaluation = ConsumerBatchEvaluation
 )
 
 // Sample values used in requirements when the parameters leave them open.
@@ -39,15 +39,21 @@ const (
 	// CallerService is the AgentCore service principal with its own
 	// credentials.
 	CallerService
+	// CallerRole is an IAM role other than the caller that the parameters
+	// name and that calls KMS itself: the payment manager's execution role
+	// (Params.ExecutionRole), the gateway service role (Params.ServiceRole).
+	CallerRole
 )
 
-// String returns "caller" or "service principal".
+// String returns "caller", "service principal" or "role".
 func (k CallerKind) String() string {
 	switch k {
 	case CallerPrincipal:
 		return "caller"
 	case CallerService:
 		return "service principal"
+	case CallerRole:
+		return "role"
 	}
 	return "CallerKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -163,56 +169,10 @@ func evaluationGrantOperations() []string {
 // key policies; kms:GrantIsForAWSResource is not assumed.
 //
 // Invalid parameters return a [*ParamError], as [ForPolicyEngine] does.
+// It is RequirementsFor(ConsumerPolicyEngine, p.Params()).
 func PolicyEngineRequirements(p PolicyEngineParams) ([]Requirement, error) {
-	t, err := p.target()
-	if err != nil {
-		return nil, err
-	}
-	engine := t.resource
-	if engine == "" {
-		engine = t.sampleARN("policy-engine", SamplePolicyEngineID)
-	}
-	via := t.viaService()
-	ecKey := "kms:EncryptionContext:" + PolicyEngineContextKey
-	who := t.callerARN()
-	grant := func(ops []string) map[string][]string {
-		return map[string][]string{
-			"kms:ViaService":          {via},
-			"kms:GrantConstraintType": {"EncryptionContextSubset"},
-			ecKey:                     {engine},
-			"kms:GrantOperations":     ops,
-		}
-	}
-	crypto := func() map[string][]string {
-		ctx := map[string][]string{"kms:ViaService": {via}, ecKey: {engine}}
-		if p.SourceContext {
-			ctx["aws:SourceAccount"] = []string{t.account}
-			ctx["aws:SourceArn"] = []string{engine}
-		}
-		return ctx
-	}
-	opsSid := SidPolicyKMSOperations
-	if p.SourceContext {
-		opsSid = SidPolicyKMSOperationsSource
-	}
-	const f = FeaturePolicyEngine
-	return []Requirement{
-		newRequirement(f, "create-grant-management", CallerPrincipal, who, "kms:CreateGrant", SidPolicyCreateGrants,
-			"CreatePolicyEngine creates the policy management grant with the caller's credentials through AgentCore",
-			grant(managementGrantOperations())),
-		newRequirement(f, "create-grant-evaluation", CallerPrincipal, who, "kms:CreateGrant", SidPolicyCreateGrants,
-			"CreatePolicyEngine creates the policy evaluation grant with the caller's credentials through AgentCore",
-			grant(evaluationGrantOperations())),
-		newRequirement(f, "decrypt", CallerPrincipal, who, "kms:Decrypt", opsSid,
-			"AgentCore decrypts policy data for the caller, bound to the engine's encryption context",
-			crypto()),
-		newRequirement(f, "generate-data-key", CallerPrincipal, who, "kms:GenerateDataKey", opsSid,
-			"AgentCore generates data keys to encrypt policy data for the caller, bound to the engine's encryption context",
-			crypto()),
-		newRequirement(f, "describe-key", CallerPrincipal, who, "kms:DescribeKey", SidPolicyKMSValidation,
-			"CreatePolicyEngine validates the key (symmetric, ENCRYPT_DECRYPT, enabled) through AgentCore",
-			map[string][]string{"kms:ViaService": {via}}),
-	}, nil
+	reqs, err := RequirementsFor(ConsumerPolicyEngine, p.Params())
+	return reqs, p.fieldError(err)
 }
 
 // BatchEvaluationRequirements returns the KMS requests AgentCore
@@ -245,41 +205,8 @@ func PolicyEngineRequirements(p PolicyEngineParams) ([]Requirement, error) {
 // documentation says it is in all KMS operations.
 //
 // Invalid parameters return a [*ParamError], as [ForBatchEvaluation] does.
+// It is RequirementsFor(ConsumerBatchEvaluation, p.Params()).
 func BatchEvaluationRequirements(p BatchEvaluationParams) ([]Requirement, error) {
-	t, err := p.target()
-	if err != nil {
-		return nil, err
-	}
-	batch := t.resource
-	if batch == "" {
-		batch = t.sampleARN("batch-evaluate", SampleBatchEvaluationID)
-	}
-	ecKey := "kms:EncryptionContext:" + BatchEvaluationContextKey
-	who := t.callerARN()
-	caller := func() map[string][]string { return map[string][]string{ecKey: {batch}} }
-	service := func() map[string][]string {
-		return map[string][]string{
-			"aws:SourceAccount": {t.account},
-			"aws:SourceArn":     {batch},
-			ecKey:               {batch},
-		}
-	}
-	const f = FeatureBatchEvaluation
-	return []Requirement{
-		newRequirement(f, "describe-key", CallerPrincipal, who, "kms:DescribeKey", SidBatchCallerAccess,
-			"StartBatchEvaluation validates the key with the caller's permissions",
-			map[string][]string{}),
-		newRequirement(f, "caller-generate-data-key", CallerPrincipal, who, "kms:GenerateDataKey", SidBatchCallerCryptoOps,
-			"StartBatchEvaluation checks that the caller may encrypt batch evaluation data",
-			caller()),
-		newRequirement(f, "caller-decrypt", CallerPrincipal, who, "kms:Decrypt", SidBatchCallerCryptoOps,
-			"the caller decrypts batch evaluation data",
-			caller()),
-		newRequirement(f, "service-generate-data-key", CallerService, ServicePrincipalName, "kms:GenerateDataKey", SidBatchServicePrincipalAccess,
-			"AgentCore writes encrypted batch evaluation output to S3 with its own credentials",
-			service()),
-		newRequirement(f, "service-decrypt", CallerService, ServicePrincipalName, "kms:Decrypt", SidBatchServicePrincipalAccess,
-			"AgentCore reads encrypted batch evaluation output from S3 with its own credentials",
-			service()),
-	}, nil
+	reqs, err := RequirementsFor(ConsumerBatchEvaluation, p.Params())
+	return reqs, p.fieldError(err)
 }

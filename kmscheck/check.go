@@ -28,6 +28,9 @@ type Target struct {
 	// evaluations: Region, Account, Principal (the role or user that starts
 	// them) and optional BatchEvaluationARN.
 	BatchEvaluation *keypolicy.BatchEvaluationParams
+	// Consumer checks the key for any AgentCore resource of the keypolicy
+	// consumer model, with its key restrictions; [ForConsumer] builds one.
+	Consumer *ConsumerTarget
 }
 
 // PolicyEngine returns a Target for policy engines with parameters p.
@@ -38,9 +41,13 @@ func BatchEvaluation(p keypolicy.BatchEvaluationParams) Target {
 	return Target{BatchEvaluation: &p}
 }
 
-// Feature returns keypolicy.FeaturePolicyEngine or
-// keypolicy.FeatureBatchEvaluation, or "" if t sets neither or both.
+// Feature returns keypolicy.FeaturePolicyEngine,
+// keypolicy.FeatureBatchEvaluation or the consumer's name, or "" if t sets
+// no field or more than one.
 func (t Target) Feature() string {
+	if f, ok := t.consumerFeature(); ok {
+		return f
+	}
 	switch {
 	case t.PolicyEngine != nil && t.BatchEvaluation == nil:
 		return keypolicy.FeaturePolicyEngine
@@ -51,6 +58,9 @@ func (t Target) Feature() string {
 }
 
 func (t Target) region() string {
+	if t.Consumer != nil {
+		return t.Consumer.Params.Region
+	}
 	if t.PolicyEngine != nil {
 		return t.PolicyEngine.Region
 	}
@@ -58,6 +68,9 @@ func (t Target) region() string {
 }
 
 func (t Target) account() string {
+	if t.Consumer != nil {
+		return t.Consumer.Params.Account
+	}
 	if t.PolicyEngine != nil {
 		return t.PolicyEngine.Account
 	}
@@ -65,6 +78,9 @@ func (t Target) account() string {
 }
 
 func (t Target) requirements() ([]keypolicy.Requirement, error) {
+	if t.Consumer != nil {
+		return keypolicy.RequirementsFor(t.Consumer.Name, t.Consumer.Params)
+	}
 	if t.PolicyEngine != nil {
 		return keypolicy.PolicyEngineRequirements(*t.PolicyEngine)
 	}
@@ -155,7 +171,7 @@ func Check(ctx context.Context, client KMS, keyID string, target Target, optFns 
 	}
 	feature := target.Feature()
 	if feature == "" {
-		return nil, &InputError{Field: "target", Reason: "set exactly one of PolicyEngine and BatchEvaluation"}
+		return nil, &InputError{Field: "target", Reason: "set exactly one of PolicyEngine, BatchEvaluation and Consumer"}
 	}
 	reqs, err := target.requirements()
 	if err != nil {
@@ -165,6 +181,9 @@ func Check(ctx context.Context, client KMS, keyID string, target Target, optFns 
 	if err != nil {
 		return nil, err
 	}
+	if err := target.checkKeyRef(keyID); err != nil {
+		return nil, err
+	}
 	canceled := func(err error) (*Report, error) {
 		return nil, fmt.Errorf("kmscheck: checking key %q: %w", keyID, err)
 	}
@@ -172,7 +191,7 @@ func Check(ctx context.Context, client KMS, keyID string, target Target, optFns 
 		return canceled(err)
 	}
 
-	dryRun := feature == keypolicy.FeatureBatchEvaluation && !o.SkipDryRun
+	dryRun := target.dryRuns(reqs) && !o.SkipDryRun
 	var (
 		desc              *kms.DescribeKeyOutput
 		pol               *kms.GetKeyPolicyOutput
@@ -263,12 +282,14 @@ func Check(ctx context.Context, client KMS, keyID string, target Target, optFns 
 		b.report.KeyARN = keyID
 	}
 	b.keyFindings(descErr)
+	b.consumerFindings(md)
 	b.policyFindings(reqs, md, descErr, pol, polErr, polCalled)
 	if !typednil.Is(o.IAM) {
 		if err := b.resolveIAM(ctx, o.IAM); err != nil {
 			return canceled(err)
 		}
 	}
+	b.unconfirmedFindings()
 	if dryRun {
 		b.dryRunFinding(dryErr, dryRan, descErr)
 	}

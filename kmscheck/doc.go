@@ -1,6 +1,14 @@
 // Package kmscheck checks, before a call to AWS, that a KMS key will work
 // for an Amazon Bedrock AgentCore feature: encrypting Policy in AgentCore
-// policy engines, or encrypting batch evaluations.
+// policy engines, or encrypting batch evaluations, or any other resource of
+// the keypolicy consumer model ([ForConsumer]: evaluators, datasets,
+// configuration bundles, recommendations, payment managers, gateways,
+// memory and the token vault), each with the key restrictions its
+// documentation states: a key ARN only where the key field's pattern allows
+// no alias (an alias is then bad input), the same Region where documented
+// (a warning where the page is silent), and multi-Region keys refused where
+// documented (finding key.multi-region). The GenerateDataKey dry run runs
+// for a consumer whose caller requests it without going through AgentCore.
 //
 // [Check] reads the key with DescribeKey, reads its key policy with
 // GetKeyPolicy and, for batch evaluations, dry-runs GenerateDataKey, then

@@ -160,15 +160,12 @@ func (b *builder) keyFindings(descErr error) {
 		b.unknown(IDKeyRegion, "The key ARN "+keyARN+" does not parse.", "", err)
 		b.unknown(IDKeyAccount, "The key ARN "+keyARN+" does not parse.", "", err)
 	default:
-		switch {
-		case a.Region == region:
+		if a.Region == region {
 			b.pass(IDKeyRegion, "The key is in "+region+", the target Region.")
-		case b.target.BatchEvaluation != nil:
-			b.fail(IDKeyRegion, fmt.Sprintf("The key is in %s but the batch evaluation runs in %s; the key must be in the same Region.", a.Region, region),
-				"Use a key in "+region+" (a multi-Region replica there works).", nil, notUsable...)
-		default:
-			b.warn(IDKeyRegion, fmt.Sprintf("The key is in %s but the policy engine is in %s; AgentCore documents keys in the engine's Region, and kms:ViaService names %s.", a.Region, region, region),
-				"Prefer a key (or a multi-Region replica) in "+region+".")
+		} else if fail, msg, remedy := b.target.regionMismatch(a.Region, region); fail {
+			b.fail(IDKeyRegion, msg, remedy, nil, notUsable...)
+		} else {
+			b.warn(IDKeyRegion, msg, remedy)
 		}
 		switch acct := b.target.account(); {
 		case aws.ToString(md.AWSAccountId) == "":
@@ -319,18 +316,17 @@ func (b *builder) policyFindings(reqs []keypolicy.Requirement, md *types.KeyMeta
 		case keypolicy.Allow:
 			b.pass(id, what+": allowed by "+refs(res.Deciding)+".")
 		case keypolicy.AllowIfIAMAllows:
-			b.warn(id, what+": allowed only if IAM allows it: "+res.Reason+".",
-				fmt.Sprintf("Add the documented statement %q naming the caller, or make sure the caller's IAM policy allows %s.", r.Statement, r.Action))
+			b.warn(id, what+": allowed only if IAM allows it: "+res.Reason+".", iamAdvice(r))
 		default:
 			// When the documented statement is missing altogether, adding it
 			// is the fix; widening another statement would drop its
 			// conditions.
 			fix := res.Fix
-			if fix == "" || !hasSid(doc, r.Statement) {
-				fix = fmt.Sprintf("Add the documented statement %q (keypolicy.For%s generates it) to the key policy", r.Statement, generatorName(r.Feature))
+			if add := statementFix(r); add != "" && (fix == "" || !hasSid(doc, r.Statement)) {
+				fix = add
 			}
 			reason := res.Reason
-			if !hasSid(doc, r.Statement) && res.Decision.Verdict == keypolicy.ImplicitDeny {
+			if r.Statement != "" && !hasSid(doc, r.Statement) && res.Decision.Verdict == keypolicy.ImplicitDeny {
 				reason = fmt.Sprintf("the documented statement %q is missing and no other statement allows it", r.Statement)
 			}
 			b.fail(id, what+": denied: "+reason+".", upperFirst(fix)+".", nil, ErrAccessDenied)
@@ -372,7 +368,7 @@ func upperFirst(s string) string {
 // endpoint is not KMS or ignored DryRun, so the finding is unknown.
 func (b *builder) dryRunFinding(err error, called bool, descErr error) {
 	const id = IDDryRunGenerateDataKey
-	what := "GenerateDataKey dry run with the batch evaluation's encryption context"
+	what, denied := b.target.dryRunText()
 	switch kind := agentcore.KindOf(err); {
 	case !called:
 		b.unknown(id, describeFailure(descErr)+" (an alias must be resolved first).", "", descErr)
@@ -383,7 +379,7 @@ func (b *builder) dryRunFinding(err error, called bool, descErr error) {
 		b.pass(id, what+": allowed for the identity running the preflight.")
 	case kind == agentcore.KindAccessDenied:
 		b.fail(id, what+": denied for the identity running the preflight: "+apiMessage(err),
-			fmt.Sprintf("Allow kms:GenerateDataKey with the encryption context %s to the caller role (documented statement %q). The dry run runs as the KMS client's identity: if that is not the caller role, run the preflight with the caller's credentials, or skip the dry run (Options.SkipDryRun) and rely on the key-policy findings.", keypolicy.BatchEvaluationContextKey, keypolicy.SidBatchCallerCryptoOps),
+			denied+" The dry run runs as the KMS client's identity: if that is not the caller role, run the preflight with the caller's credentials, or skip the dry run (Options.SkipDryRun) and rely on the key-policy findings.",
 			err, ErrAccessDenied)
 	case kind == agentcore.KindKeyNotUsable || kind == agentcore.KindKeyNotFound:
 		b.unknown(id, what+": not probed, the key cannot be used now: "+apiMessage(err), "Fix the key findings, then check again.", err)
@@ -407,11 +403,4 @@ func hasSid(doc *keypolicy.Document, sid string) bool {
 		}
 	}
 	return false
-}
-
-func generatorName(feature string) string {
-	if feature == keypolicy.FeatureBatchEvaluation {
-		return "BatchEvaluation"
-	}
-	return "PolicyEngine"
 }

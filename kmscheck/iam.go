@@ -284,8 +284,8 @@ func (b *builder) applySimulation(s *simulation, res keypolicy.Result, keyARN st
 	identitySid := keypolicy.IdentitySid(r.Statement)
 	addStatement := fmt.Sprintf("Allow %s on %s in an IAM policy of %s", r.Action, keyARN, s.source)
 	if identitySid != "" {
-		addStatement = fmt.Sprintf("Add the statement %q of keypolicy.IdentityFor%s (examples/keypolicy -identity-policy prints it) to an IAM policy of %s",
-			identitySid, generatorName(r.Feature), s.source)
+		addStatement = fmt.Sprintf("Add the statement %q of %s (examples/keypolicy -identity-policy prints it) to an IAM policy of %s",
+			identitySid, identityGenerator(r.Feature), s.source)
 	}
 	switch a.decision {
 	case iamtypes.PolicyEvaluationDecisionTypeAllowed:
@@ -406,4 +406,14 @@ func accountOf(principal string) string {
 		return a.AccountID
 	}
 	return principal
+}
+
+// identityGenerator names the keypolicy function that writes the identity
+// policy of feature's caller; IdentitySid maps only those two features'
+// Sids.
+func identityGenerator(feature string) string {
+	if feature == keypolicy.FeatureBatchEvaluation {
+		return "keypolicy.IdentityForBatchEvaluation"
+	}
+	return "keypolicy.IdentityForPolicyEngine"
 }

@@ -175,26 +175,9 @@ func (rep *jsonReport) addLint(findings []keypolicy.Finding) {
 
 // requirements returns the requests of the -feature, for the flags given.
 func requirements(o *options) ([]keypolicy.Requirement, error) {
-	var out []keypolicy.Requirement
-	if o.feature == featurePolicyEngine || o.feature == featureBoth {
-		reqs, err := keypolicy.PolicyEngineRequirements(keypolicy.PolicyEngineParams{
-			Account: o.account, Region: o.region, Partition: o.partition, Principal: o.principal,
-			SourceContext: o.sourceContext, PolicyEngineARN: o.engineARN,
-		})
-		if err != nil {
-			return nil, paramError(err)
-		}
-		out = append(out, reqs...)
-	}
-	if o.feature == featureBatchEvaluation || o.feature == featureBoth {
-		reqs, err := keypolicy.BatchEvaluationRequirements(keypolicy.BatchEvaluationParams{
-			Account: o.account, Region: o.region, Partition: o.partition, Principal: o.principal,
-			BatchEvaluationARN: o.batchARN,
-		})
-		if err != nil {
-			return nil, paramError(err)
-		}
-		out = append(out, reqs...)
+	out, err := featureRequirements(o)
+	if err != nil {
+		return nil, err
 	}
 	if o.key != "" {
 		for i := range out {

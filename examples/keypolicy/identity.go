@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 )
@@ -17,6 +18,13 @@ const (
 func checkIdentityArgs(o *options) error {
 	if !o.identityPolicy {
 		return nil // -key is checked with -check's flags
+	}
+	for _, n := range o.names {
+		if n != featurePolicyEngine && n != featureBatchEvaluation {
+			// AWS documents the caller's identity policy for these two
+			// only; -feature memory writes memory's documented one.
+			return badInput("-identity-policy is written for -feature %s and %s only, not %s", featurePolicyEngine, featureBatchEvaluation, n)
+		}
 	}
 	switch {
 	case o.merge != "":
@@ -42,7 +50,8 @@ func identityPolicy(o *options) (*keypolicy.Document, error) {
 		out, err = keypolicy.Merge(out, doc)
 		return err
 	}
-	if o.feature == featurePolicyEngine || o.feature == featureBoth {
+	has := func(n string) bool { return slices.Contains(o.names, n) }
+	if has(featurePolicyEngine) {
 		if err := add(keypolicy.IdentityForPolicyEngine(keypolicy.PolicyEngineParams{
 			Account: o.account, Region: o.region, Partition: o.partition, Principal: o.principal,
 			SourceContext: o.sourceContext, PolicyEngineARN: o.engineARN,
@@ -50,7 +59,7 @@ func identityPolicy(o *options) (*keypolicy.Document, error) {
 			return nil, err
 		}
 	}
-	if o.feature == featureBatchEvaluation || o.feature == featureBoth {
+	if has(featureBatchEvaluation) {
 		if err := add(keypolicy.IdentityForBatchEvaluation(keypolicy.BatchEvaluationParams{
 			Account: o.account, Region: o.region, Partition: o.partition, Principal: o.principal,
 			BatchEvaluationARN: o.batchARN,

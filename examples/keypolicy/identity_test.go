@@ -48,30 +48,36 @@ func TestIdentityPolicy(t *testing.T) {
 	}
 }
 
-// TestIdentityPolicyBoth: -feature both puts both features' statements in
-// one policy, and -compact writes it on one line.
+// TestIdentityPolicyBoth: -feature both, or the two features as a list,
+// puts both features' statements in one policy, and -compact writes it on
+// one line.
 func TestIdentityPolicyBoth(t *testing.T) {
 	t.Parallel()
-	var out, errb bytes.Buffer
-	args := []string{"-account", "111122223333", "-region", "us-east-1", "-feature", "both", "-identity-policy", "-key", identityKey, "-compact"}
-	if code := run(args, strings.NewReader(""), &out, &errb); code != exitOK {
-		t.Fatalf("exit %d: %s", code, &errb)
-	}
-	if strings.Count(out.String(), "\n") != 1 {
-		t.Errorf("-compact wrote %d lines", strings.Count(out.String(), "\n"))
-	}
-	doc, err := keypolicy.Parse(out.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sids []string
-	for _, s := range doc.Statement {
-		sids = append(sids, s.Sid)
-	}
-	want := []string{keypolicy.IdentitySidPolicyCreateGrants, keypolicy.IdentitySidPolicyKMSOperations, keypolicy.IdentitySidPolicyKMSValidation,
-		keypolicy.IdentitySidBatchCallerAccess, keypolicy.IdentitySidBatchCallerCryptoOps}
-	if diff := cmp.Diff(want, sids); diff != "" {
-		t.Errorf("Sids (-want +got):\n%s", diff)
+	for _, feature := range []string{"both", "policy-engine,batch-evaluation"} {
+		t.Run(feature, func(t *testing.T) {
+			t.Parallel()
+			var out, errb bytes.Buffer
+			args := []string{"-account", "111122223333", "-region", "us-east-1", "-feature", feature, "-identity-policy", "-key", identityKey, "-compact"}
+			if code := run(args, strings.NewReader(""), &out, &errb); code != exitOK {
+				t.Fatalf("exit %d: %s", code, &errb)
+			}
+			if strings.Count(out.String(), "\n") != 1 {
+				t.Errorf("-compact wrote %d lines", strings.Count(out.String(), "\n"))
+			}
+			doc, err := keypolicy.Parse(out.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sids []string
+			for _, s := range doc.Statement {
+				sids = append(sids, s.Sid)
+			}
+			want := []string{keypolicy.IdentitySidPolicyCreateGrants, keypolicy.IdentitySidPolicyKMSOperations, keypolicy.IdentitySidPolicyKMSValidation,
+				keypolicy.IdentitySidBatchCallerAccess, keypolicy.IdentitySidBatchCallerCryptoOps}
+			if diff := cmp.Diff(want, sids); diff != "" {
+				t.Errorf("Sids (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
@@ -85,6 +91,7 @@ func TestIdentityPolicyBadInput(t *testing.T) {
 		{"an alias", []string{"-identity-policy", "-key", "alias/agentcore"}, `-key "alias/agentcore"`},
 		{"-key without -identity-policy or -check", []string{"-key", identityKey}, "-key applies to -check and -identity-policy"},
 		{"with -merge", []string{"-identity-policy", "-merge", "-"}, "cannot be combined with -identity-policy"},
+		{"a feature without a documented caller policy", []string{"-identity-policy", "-feature", "gateway"}, "-identity-policy is written for -feature policy-engine and batch-evaluation only, not gateway"},
 		{"with -check", []string{"-identity-policy", "-check", "-"}, "cannot be combined with -identity-policy"},
 		{"a batch key in another Region", []string{"-identity-policy", "-feature", "batch-evaluation", "-key",
 			"arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}, "same Region"},

@@ -1,7 +1,11 @@
 // Command keypolicy writes the KMS key policy that Amazon Bedrock AgentCore
-// documents for encrypting policy engines or batch evaluations with a
-// customer managed key, for your account, Region and caller, can merge it
-// into an existing key policy, and can apply it to a key.
+// documents for encrypting a resource with a customer managed key (policy
+// engines, batch evaluations, evaluators, datasets, configuration bundles,
+// recommendations, payment managers, gateways, the token vault; for memory,
+// the documented IAM identity policy), for your account, Region and caller,
+// can merge it into an existing key policy, and can apply it to a key.
+// -feature takes a
+// comma-separated list for one key shared by several (see features.go).
 //
 // Usage:
 //
@@ -22,6 +26,12 @@
 //	aws kms get-key-policy --key-id alias/agentcore --query Policy --output text |
 //	  keypolicy -account 111122223333 -region us-east-1 \
 //	    -principal arn:aws:iam::111122223333:role/AgentCoreAdmin -check -
+//
+//	# one key for a gateway and its evaluators, narrowed to one gateway
+//	keypolicy -feature gateway,evaluator -account 111122223333 -region us-east-1 \
+//	    -principal arn:aws:iam::111122223333:role/EvalAdmin \
+//	    -service-role arn:aws:iam::111122223333:role/GatewayServiceRole \
+//	    -resource-arn arn:aws:bedrock-agentcore:us-east-1:111122223333:gateway/gw-1
 //
 //	# security and correctness findings in a key policy
 //	keypolicy -lint policy.json
@@ -137,6 +147,8 @@ type options struct {
 	identityPolicy bool
 	key            string
 	json           bool
+
+	featureOptions
 }
 
 // flagName returns the flag that sets a generator parameter field, so that
@@ -158,7 +170,7 @@ func flagName(field string) string {
 	case "KeyARN":
 		return "-key"
 	}
-	return field
+	return featureFlagName(field)
 }
 
 // newCommand declares every flag of the command, bound to o, and -timeout.
@@ -166,7 +178,8 @@ func flagName(field string) string {
 func newCommand(o *options) *cli.Command {
 	cmd := cli.New("keypolicy", summary)
 	fs := cmd.Flags
-	fs.StringVar(&o.feature, "feature", featurePolicyEngine, "`feature` the key encrypts: policy-engine, batch-evaluation, or both (one key for both)")
+	fs.StringVar(&o.feature, "feature", featurePolicyEngine, featureUsage)
+	o.featureOptions.declare(fs)
 	fs.StringVar(&o.account, "account", "", "12-digit AWS `account` that owns the key (required)")
 	fs.StringVar(&o.region, "region", "", "AWS `region` of the policy engines or batch evaluations, such as us-east-1 (required)")
 	fs.StringVar(&o.principal, "principal", "", "`ARN` of the IAM role or user that calls AgentCore (default: the account root)")
@@ -199,15 +212,15 @@ func badInput(format string, args ...any) error {
 
 // checkOptions checks the parsed command line.
 func checkOptions(o *options) error {
-	switch o.feature {
-	case featurePolicyEngine, featureBatchEvaluation, featureBoth:
-	default:
-		return badInput("-feature %q: must be %s, %s or %s", o.feature, featurePolicyEngine, featureBatchEvaluation, featureBoth)
-	}
 	if err := checkArgs(o); err != nil {
 		return err
 	}
+	// -apply fills -account and -region from the key ARN, which the
+	// features' parameters are built from.
 	if err := checkApplyArgs(o); err != nil {
+		return err
+	}
+	if err := checkFeatures(o); err != nil {
 		return err
 	}
 	if err := checkIdentityArgs(o); err != nil {
@@ -221,17 +234,6 @@ func checkOptions(o *options) error {
 	}
 	if o.region == "" {
 		return badInput("-region is required: the Region of the key and of the %s", o.feature)
-	}
-	if o.feature == featureBatchEvaluation {
-		if o.sourceContext {
-			return badInput("-source-context applies to -feature %s or %s only", featurePolicyEngine, featureBoth)
-		}
-		if o.engineARN != "" {
-			return badInput("-engine-arn applies to -feature %s or %s only", featurePolicyEngine, featureBoth)
-		}
-	}
-	if o.feature == featurePolicyEngine && o.batchARN != "" {
-		return badInput("-batch-evaluation-arn applies to -feature %s or %s only", featureBatchEvaluation, featureBoth)
 	}
 	return nil
 }
@@ -301,26 +303,9 @@ func fail(stderr io.Writer, code int, err error) int {
 
 // policy builds the requested policy and merges it into the -merge policy.
 func policy(o *options, stdin io.Reader) (*keypolicy.Document, error) {
-	var docs []*keypolicy.Document
-	if o.feature == featurePolicyEngine || o.feature == featureBoth {
-		doc, err := keypolicy.ForPolicyEngine(keypolicy.PolicyEngineParams{
-			Account: o.account, Region: o.region, Partition: o.partition, Principal: o.principal,
-			SourceContext: o.sourceContext, PolicyEngineARN: o.engineARN,
-		})
-		if err != nil {
-			return nil, paramError(err)
-		}
-		docs = append(docs, doc)
-	}
-	if o.feature == featureBatchEvaluation || o.feature == featureBoth {
-		doc, err := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{
-			Account: o.account, Region: o.region, Partition: o.partition, Principal: o.principal,
-			BatchEvaluationARN: o.batchARN,
-		})
-		if err != nil {
-			return nil, paramError(err)
-		}
-		docs = append(docs, doc)
+	docs, err := featureDocs(o)
+	if err != nil {
+		return nil, err
 	}
 	name := "the generated policy"
 	if o.merge != "" {

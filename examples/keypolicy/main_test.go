@@ -165,7 +165,7 @@ func TestRun(t *testing.T) {
 		{"flag without value", with("-principal"), "", 2, "", "flag needs an argument: -principal"},
 		{"bad boolean", with("-compact=maybe"), "", 2, "", "invalid boolean value"},
 		{"positional argument", with("policy-engine"), "", 2, "", `unexpected argument "policy-engine"`},
-		{"unknown feature", with("-feature", "gateway"), "", 2, "", `-feature "gateway": must be policy-engine, batch-evaluation or both`},
+		{"unknown feature", with("-feature", "gateways"), "", 2, "", `-feature "gateways": each feature must be one of policy-engine, batch-evaluation, evaluator`},
 		{"bad account", []string{"-account", "1111-2222-3333", "-region", region}, "", 2, "", `-account "1111-2222-3333": must be 12 digits`},
 		{"bad region", []string{"-account", account, "-region", "useast1"}, "", 2, "", `-region "useast1"`},
 		{"unknown partition", with("-partition", "aws-moon"), "", 2, "", `-partition "aws-moon": is not an AWS partition`},

@@ -1,6 +1,7 @@
 // Command preflight checks that a KMS key will work for an Amazon Bedrock
-// AgentCore feature before you create a policy engine or start a batch
-// evaluation with it.
+// AgentCore feature before you create a policy engine, start a batch
+// evaluation, or create any other resource that takes the key (-feature
+// names it; see features.go).
 //
 // With -key it checks a real key through the default AWS configuration, so
 // AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL_KMS work as usual; the
@@ -10,6 +11,7 @@
 //
 //	preflight -key arn:aws:kms:us-east-1:111122223333:key/... -feature policy-engine
 //	preflight -key alias/agentcore -feature batch-evaluation -json
+//	preflight -key arn:aws:kms:...:key/... -feature gateway -service-role ROLE_ARN -resource-arn GATEWAY_ARN
 //	preflight                        # the sandbox
 //	preflight -key arn:aws:kms:... -fix  # add the missing statements, check again
 //
@@ -48,7 +50,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -86,6 +87,7 @@ type flags struct {
 	engineARN, evaluationARN                 string
 	sourceContext, json, iam                 bool
 	fix                                      bool
+	consumerFlags
 }
 
 // newCommand declares every flag, bound to the returned flags.
@@ -94,7 +96,8 @@ func newCommand() (*cli.Command, *flags) {
 	cmd := cli.New("preflight", summary)
 	fs := cmd.Flags
 	fs.StringVar(&f.key, "key", "", "key id, key ARN, alias name or alias ARN to check; without it, run the sandbox")
-	fs.StringVar(&f.feature, "feature", keypolicy.FeaturePolicyEngine, "policy-engine or batch-evaluation")
+	fs.StringVar(&f.feature, "feature", keypolicy.FeaturePolicyEngine, featureUsage)
+	f.consumerFlags.declare(fs)
 	fs.StringVar(&f.region, "region", "", "Region of the policy engine or batch evaluation (default: the AWS configuration's, or us-east-1 in the sandbox)")
 	fs.StringVar(&f.account, "account", "", "12-digit account of the engine or evaluation (default: the caller's, or 111122223333 in the sandbox)")
 	fs.StringVar(&f.principal, "principal", "", "IAM role or user ARN that creates engines or starts evaluations, the one the key policy is judged for (default: the caller's role)")
@@ -114,17 +117,8 @@ func (f flags) validate() error {
 	if err := f.validateFix(); err != nil {
 		return err
 	}
-	switch f.feature {
-	case keypolicy.FeaturePolicyEngine:
-		if f.evaluationARN != "" {
-			return errors.New("-evaluation-arn is for -feature batch-evaluation")
-		}
-	case keypolicy.FeatureBatchEvaluation:
-		if f.engineARN != "" || f.sourceContext {
-			return errors.New("-engine-arn and -source-context are for -feature policy-engine")
-		}
-	default:
-		return fmt.Errorf("-feature must be %s or %s, not %q", keypolicy.FeaturePolicyEngine, keypolicy.FeatureBatchEvaluation, f.feature)
+	if err := f.checkFeature(); err != nil {
+		return err
 	}
 	if f.key != "" {
 		if _, err := agentcore.ParseKeyRef(f.key, agentcore.KeyRefRules{Field: "-key", Region: f.region}); err != nil {
@@ -135,17 +129,7 @@ func (f flags) validate() error {
 }
 
 // target builds the kmscheck target of f.
-func (f flags) target() kmscheck.Target {
-	if f.feature == keypolicy.FeatureBatchEvaluation {
-		return kmscheck.BatchEvaluation(keypolicy.BatchEvaluationParams{
-			Account: f.account, Region: f.region, Principal: f.principal, BatchEvaluationARN: f.evaluationARN,
-		})
-	}
-	return kmscheck.PolicyEngine(keypolicy.PolicyEngineParams{
-		Account: f.account, Region: f.region, Principal: f.principal,
-		PolicyEngineARN: f.engineARN, SourceContext: f.sourceContext,
-	})
-}
+func (f flags) target() kmscheck.Target { return f.consumerTarget() }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	cmd, f := newCommand()

@@ -56,24 +56,13 @@ func sandbox(ctx context.Context, cmd *cli.Command, f flags, stdout, stderr io.W
 	if f.account == "" {
 		f.account = sandboxAccount
 	}
-	if f.principal == "" {
-		role := "ExampleRole"
-		if f.feature == keypolicy.FeatureBatchEvaluation {
-			role = "MyBatchEvaluationRole"
-		}
-		f.principal = "arn:aws:iam::" + f.account + ":role/" + role
+	if err := sandboxDefaults(&f); err != nil {
+		fmt.Fprintln(stderr, "preflight:", err)
+		return exitUsage
 	}
 	target := f.target()
-	var generated *keypolicy.Document
-	var err error
 	// The statement each feature's sample leaves out.
-	missing, missingReq := keypolicy.SidPolicyCreateGrants, "policy.create-grant-management"
-	if target.BatchEvaluation != nil {
-		generated, err = keypolicy.ForBatchEvaluation(*target.BatchEvaluation)
-		missing, missingReq = keypolicy.SidBatchCallerCryptoOps, "policy.caller-generate-data-key"
-	} else {
-		generated, err = keypolicy.ForPolicyEngine(*target.PolicyEngine)
-	}
+	generated, missing, missingReq, err := sandboxPolicy(f, target)
 	if err != nil {
 		fmt.Fprintln(stderr, "preflight:", err)
 		return exitUsage
@@ -213,6 +202,8 @@ func sandbox(ctx context.Context, cmd *cli.Command, f flags, stdout, stderr io.W
 			},
 		},
 	}
+
+	samples = sandboxSamples(f, samples)
 
 	var checkOpts []func(*kmscheck.Options)
 	if f.iam {
