@@ -2,11 +2,16 @@
 // embedded KMS, AgentCore and S3 emulators:
 //
 //  1. the key policies AWS documents, generated for a sample account;
-//  2. a preflight of a good key and of a disabled one;
-//  3. a policy engine encrypted with a customer managed key: key policy,
+//  2. the documented policy of every AgentCore resource that takes a key,
+//     checked offline;
+//  3. a preflight of a good key, a disabled one, and one KMS does not
+//     answer for (passed, failed, incomplete);
+//  4. the documented statements applied to a key's policy safely, and a
+//     policy that would lock the administrator out refused;
+//  5. a policy engine encrypted with a customer managed key: key policy,
 //     preflight, create, wait, the two grants, then the key disabled, the
 //     audit finding and the denied read;
-//  4. a batch evaluation encrypted with a customer managed key: start, wait,
+//  6. a batch evaluation encrypted with a customer managed key: start, wait,
 //     archive to S3 with SSE-KMS, then the key disabled.
 //
 // It needs no AWS account and no network. It exits 1 if anything does not
@@ -41,7 +46,9 @@ func run(ctx context.Context, w io.Writer) error {
 		tell func(context.Context, io.Writer) error
 	}{
 		{"key policies", policiesStory},
+		{"consumers", consumersStory},
 		{"preflight", preflightStory},
+		{"apply", applyStory},
 		{"policy engine", policyEngineStory},
 		{"batch evaluation", batchEvaluationStory},
 	}

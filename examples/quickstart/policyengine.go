@@ -77,7 +77,7 @@ func policyEngineStory(ctx context.Context, w io.Writer) error {
 		return fmt.Errorf("creating the policy engine: %w", err)
 	}
 	rep := created.Preflight
-	fmt.Fprintf(w, "3. Preflight of the key for policy engines: %d checks, OK=%t.\n", len(rep.Findings), rep.Passed())
+	fmt.Fprintf(w, "3. Preflight of the key for policy engines: %d checks, outcome %s.\n", len(rep.Findings), rep.Outcome())
 	e := created.Engine
 	fmt.Fprintf(w, "4. CreatePolicyEngine: %s is %s.\n", e.ID, e.Status)
 	if e.Status != types.PolicyEngineStatusCreating {

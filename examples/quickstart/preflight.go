@@ -12,6 +12,7 @@ import (
 	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
+	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
 
 // preflightStory checks two keys before CreatePolicyEngine, through the real
@@ -64,8 +65,8 @@ func preflightStory(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "enabled key with the documented policy: %d findings pass, %d fail\n",
-		len(good.WithStatus(kmscheck.StatusPass)), len(good.WithStatus(kmscheck.StatusFail)))
+	fmt.Fprintf(w, "enabled key with the documented policy: outcome %s, %d findings pass, %d fail\n",
+		good.Outcome(), len(good.WithStatus(kmscheck.StatusPass)), len(good.WithStatus(kmscheck.StatusFail)))
 	if !good.Passed() || !good.Complete() {
 		return fmt.Errorf("preflight of a good key did not pass: %v", good.Err())
 	}
@@ -74,10 +75,24 @@ func preflightStory(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	state, _ := bad.Finding(kmscheck.IDKeyState)
-	fmt.Fprintf(w, "disabled key: %s\n", state)
+	fmt.Fprintf(w, "disabled key: outcome %s; %s\n", bad.Outcome(), state)
 	if state.Status != kmscheck.StatusFail || !errors.Is(bad.Err(), kmscheck.ErrKeyNotUsable) {
 		return fmt.Errorf("preflight of a disabled key: %s, error %v; want a failure with ErrKeyNotUsable", state.Status, bad.Err())
 	}
 	fmt.Fprintf(w, "report.Err() wraps kmscheck.ErrKeyNotUsable: %v\n", kmscheck.ErrKeyNotUsable)
+
+	// A KMS that answers nothing useful: every call (and every retry of the
+	// SDK) fails with a server error, more faults than the check can use.
+	// No finding can pass, so the report is incomplete, not OK.
+	k.InjectFault("", kmstest.InternalFault(), 100)
+	blind, err := kmscheck.Check(ctx, client, arns[0], target)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "the same good key while KMS answers 500 to everything: outcome %s, %d findings unknown, errors.Is(err, kmscheck.ErrIncomplete) = %t\n",
+		blind.Outcome(), len(blind.WithStatus(kmscheck.StatusUnknown)), errors.Is(blind.Err(), kmscheck.ErrIncomplete))
+	if blind.Outcome() != kmscheck.OutcomeIncomplete || !errors.Is(blind.Err(), kmscheck.ErrIncomplete) {
+		return fmt.Errorf("preflight without answers: outcome %s, want incomplete", blind.Outcome())
+	}
 	return nil
 }
