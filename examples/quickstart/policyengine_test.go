@@ -13,7 +13,7 @@ func TestPolicyEngineStory(t *testing.T) {
 		t.Fatalf("story: %v\n%s", err, out.String())
 	}
 	for _, want := range []string{
-		"OK=true",
+		"outcome passed",
 		"is CREATING",
 		"is ACTIVE",
 		"policy management grant",
