@@ -15,6 +15,7 @@ import (
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/batcheval"
 	"github.com/agentcorekms/agentcorekms/batcheval/batchevaltest"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
@@ -22,9 +23,8 @@ import (
 )
 
 const (
-	account   = "111122223333"
-	role      = "arn:aws:iam::111122223333:role/MyBatchEvaluationRole"
-	accessKey = "AKIDBATCHEVAL"
+	account = agentcoretest.DefaultAccount
+	role    = "arn:aws:iam::111122223333:role/MyBatchEvaluationRole"
 )
 
 // clock is a fake clock for the emulator, moved by the tests (often from
@@ -60,6 +60,7 @@ type env struct {
 	kmsc   *kms.Client
 	s3c    *s3.Client
 	c      *batcheval.Client
+	sb     *agentcoretest.Sandbox
 	clock  *clock
 	keyARN string
 	keyID  string
@@ -95,32 +96,33 @@ func keyPolicy(t testing.TB, admin bool, drop ...string) string {
 	return string(policy)
 }
 
-// newEnv wires the real SDK clients for AgentCore, KMS and S3 to the
-// emulators, with one key whose policy is the documented batch-evaluation
-// key policy for role.
+// newEnv starts an agentcoretest sandbox for role, whose emulators run on
+// the env's fake clock, with one key whose policy is the documented
+// batch-evaluation key policy for role, and a batcheval.Client over the
+// sandbox's SDK clients.
 func newEnv(t testing.TB, cfg envConfig, optFns ...func(*batcheval.Options)) *env {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	k := kmstest.New()
-	k.MapAccessKey(accessKey, role)
-	md := k.CreateTestKey(t, &kms.CreateKeyInput{Policy: aws.String(keyPolicy(t, cfg.admin, cfg.drop...))})
-	em := batchevaltest.New(k, func(o *batchevaltest.Options) {
+	sb, err := agentcoretest.Start(role, func(o *agentcoretest.Options) {
 		o.Now = clk.Now
-		o.PendingFor = time.Second
-		o.RunFor = 10 * time.Second
-		if cfg.em != nil {
-			cfg.em(o)
-		}
+		o.DataPlane = append(o.DataPlane, func(o *batchevaltest.Options) {
+			o.PendingFor = time.Second
+			o.RunFor = 10 * time.Second
+			if cfg.em != nil {
+				cfg.em(o)
+			}
+		})
 	})
-	emSrv := em.NewServer()
-	kmsSrv := k.NewServer()
-	s3Srv := batchevaltest.NewS3(k).NewServer()
-	t.Cleanup(func() { emSrv.Close(); kmsSrv.Close(); s3Srv.Close() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	// The key policy may lock the role out of administering the key, which
+	// is what some tests are about, so the key is made past the lockout check.
+	md := sb.Emulators.KMS.CreateTestKey(t, &kms.CreateKeyInput{Policy: aws.String(keyPolicy(t, cfg.admin, cfg.drop...))})
 
-	sdk := batchevaltest.NewSDKClient(emSrv.URL, accessKey)
-	api := &countingAPI{API: sdk}
-	kmsc := kmstest.NewSDKClient(kmsSrv.URL, accessKey)
-	c := batcheval.New(api, kmsc, append([]func(*batcheval.Options){func(o *batcheval.Options) {
+	api := &countingAPI{API: sb.DataPlane}
+	c := batcheval.New(api, sb.KMS, append([]func(*batcheval.Options){func(o *batcheval.Options) {
 		o.Region = "us-east-1"
 		o.Principal = role
 		// The documented key policy alone does not let the caller read the
@@ -131,8 +133,8 @@ func newEnv(t testing.TB, cfg envConfig, optFns ...func(*batcheval.Options)) *en
 		o.WaitMaxDelay = 4 * time.Millisecond
 	}}, optFns...)...)
 	return &env{
-		kms: k, em: em, api: api, sdk: sdk, kmsc: kmsc, s3c: batchevaltest.NewS3SDKClient(s3Srv.URL, accessKey),
-		c: c, clock: clk, keyARN: aws.ToString(md.Arn), keyID: aws.ToString(md.KeyId),
+		kms: sb.Emulators.KMS, em: sb.Emulators.DataPlane, api: api, sdk: sb.DataPlane, kmsc: sb.KMS, s3c: sb.S3,
+		sb: sb, c: c, clock: clk, keyARN: aws.ToString(md.Arn), keyID: aws.ToString(md.KeyId),
 	}
 }
 
