@@ -3,8 +3,6 @@ package policyengine_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"testing"
 	"time"
@@ -12,9 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 
-	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/policyengine"
-	"github.com/agentcorekms/agentcorekms/policyengine/policyenginetest"
 )
 
 // BenchmarkCreate compares Create without the preflight with a raw SDK
@@ -46,14 +43,6 @@ func BenchmarkCreate(b *testing.B) {
 	}
 }
 
-// withLatency delays every request to h by d, like a network round trip.
-func withLatency(h http.Handler, d time.Duration) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(d)
-		h.ServeHTTP(w, r)
-	})
-}
-
 // BenchmarkAudit audits 1,000 engines at the default concurrency with 5 ms
 // of latency on every control-plane and KMS request, with all engines on
 // one key and with one key per engine (the worst case: a DescribeKey and a
@@ -62,8 +51,12 @@ func BenchmarkAudit(b *testing.B) {
 	const engines, latency = 1000, 5 * time.Millisecond
 	for _, keys := range []int{1, engines} {
 		b.Run(fmt.Sprintf("engines=%d/keys=%d", engines, keys), func(b *testing.B) {
-			k := kmstest.New()
-			k.MapAccessKey(accessKey, role)
+			sb, err := agentcoretest.Start(role)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer sb.Close()
+			k, cp := sb.Emulators.KMS, sb.Emulators.ControlPlane
 			policy := mergedPolicy(b)
 			keyARNs := make([]string, keys)
 			for i := range keyARNs {
@@ -73,13 +66,8 @@ func BenchmarkAudit(b *testing.B) {
 				}
 				keyARNs[i] = *md.Arn
 			}
-			cp := policyenginetest.New(k)
-			ctlSrv := cp.NewServer()
-			defer ctlSrv.Close()
-			kmsSrv := httptest.NewServer(withLatency(k.Handler(), latency))
-			defer kmsSrv.Close()
-			ctl := policyenginetest.NewSDKClient(ctlSrv.URL, accessKey)
-			pe := policyengine.New(ctl, kmstest.NewSDKClient(kmsSrv.URL, accessKey))
+			ctl := sb.ControlPlane
+			pe := policyengine.New(ctl, sb.KMS)
 			ctx := context.Background()
 			for i := range engines {
 				if _, err := ctl.CreatePolicyEngine(ctx, &bedrockagentcorecontrol.CreatePolicyEngineInput{
@@ -95,6 +83,8 @@ func BenchmarkAudit(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			// The latency starts once the engines exist, on both services.
+			k.SetLatency(latency)
 			cp.SetLatency(latency)
 			b.ReportAllocs()
 			b.ResetTimer()
