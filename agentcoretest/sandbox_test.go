@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,9 +15,11 @@ import (
 	batchtypes "github.com/aws/aws-sdk-go-v2/service/bedrockagentcore/types"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	smithy "github.com/aws/smithy-go"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/batcheval/batchevaltest"
@@ -176,5 +179,49 @@ func TestNilEmulators(t *testing.T) {
 		cp.RequestCount("x") != 0 || dp.RequestCount("x") != 0 || st.RequestCount("x") != 0 ||
 		cp.Region() != "" || cp.ViaService() != "" || dp.Region() != "" || dp.ARN("a", "b") != "" {
 		t.Error("a nil emulator reported something")
+	}
+}
+
+// WrapHandler sees every request each service's SDK client sends, under the
+// service's name.
+func TestWrapHandler(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	seen := map[string]int{}
+	sb, err := agentcoretest.Start("ExampleRole", func(o *agentcoretest.Options) {
+		o.WrapHandler = func(service string, h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				seen[service]++
+				mu.Unlock()
+				h.ServeHTTP(w, r)
+			})
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	ctx := t.Context()
+	if _, err := sb.KMS.ListKeys(ctx, &kms.ListKeysInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sb.ControlPlane.ListPolicyEngines(ctx, &bedrockagentcorecontrol.ListPolicyEnginesInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sb.DataPlane.ListBatchEvaluations(ctx, &bedrockagentcore.ListBatchEvaluationsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sb.S3.ListBuckets(ctx, &s3.ListBucketsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{
+		agentcoretest.ServiceKMS: 1, agentcoretest.ServiceControlPlane: 1,
+		agentcoretest.ServiceDataPlane: 1, agentcoretest.ServiceS3: 1,
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff(want, seen); diff != "" {
+		t.Errorf("requests by service (-want +got):\n%s", diff)
 	}
 }

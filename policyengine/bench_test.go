@@ -3,6 +3,7 @@ package policyengine_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"runtime"
 	"testing"
 	"time"
@@ -43,6 +44,16 @@ func BenchmarkCreate(b *testing.B) {
 	}
 }
 
+// withLatency delays every request to h by d, like a network round trip
+// (and unlike kmstest's SetLatency, not the control plane's own in-process
+// KMS calls).
+func withLatency(h http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(d)
+		h.ServeHTTP(w, r)
+	})
+}
+
 // BenchmarkAudit audits 1,000 engines at the default concurrency with 5 ms
 // of latency on every control-plane and KMS request, with all engines on
 // one key and with one key per engine (the worst case: a DescribeKey and a
@@ -51,7 +62,14 @@ func BenchmarkAudit(b *testing.B) {
 	const engines, latency = 1000, 5 * time.Millisecond
 	for _, keys := range []int{1, engines} {
 		b.Run(fmt.Sprintf("engines=%d/keys=%d", engines, keys), func(b *testing.B) {
-			sb, err := agentcoretest.Start(role)
+			sb, err := agentcoretest.Start(role, func(o *agentcoretest.Options) {
+				o.WrapHandler = func(service string, h http.Handler) http.Handler {
+					if service != agentcoretest.ServiceKMS {
+						return h
+					}
+					return withLatency(h, latency)
+				}
+			})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -83,8 +101,6 @@ func BenchmarkAudit(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			// The latency starts once the engines exist, on both services.
-			k.SetLatency(latency)
 			cp.SetLatency(latency)
 			b.ReportAllocs()
 			b.ResetTimer()
