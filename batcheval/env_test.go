@@ -3,7 +3,6 @@ package batcheval_test
 import (
 	"context"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -27,20 +26,6 @@ const (
 	role    = "arn:aws:iam::111122223333:role/MyBatchEvaluationRole"
 )
 
-// clock is a fake clock for the emulator, moved by the tests (often from
-// Wait's progress callback, which makes Wait deterministic).
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // countingAPI counts the data-plane calls that reach the real client.
 type countingAPI struct {
 	batcheval.API
@@ -61,7 +46,7 @@ type env struct {
 	s3c    *s3.Client
 	c      *batcheval.Client
 	sb     *agentcoretest.Sandbox
-	clock  *clock
+	clock  *agentcoretest.Clock
 	keyARN string
 	keyID  string
 }
@@ -102,7 +87,7 @@ func keyPolicy(t testing.TB, admin bool, drop ...string) string {
 // sandbox's SDK clients.
 func newEnv(t testing.TB, cfg envConfig, optFns ...func(*batcheval.Options)) *env {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clk := agentcoretest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	sb, err := agentcoretest.Start(role, func(o *agentcoretest.Options) {
 		o.Now = clk.Now
 		o.DataPlane = append(o.DataPlane, func(o *batchevaltest.Options) {
