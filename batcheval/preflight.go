@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
+	"github.com/agentcorekms/agentcorekms/internal/agentcore"
 	"github.com/agentcorekms/agentcorekms/internal/awsarn"
 	"github.com/agentcorekms/agentcorekms/internal/sdkclient"
 	"github.com/agentcorekms/agentcorekms/internal/typednil"
@@ -52,9 +53,9 @@ func (e *PreflightError) Unwrap() []error {
 		return nil
 	}
 	if e.Unanswered {
-		return nonNil(ErrNoPreflightAnswer, e.Report.Err())
+		return agentcore.NonNil(ErrNoPreflightAnswer, e.Report.Err())
 	}
-	return nonNil(e.Report.Err())
+	return agentcore.NonNil(e.Report.Err())
 }
 
 // preflight runs kmscheck.Check for batch evaluations in o.Region, as

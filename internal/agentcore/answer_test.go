@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestIncompleteResource(t *testing.T) {
@@ -30,5 +31,16 @@ func TestIncompleteResource(t *testing.T) {
 				t.Errorf("IncompleteResource (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestNonNil(t *testing.T) {
+	t.Parallel()
+	if got := NonNil(); len(got) != 0 {
+		t.Errorf("NonNil() = %v, want none", got)
+	}
+	got := NonNil(nil, ErrAccessDenied, nil, ErrKeyNotUsable, nil)
+	if diff := cmp.Diff([]error{ErrAccessDenied, ErrKeyNotUsable}, got, cmpopts.EquateErrors()); diff != "" {
+		t.Errorf("NonNil (-want +got):\n%s", diff)
 	}
 }
