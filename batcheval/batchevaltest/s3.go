@@ -289,6 +289,22 @@ func checkObjectKey(key string) (code, msg string) {
 	return "", ""
 }
 
+// putSSE writes an SSE-KMS object (PutObject, or the destination of
+// CopyObject): it generates the object's data key as fas, passes the
+// request to the inner S3 with the key's ARN, and remembers the object if
+// the inner S3 stored it.
+func (s *S3) putSSE(w http.ResponseWriter, r *http.Request, fas kmstest.Caller, bucket, key string) {
+	obj, code, msg := s.generate(r, fas, bucket, key)
+	if code != "" {
+		writeS3Error(w, statusOf(code), code, msg)
+		return
+	}
+	r.Header.Set(headerSSEKeyID, obj.keyARN)
+	if s.passSSE(w, r, obj) {
+		s.remember(bucket+"/"+key, obj)
+	}
+}
+
 func (s *S3) serve(w http.ResponseWriter, r *http.Request, op, principal, bucket, key string) {
 	name := bucket + "/" + key
 	fas := kmstest.Caller{Principal: principal, ViaService: s.viaHost}
@@ -300,15 +316,7 @@ func (s *S3) serve(w http.ResponseWriter, r *http.Request, op, principal, bucket
 			s.inner.ServeHTTP(w, r)
 			return
 		}
-		obj, code, msg := s.generate(r, fas, bucket, key)
-		if code != "" {
-			writeS3Error(w, statusOf(code), code, msg)
-			return
-		}
-		r.Header.Set(headerSSEKeyID, obj.keyARN)
-		if s.passSSE(w, r, obj) {
-			s.remember(name, obj)
-		}
+		s.putSSE(w, r, fas, bucket, key)
 	case OpCopyObject:
 		if src, ok := s.copySource(r); ok {
 			if code, msg := s.decrypt(r, fas, src); code != "" {
@@ -327,15 +335,7 @@ func (s *S3) serve(w http.ResponseWriter, r *http.Request, op, principal, bucket
 			s.inner.ServeHTTP(w, r)
 			return
 		}
-		obj, code, msg := s.generate(r, fas, bucket, key)
-		if code != "" {
-			writeS3Error(w, statusOf(code), code, msg)
-			return
-		}
-		r.Header.Set(headerSSEKeyID, obj.keyARN)
-		if s.passSSE(w, r, obj) {
-			s.remember(name, obj)
-		}
+		s.putSSE(w, r, fas, bucket, key)
 	case OpGetObject:
 		s.mu.Lock()
 		obj, ok := s.objects[name]
