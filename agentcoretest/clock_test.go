@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 
@@ -70,5 +71,40 @@ func TestSandboxOnClock(t *testing.T) {
 	clk.Add(time.Minute)
 	if got := status(); got != types.PolicyEngineStatusActive {
 		t.Errorf("after a minute: %s, want ACTIVE", got)
+	}
+}
+
+// StartBatchEvaluationInput is accepted by the data plane, with and
+// without a key, and each call returns a new input.
+func TestStartBatchEvaluationInput(t *testing.T) {
+	t.Parallel()
+	sb, err := agentcoretest.Start("ExampleRole")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	ctx := t.Context()
+	key, err := sb.NewKey(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in := agentcoretest.StartBatchEvaluationInput("plain", ""); in.KmsKeyArn != nil {
+		t.Errorf("KmsKeyArn = %q without a key, want nil", aws.ToString(in.KmsKeyArn))
+	}
+	a, b := agentcoretest.StartBatchEvaluationInput("a", key), agentcoretest.StartBatchEvaluationInput("a", key)
+	a.Evaluators[0].EvaluatorId = aws.String("Builtin.Faithfulness")
+	if aws.ToString(b.Evaluators[0].EvaluatorId) != "Builtin.Helpfulness" {
+		t.Error("two calls share their evaluators")
+	}
+	for _, in := range []*bedrockagentcore.StartBatchEvaluationInput{
+		agentcoretest.StartBatchEvaluationInput("encrypted", key), agentcoretest.StartBatchEvaluationInput("plain", ""),
+	} {
+		out, err := sb.DataPlane.StartBatchEvaluation(ctx, in)
+		if err != nil {
+			t.Fatalf("StartBatchEvaluation(%s): %v", aws.ToString(in.BatchEvaluationName), err)
+		}
+		if aws.ToString(out.KmsKeyArn) != aws.ToString(in.KmsKeyArn) {
+			t.Errorf("%s: key %q, want %q", aws.ToString(in.BatchEvaluationName), aws.ToString(out.KmsKeyArn), aws.ToString(in.KmsKeyArn))
+		}
 	}
 }

@@ -123,17 +123,10 @@ func newEnv(t testing.TB, cfg envConfig, optFns ...func(*batcheval.Options)) *en
 	}
 }
 
+// startInput is agentcoretest's valid input with key.
 func startInput(name, key string) *bedrockagentcore.StartBatchEvaluationInput {
-	return &bedrockagentcore.StartBatchEvaluationInput{
-		BatchEvaluationName: aws.String(name),
-		Evaluators:          []types.Evaluator{{EvaluatorId: aws.String("Builtin.Helpfulness")}, {EvaluatorId: aws.String("Builtin.Correctness")}},
-		Insights:            []types.Insight{{InsightId: aws.String("Builtin.FailureAnalysis")}},
-		DataSourceConfig: &types.DataSourceConfigMemberCloudWatchLogs{Value: types.CloudWatchLogsSource{
-			ServiceNames:  []string{"my_agent.DEFAULT"},
-			LogGroupNames: []string{"/aws/bedrock-agentcore/runtimes/my_agent-abc-DEFAULT"},
-		}},
-		KmsKeyArn: aws.String(key),
-	}
+	in := agentcoretest.StartBatchEvaluationInput(name, key)
+	return in
 }
 
 // advanceOnProgress moves the emulator's clock by d after each poll of Wait.

@@ -95,18 +95,11 @@ func signedPost(accessKey, url, contentType string, body io.Reader) (*http.Respo
 	return http.DefaultClient.Do(req)
 }
 
+// startInput is agentcoretest's valid input with key and a description.
 func startInput(name, key string) *bedrockagentcore.StartBatchEvaluationInput {
-	return &bedrockagentcore.StartBatchEvaluationInput{
-		BatchEvaluationName: aws.String(name),
-		Evaluators:          []types.Evaluator{{EvaluatorId: aws.String("Builtin.Helpfulness")}, {EvaluatorId: aws.String("Builtin.Correctness")}},
-		Insights:            []types.Insight{{InsightId: aws.String("Builtin.FailureAnalysis")}},
-		DataSourceConfig: &types.DataSourceConfigMemberCloudWatchLogs{Value: types.CloudWatchLogsSource{
-			ServiceNames:  []string{"my_agent.DEFAULT"},
-			LogGroupNames: []string{"/aws/bedrock-agentcore/runtimes/my_agent-abc-DEFAULT"},
-		}},
-		KmsKeyArn:   aws.String(key),
-		Description: aws.String("nightly regression"),
-	}
+	in := agentcoretest.StartBatchEvaluationInput(name, key)
+	in.Description = aws.String("nightly regression")
+	return in
 }
 
 func apiError(t *testing.T, err error) smithy.APIError {
