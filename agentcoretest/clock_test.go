@@ -38,19 +38,11 @@ func TestClock(t *testing.T) {
 func TestSandboxOnClock(t *testing.T) {
 	t.Parallel()
 	clk := agentcoretest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	sb, err := agentcoretest.Start("ExampleRole", func(o *agentcoretest.Options) {
+	sb, key := startWithKey(t, "ExampleRole", func(o *agentcoretest.Options) {
 		o.Now = clk.Now
 		o.ControlPlane = append(o.ControlPlane, func(o *policyenginetest.Options) { o.ActivationDelay = time.Minute })
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sb.Close)
 	ctx := t.Context()
-	key, err := sb.NewKey(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	pe, err := sb.ControlPlane.CreatePolicyEngine(ctx, &bedrockagentcorecontrol.CreatePolicyEngineInput{
 		Name: aws.String("Clocked"), EncryptionKeyArn: aws.String(key),
 	})
@@ -78,16 +70,8 @@ func TestSandboxOnClock(t *testing.T) {
 // without a key, and each call returns a new input.
 func TestStartBatchEvaluationInput(t *testing.T) {
 	t.Parallel()
-	sb, err := agentcoretest.Start("ExampleRole")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sb.Close)
+	sb, key := startWithKey(t, "ExampleRole")
 	ctx := t.Context()
-	key, err := sb.NewKey(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	if in := agentcoretest.StartBatchEvaluationInput("plain", ""); in.KmsKeyArn != nil {
 		t.Errorf("KmsKeyArn = %q without a key, want nil", aws.ToString(in.KmsKeyArn))
 	}

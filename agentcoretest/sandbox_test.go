@@ -28,20 +28,28 @@ import (
 	"github.com/agentcorekms/agentcorekms/policyengine/policyenginetest"
 )
 
-func TestSandboxWiresEveryService(t *testing.T) {
-	t.Parallel()
-	sb, err := agentcoretest.Start("ExampleRole")
+// startWithKey starts a sandbox for role, closed when t ends, and makes a
+// key under its documented key policy.
+func startWithKey(t *testing.T, role string, optFns ...func(*agentcoretest.Options)) (*agentcoretest.Sandbox, string) {
+	t.Helper()
+	sb, err := agentcoretest.Start(role, optFns...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(sb.Close)
+	key, err := sb.NewKey(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb, key
+}
+
+func TestSandboxWiresEveryService(t *testing.T) {
+	t.Parallel()
+	sb, key := startWithKey(t, "ExampleRole")
 	ctx := t.Context()
 	if want := "arn:aws:iam::111122223333:role/ExampleRole"; sb.Principal != want {
 		t.Errorf("Principal = %s, want %s", sb.Principal, want)
-	}
-	key, err := sb.NewKey(ctx, "")
-	if err != nil {
-		t.Fatal(err)
 	}
 	pe, err := sb.ControlPlane.CreatePolicyEngine(ctx, &bedrockagentcorecontrol.CreatePolicyEngineInput{
 		Name: aws.String("Sandboxed"), EncryptionKeyArn: aws.String(key),
@@ -83,21 +91,13 @@ func TestSandboxWiresEveryService(t *testing.T) {
 
 func TestSandboxOtherRoles(t *testing.T) {
 	t.Parallel()
-	sb, err := agentcoretest.Start("Owner", func(o *agentcoretest.Options) {
+	sb, key := startWithKey(t, "Owner", func(o *agentcoretest.Options) {
 		o.Region, o.Account = "eu-west-1", "444455556666"
 		// Without root delegation, only what the key policy names is allowed:
 		// IAM policies are not emulated.
 		o.KMS = append(o.KMS, func(ko *kmstest.Options) { ko.RootDelegation = false })
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sb.Close)
 	ctx := t.Context()
-	key, err := sb.NewKey(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	if !strings.HasPrefix(key, "arn:aws:kms:eu-west-1:444455556666:key/") {
 		t.Errorf("key = %s, want one in eu-west-1 of 444455556666", key)
 	}
