@@ -3,6 +3,7 @@ package agentcoretest
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
@@ -45,7 +46,22 @@ type Options struct {
 	ControlPlane []func(*policyenginetest.Options)
 	DataPlane    []func(*batchevaltest.Options)
 	S3           []func(*batchevaltest.S3Options)
+	// WrapHandler, if not nil, is given each emulator's handler and the
+	// service it emulates (ServiceKMS, ...) and returns the handler the
+	// sandbox serves instead, so a test can add behaviour at the HTTP
+	// level only, such as network latency that the emulators' in-process
+	// calls to KMS do not see.
+	WrapHandler func(service string, h http.Handler) http.Handler
 }
+
+// The services of a sandbox, as [Options.WrapHandler] names them: the
+// services' endpoint prefixes.
+const (
+	ServiceKMS          = "kms"
+	ServiceControlPlane = "bedrock-agentcore-control"
+	ServiceDataPlane    = "bedrock-agentcore"
+	ServiceS3           = "s3"
+)
 
 // Emulators are the sandbox's emulators and the loopback URLs they serve.
 type Emulators struct {
@@ -131,13 +147,18 @@ func Start(role string, optFns ...func(*Options)) (*Sandbox, error) {
 	st := batchevaltest.NewS3(k, o.S3...)
 	e := Emulators{KMS: k, ControlPlane: cp, DataPlane: dp, S3: st}
 	for _, srv := range []struct {
-		url *string
-		new func() *httptest.Server
+		url     *string
+		service string
+		h       http.Handler
 	}{
-		{&e.KMSURL, k.NewServer}, {&e.ControlPlaneURL, cp.NewServer},
-		{&e.DataPlaneURL, dp.NewServer}, {&e.S3URL, st.NewServer},
+		{&e.KMSURL, ServiceKMS, k}, {&e.ControlPlaneURL, ServiceControlPlane, cp},
+		{&e.DataPlaneURL, ServiceDataPlane, dp}, {&e.S3URL, ServiceS3, st},
 	} {
-		s := srv.new()
+		h := srv.h
+		if o.WrapHandler != nil {
+			h = o.WrapHandler(srv.service, h)
+		}
+		s := httptest.NewServer(h)
 		sb.servers = append(sb.servers, s)
 		*srv.url = s.URL
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,9 +15,11 @@ import (
 	batchtypes "github.com/aws/aws-sdk-go-v2/service/bedrockagentcore/types"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	smithy "github.com/aws/smithy-go"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/batcheval/batchevaltest"
@@ -25,20 +28,28 @@ import (
 	"github.com/agentcorekms/agentcorekms/policyengine/policyenginetest"
 )
 
-func TestSandboxWiresEveryService(t *testing.T) {
-	t.Parallel()
-	sb, err := agentcoretest.Start("ExampleRole")
+// startWithKey starts a sandbox for role, closed when t ends, and makes a
+// key under its documented key policy.
+func startWithKey(t *testing.T, role string, optFns ...func(*agentcoretest.Options)) (*agentcoretest.Sandbox, string) {
+	t.Helper()
+	sb, err := agentcoretest.Start(role, optFns...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(sb.Close)
+	key, err := sb.NewKey(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb, key
+}
+
+func TestSandboxWiresEveryService(t *testing.T) {
+	t.Parallel()
+	sb, key := startWithKey(t, "ExampleRole")
 	ctx := t.Context()
 	if want := "arn:aws:iam::111122223333:role/ExampleRole"; sb.Principal != want {
 		t.Errorf("Principal = %s, want %s", sb.Principal, want)
-	}
-	key, err := sb.NewKey(ctx, "")
-	if err != nil {
-		t.Fatal(err)
 	}
 	pe, err := sb.ControlPlane.CreatePolicyEngine(ctx, &bedrockagentcorecontrol.CreatePolicyEngineInput{
 		Name: aws.String("Sandboxed"), EncryptionKeyArn: aws.String(key),
@@ -80,21 +91,13 @@ func TestSandboxWiresEveryService(t *testing.T) {
 
 func TestSandboxOtherRoles(t *testing.T) {
 	t.Parallel()
-	sb, err := agentcoretest.Start("Owner", func(o *agentcoretest.Options) {
+	sb, key := startWithKey(t, "Owner", func(o *agentcoretest.Options) {
 		o.Region, o.Account = "eu-west-1", "444455556666"
 		// Without root delegation, only what the key policy names is allowed:
 		// IAM policies are not emulated.
 		o.KMS = append(o.KMS, func(ko *kmstest.Options) { ko.RootDelegation = false })
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sb.Close)
 	ctx := t.Context()
-	key, err := sb.NewKey(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	if !strings.HasPrefix(key, "arn:aws:kms:eu-west-1:444455556666:key/") {
 		t.Errorf("key = %s, want one in eu-west-1 of 444455556666", key)
 	}
@@ -176,5 +179,49 @@ func TestNilEmulators(t *testing.T) {
 		cp.RequestCount("x") != 0 || dp.RequestCount("x") != 0 || st.RequestCount("x") != 0 ||
 		cp.Region() != "" || cp.ViaService() != "" || dp.Region() != "" || dp.ARN("a", "b") != "" {
 		t.Error("a nil emulator reported something")
+	}
+}
+
+// WrapHandler sees every request each service's SDK client sends, under the
+// service's name.
+func TestWrapHandler(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	seen := map[string]int{}
+	sb, err := agentcoretest.Start("ExampleRole", func(o *agentcoretest.Options) {
+		o.WrapHandler = func(service string, h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				seen[service]++
+				mu.Unlock()
+				h.ServeHTTP(w, r)
+			})
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	ctx := t.Context()
+	if _, err := sb.KMS.ListKeys(ctx, &kms.ListKeysInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sb.ControlPlane.ListPolicyEngines(ctx, &bedrockagentcorecontrol.ListPolicyEnginesInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sb.DataPlane.ListBatchEvaluations(ctx, &bedrockagentcore.ListBatchEvaluationsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sb.S3.ListBuckets(ctx, &s3.ListBucketsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{
+		agentcoretest.ServiceKMS: 1, agentcoretest.ServiceControlPlane: 1,
+		agentcoretest.ServiceDataPlane: 1, agentcoretest.ServiceS3: 1,
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff(want, seen); diff != "" {
+		t.Errorf("requests by service (-want +got):\n%s", diff)
 	}
 }

@@ -302,18 +302,10 @@ func (c *Client) Start(ctx context.Context, in *bedrockagentcore.StartBatchEvalu
 // evaluation lacks its id, ARN or status, required members of every output
 // about one: without them there is nothing to wait on, archive or report.
 func answered(op, resource string, id, arn *string, status types.BatchEvaluationStatus) error {
-	field := ""
-	switch {
-	case aws.ToString(id) == "":
-		field = "BatchEvaluationId"
-	case aws.ToString(arn) == "":
-		field = "BatchEvaluationArn"
-	case status == "":
-		field = "Status"
-	default:
-		return nil
+	if e := agentcore.IncompleteResource(op, resource, "BatchEvaluationId", "BatchEvaluationArn", id, arn, status); e != nil {
+		return fmt.Errorf("batcheval: %s %q: %w", op, resource, e)
 	}
-	return fmt.Errorf("batcheval: %s %q: %w", op, resource, &IncompleteAnswerError{Op: op, Field: field, Resource: resource})
+	return nil
 }
 
 // ready reports a client that cannot make calls: nil, built without New,

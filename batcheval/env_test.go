@@ -3,7 +3,6 @@ package batcheval_test
 import (
 	"context"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/batcheval"
 	"github.com/agentcorekms/agentcorekms/batcheval/batchevaltest"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
@@ -22,24 +22,9 @@ import (
 )
 
 const (
-	account   = "111122223333"
-	role      = "arn:aws:iam::111122223333:role/MyBatchEvaluationRole"
-	accessKey = "AKIDBATCHEVAL"
+	account = agentcoretest.DefaultAccount
+	role    = "arn:aws:iam::111122223333:role/MyBatchEvaluationRole"
 )
-
-// clock is a fake clock for the emulator, moved by the tests (often from
-// Wait's progress callback, which makes Wait deterministic).
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // countingAPI counts the data-plane calls that reach the real client.
 type countingAPI struct {
@@ -60,7 +45,8 @@ type env struct {
 	kmsc   *kms.Client
 	s3c    *s3.Client
 	c      *batcheval.Client
-	clock  *clock
+	sb     *agentcoretest.Sandbox
+	clock  *agentcoretest.Clock
 	keyARN string
 	keyID  string
 }
@@ -95,32 +81,33 @@ func keyPolicy(t testing.TB, admin bool, drop ...string) string {
 	return string(policy)
 }
 
-// newEnv wires the real SDK clients for AgentCore, KMS and S3 to the
-// emulators, with one key whose policy is the documented batch-evaluation
-// key policy for role.
+// newEnv starts an agentcoretest sandbox for role, whose emulators run on
+// the env's fake clock, with one key whose policy is the documented
+// batch-evaluation key policy for role, and a batcheval.Client over the
+// sandbox's SDK clients.
 func newEnv(t testing.TB, cfg envConfig, optFns ...func(*batcheval.Options)) *env {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	k := kmstest.New()
-	k.MapAccessKey(accessKey, role)
-	md := k.CreateTestKey(t, &kms.CreateKeyInput{Policy: aws.String(keyPolicy(t, cfg.admin, cfg.drop...))})
-	em := batchevaltest.New(k, func(o *batchevaltest.Options) {
+	clk := agentcoretest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	sb, err := agentcoretest.Start(role, func(o *agentcoretest.Options) {
 		o.Now = clk.Now
-		o.PendingFor = time.Second
-		o.RunFor = 10 * time.Second
-		if cfg.em != nil {
-			cfg.em(o)
-		}
+		o.DataPlane = append(o.DataPlane, func(o *batchevaltest.Options) {
+			o.PendingFor = time.Second
+			o.RunFor = 10 * time.Second
+			if cfg.em != nil {
+				cfg.em(o)
+			}
+		})
 	})
-	emSrv := em.NewServer()
-	kmsSrv := k.NewServer()
-	s3Srv := batchevaltest.NewS3(k).NewServer()
-	t.Cleanup(func() { emSrv.Close(); kmsSrv.Close(); s3Srv.Close() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	// The key policy may lock the role out of administering the key, which
+	// is what some tests are about, so the key is made past the lockout check.
+	md := sb.Emulators.KMS.CreateTestKey(t, &kms.CreateKeyInput{Policy: aws.String(keyPolicy(t, cfg.admin, cfg.drop...))})
 
-	sdk := batchevaltest.NewSDKClient(emSrv.URL, accessKey)
-	api := &countingAPI{API: sdk}
-	kmsc := kmstest.NewSDKClient(kmsSrv.URL, accessKey)
-	c := batcheval.New(api, kmsc, append([]func(*batcheval.Options){func(o *batcheval.Options) {
+	api := &countingAPI{API: sb.DataPlane}
+	c := batcheval.New(api, sb.KMS, append([]func(*batcheval.Options){func(o *batcheval.Options) {
 		o.Region = "us-east-1"
 		o.Principal = role
 		// The documented key policy alone does not let the caller read the
@@ -131,22 +118,15 @@ func newEnv(t testing.TB, cfg envConfig, optFns ...func(*batcheval.Options)) *en
 		o.WaitMaxDelay = 4 * time.Millisecond
 	}}, optFns...)...)
 	return &env{
-		kms: k, em: em, api: api, sdk: sdk, kmsc: kmsc, s3c: batchevaltest.NewS3SDKClient(s3Srv.URL, accessKey),
-		c: c, clock: clk, keyARN: aws.ToString(md.Arn), keyID: aws.ToString(md.KeyId),
+		kms: sb.Emulators.KMS, em: sb.Emulators.DataPlane, api: api, sdk: sb.DataPlane, kmsc: sb.KMS, s3c: sb.S3,
+		sb: sb, c: c, clock: clk, keyARN: aws.ToString(md.Arn), keyID: aws.ToString(md.KeyId),
 	}
 }
 
+// startInput is agentcoretest's valid input with key.
 func startInput(name, key string) *bedrockagentcore.StartBatchEvaluationInput {
-	return &bedrockagentcore.StartBatchEvaluationInput{
-		BatchEvaluationName: aws.String(name),
-		Evaluators:          []types.Evaluator{{EvaluatorId: aws.String("Builtin.Helpfulness")}, {EvaluatorId: aws.String("Builtin.Correctness")}},
-		Insights:            []types.Insight{{InsightId: aws.String("Builtin.FailureAnalysis")}},
-		DataSourceConfig: &types.DataSourceConfigMemberCloudWatchLogs{Value: types.CloudWatchLogsSource{
-			ServiceNames:  []string{"my_agent.DEFAULT"},
-			LogGroupNames: []string{"/aws/bedrock-agentcore/runtimes/my_agent-abc-DEFAULT"},
-		}},
-		KmsKeyArn: aws.String(key),
-	}
+	in := agentcoretest.StartBatchEvaluationInput(name, key)
+	return in
 }
 
 // advanceOnProgress moves the emulator's clock by d after each poll of Wait.

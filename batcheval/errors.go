@@ -90,7 +90,7 @@ func (e *KeyError) Unwrap() []error {
 	if e == nil {
 		return nil
 	}
-	return nonNil(e.Kind, e.Err)
+	return agentcore.NonNil(e.Kind, e.Err)
 }
 
 // ResultsUnavailableError says why the results of a completed, encrypted
@@ -177,17 +177,6 @@ func (e *ArchiveError) Error() string {
 
 // Unwrap returns [ErrArchiveNotEncrypted].
 func (e *ArchiveError) Unwrap() error { return ErrArchiveNotEncrypted }
-
-// nonNil returns errs without the nil ones.
-func nonNil(errs ...error) []error {
-	out := make([]error, 0, len(errs))
-	for _, err := range errs {
-		if err != nil {
-			out = append(out, err)
-		}
-	}
-	return out
-}
 
 // classify maps an SDK error of a data-plane call to the package's errors,
 // keeping the SDK error reachable. keyARN is set for Start, whose

@@ -9,51 +9,43 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcore/types"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/batcheval"
 	"github.com/agentcorekms/agentcorekms/batcheval/batchevaltest"
-	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
-	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
 
 // Example starts an encrypted batch evaluation against the offline
 // emulators, waits for it, then disables the key: Start fails, and Get still
 // returns the metadata but says the results cannot be read.
 func Example() {
-	const role = "arn:aws:iam::111122223333:role/MyBatchEvaluationRole"
 	ctx := context.Background()
 
-	// An in-memory KMS with a key under the documented key policy.
-	k := kmstest.New()
-	k.MapAccessKey("AKIDEXAMPLE", role)
-	doc, _ := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{
-		Account: "111122223333", Region: "us-east-1", Principal: role,
+	// The emulated KMS, AgentCore data plane and S3, with evaluations that
+	// take 30 ms, and a key under the documented key policy.
+	sb, err := agentcoretest.Start("MyBatchEvaluationRole", func(o *agentcoretest.Options) {
+		o.DataPlane = append(o.DataPlane, func(o *batchevaltest.Options) {
+			o.PendingFor, o.RunFor = 10*time.Millisecond, 20*time.Millisecond
+		})
 	})
-	policy, _ := doc.JSON()
-	key, _ := k.Client().CreateKey(ctx, &kms.CreateKeyInput{Policy: aws.String(string(policy)), BypassPolicyLockoutSafetyCheck: true})
-	keyARN := aws.ToString(key.KeyMetadata.Arn)
-	kmsSrv := k.NewServer()
-	defer kmsSrv.Close()
-
-	// The AgentCore data plane, emulated, with evaluations that take 30 ms.
-	em := batchevaltest.New(k, func(o *batchevaltest.Options) {
-		o.PendingFor, o.RunFor = 10*time.Millisecond, 20*time.Millisecond
-	})
-	srv := em.NewServer()
-	defer srv.Close()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer sb.Close()
+	keyARN, err := sb.NewKey(ctx, "")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	c := batcheval.New(
-		batchevaltest.NewSDKClient(srv.URL, "AKIDEXAMPLE"), // a real *bedrockagentcore.Client
-		kmstest.NewSDKClient(kmsSrv.URL, "AKIDEXAMPLE"),    // a real *kms.Client
+		sb.DataPlane, // a real *bedrockagentcore.Client
+		sb.KMS,       // a real *kms.Client
 		func(o *batcheval.Options) {
-			o.Principal = role
-			// The documented key policy gives the caller no
-			// kms:GetKeyPolicy, so the preflight cannot analyse it and is
-			// incomplete; going ahead anyway is an explicit choice.
-			o.ProceedOnIncompletePreflight = true
+			o.Principal = sb.Principal
 			o.WaitMinDelay = 5 * time.Millisecond
 		})
 	start, err := c.Start(ctx, &bedrockagentcore.StartBatchEvaluationInput{
@@ -75,7 +67,7 @@ func Example() {
 	}
 	fmt.Println("status:", done.Status, "sessions:", aws.ToInt32(done.EvaluationResults.TotalNumberOfSessions))
 
-	_ = k.SetKeyState(*key.KeyMetadata.KeyId, kmstypes.KeyStateDisabled)
+	_ = sb.Emulators.KMS.SetKeyState(keyARN, kmstypes.KeyStateDisabled)
 	_, err = c.Start(ctx, &bedrockagentcore.StartBatchEvaluationInput{
 		BatchEvaluationName: aws.String("again"), DataSourceConfig: done.DataSourceConfig, KmsKeyArn: aws.String(keyARN),
 	})
@@ -92,23 +84,26 @@ func Example() {
 // under its own key and encryption context, then checks the objects with
 // HeadObject. S3 here is gofakes3 behind batchevaltest's SSE-KMS front.
 func ExampleClient_Archive() {
-	const role = "arn:aws:iam::111122223333:role/MyBatchEvaluationRole"
 	ctx := context.Background()
-	k := kmstest.New()
-	k.MapAccessKey("AKIDEXAMPLE", role)
-	doc, _ := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{Account: "111122223333", Region: "us-east-1", Principal: role})
-	policy, _ := doc.JSON()
-	key, _ := k.Client().CreateKey(ctx, &kms.CreateKeyInput{Policy: aws.String(string(policy)), BypassPolicyLockoutSafetyCheck: true})
-	s3Srv := batchevaltest.NewS3(k).NewServer()
-	defer s3Srv.Close()
-	s3c := batchevaltest.NewS3SDKClient(s3Srv.URL, "AKIDEXAMPLE")
+	sb, err := agentcoretest.Start("MyBatchEvaluationRole")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer sb.Close()
+	keyARN, err := sb.NewKey(ctx, "")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	s3c := sb.S3
 
 	// A completed evaluation, as Client.Wait returns it.
 	evARN := "arn:aws:bedrock-agentcore:us-east-1:111122223333:batch-evaluate/nightly-0123456789"
 	done := &bedrockagentcore.GetBatchEvaluationOutput{
 		BatchEvaluationId: aws.String("nightly-0123456789"), BatchEvaluationArn: aws.String(evARN),
 		BatchEvaluationName: aws.String("nightly"), Status: types.BatchEvaluationStatusCompleted,
-		KmsKeyArn:         key.KeyMetadata.Arn,
+		KmsKeyArn:         aws.String(keyARN),
 		EvaluationResults: &types.EvaluationJobResults{TotalNumberOfSessions: aws.Int32(5)},
 	}
 	c := batcheval.New(nil, nil) // Archive and VerifyArchive need only S3

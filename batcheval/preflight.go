@@ -53,9 +53,9 @@ func (e *PreflightError) Unwrap() []error {
 		return nil
 	}
 	if e.Unanswered {
-		return nonNil(ErrNoPreflightAnswer, e.Report.Err())
+		return agentcore.NonNil(ErrNoPreflightAnswer, e.Report.Err())
 	}
-	return nonNil(e.Report.Err())
+	return agentcore.NonNil(e.Report.Err())
 }
 
 // preflight runs kmscheck.Check for batch evaluations in o.Region, as
@@ -87,7 +87,7 @@ func (c *Client) preflight(ctx context.Context, o Options, key string) error {
 		return fmt.Errorf("batcheval: preflight of key %s: %w", key, err)
 	}
 	switch {
-	case !preflightAnswered(rep):
+	case !rep.Answered():
 		return &PreflightError{KeyARN: key, Report: rep, Unanswered: true}
 	case rep.Failed():
 		return &PreflightError{KeyARN: key, Report: rep}
@@ -95,20 +95,4 @@ func (c *Client) preflight(ctx context.Context, o Options, key string) error {
 		return &PreflightError{KeyARN: key, Report: rep}
 	}
 	return nil
-}
-
-// preflightAnswered reports whether KMS answered at least one call of the
-// preflight rep: a finding passed, warned or failed, or an unknown one was
-// left so by a refusal (access denied, say), which is an answer too. A
-// report whose every call met a timeout, throttling or a 5xx got none.
-func preflightAnswered(rep *kmscheck.Report) bool {
-	if rep == nil {
-		return false
-	}
-	for _, f := range rep.Findings {
-		if f.Status != kmscheck.StatusUnknown || agentcore.Answered(f.Err) {
-			return true
-		}
-	}
-	return false
 }

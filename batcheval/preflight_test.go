@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/batcheval"
 	"github.com/agentcorekms/agentcorekms/batcheval/batchevaltest"
 	"github.com/agentcorekms/agentcorekms/internal/hostile"
@@ -35,13 +36,14 @@ type rig struct {
 
 func newRig(t *testing.T, optFns ...func(*batcheval.Options)) *rig {
 	t.Helper()
-	k := kmstest.New()
-	k.MapAccessKey(accessKey, role)
-	md := k.CreateTestKey(t, &kms.CreateKeyInput{Policy: aws.String(keyPolicy(t, true))})
-	kmsSrv := k.NewServer()
-	emSrv := batchevaltest.New(k, func(o *batchevaltest.Options) { o.PendingFor, o.RunFor = -1, -1 }).NewServer()
-	s3Srv := batchevaltest.NewS3(k).NewServer()
-	t.Cleanup(func() { kmsSrv.Close(); emSrv.Close(); s3Srv.Close() })
+	sb, err := agentcoretest.Start(role, func(o *agentcoretest.Options) {
+		o.DataPlane = append(o.DataPlane, func(o *batchevaltest.Options) { o.PendingFor, o.RunFor = -1, -1 })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	md := sb.Emulators.KMS.CreateTestKey(t, &kms.CreateKeyInput{Policy: aws.String(keyPolicy(t, true))})
 	front := func(url string) *hostile.Server {
 		h, err := hostile.New(url)
 		if err != nil {
@@ -50,10 +52,11 @@ func newRig(t *testing.T, optFns ...func(*batcheval.Options)) *rig {
 		t.Cleanup(h.Close)
 		return h
 	}
-	r := &rig{kms: k, kmsH: front(kmsSrv.URL), apiH: front(emSrv.URL), s3H: front(s3Srv.URL), keyARN: aws.ToString(md.Arn)}
-	r.api = batchevaltest.NewSDKClient(r.apiH.URL, accessKey)
-	r.kmsc = kmstest.NewSDKClient(r.kmsH.URL, accessKey)
-	r.s3c = batchevaltest.NewS3SDKClient(r.s3H.URL, accessKey)
+	e := sb.Emulators
+	r := &rig{kms: e.KMS, kmsH: front(e.KMSURL), apiH: front(e.DataPlaneURL), s3H: front(e.S3URL), keyARN: aws.ToString(md.Arn)}
+	r.api = batchevaltest.NewSDKClient(r.apiH.URL, sb.AccessKeyID)
+	r.kmsc = kmstest.NewSDKClient(r.kmsH.URL, sb.AccessKeyID)
+	r.s3c = batchevaltest.NewS3SDKClient(r.s3H.URL, sb.AccessKeyID)
 	r.c = batcheval.New(r.api, r.kmsc, append([]func(*batcheval.Options){func(o *batcheval.Options) {
 		o.Region, o.Principal = "us-east-1", role
 		o.WaitMinDelay, o.WaitMaxDelay = time.Millisecond, 4*time.Millisecond

@@ -4,19 +4,19 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+
+	"github.com/agentcorekms/agentcorekms/kmscheck"
 )
 
 // DescribeKeyAPIClient is the KMS DescribeKey operation, with the signature
-// of [kms.Client.DescribeKey].
-type DescribeKeyAPIClient interface {
-	DescribeKey(ctx context.Context, params *kms.DescribeKeyInput, optFns ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
-}
+// of [kms.Client.DescribeKey]: the same interface as
+// [kmscheck.DescribeKeyAPIClient], so one fake serves both packages.
+type DescribeKeyAPIClient = kmscheck.DescribeKeyAPIClient
 
 // GetKeyPolicyAPIClient is the KMS GetKeyPolicy operation, with the
-// signature of [kms.Client.GetKeyPolicy].
-type GetKeyPolicyAPIClient interface {
-	GetKeyPolicy(ctx context.Context, params *kms.GetKeyPolicyInput, optFns ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error)
-}
+// signature of [kms.Client.GetKeyPolicy]: the same interface as
+// [kmscheck.GetKeyPolicyAPIClient].
+type GetKeyPolicyAPIClient = kmscheck.GetKeyPolicyAPIClient
 
 // PutKeyPolicyAPIClient is the KMS PutKeyPolicy operation, with the
 // signature of [kms.Client.PutKeyPolicy].
@@ -33,8 +33,6 @@ type KMS interface {
 }
 
 var (
-	_ DescribeKeyAPIClient  = (*kms.Client)(nil)
-	_ GetKeyPolicyAPIClient = (*kms.Client)(nil)
 	_ PutKeyPolicyAPIClient = (*kms.Client)(nil)
 	_ KMS                   = (*kms.Client)(nil)
 )

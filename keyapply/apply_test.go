@@ -14,21 +14,21 @@ import (
 	smithy "github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/keyapply"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
 
 const (
-	account   = "111122223333"
-	region    = "us-east-1"
-	admin     = "arn:aws:iam::111122223333:role/KeyAdmin"
-	accessKey = "AKIDKEYADMIN"
-	caller    = "arn:aws:iam::111122223333:role/ExampleRole"
+	account = "111122223333"
+	region  = "us-east-1"
+	admin   = "arn:aws:iam::111122223333:role/KeyAdmin"
+	caller  = "arn:aws:iam::111122223333:role/ExampleRole"
 )
 
-// env is one in-memory KMS on loopback and a real SDK client that calls it
-// as admin.
+// env is the agentcoretest sandbox's in-memory KMS and a real SDK client
+// that calls it as admin.
 type env struct {
 	k      *kmstest.KMS
 	client *kms.Client
@@ -36,11 +36,12 @@ type env struct {
 
 func newEnv(t *testing.T) env {
 	t.Helper()
-	k := kmstest.New(func(o *kmstest.Options) { o.Region, o.Account = region, account })
-	srv := k.NewServer()
-	t.Cleanup(srv.Close)
-	k.MapAccessKey(accessKey, admin)
-	return env{k: k, client: kmstest.NewSDKClient(srv.URL, accessKey)}
+	sb, err := agentcoretest.Start(admin, func(o *agentcoretest.Options) { o.Region, o.Account = region, account })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	return env{k: sb.Emulators.KMS, client: sb.KMS}
 }
 
 // key creates a key with policy (the AWS default key policy if empty) and
@@ -604,11 +605,12 @@ func TestApplyCompactWhenIndentedTooLarge(t *testing.T) {
 // client and the loopback emulator: five round trips. Each iteration uses
 // a new key with the AWS default key policy.
 func BenchmarkApply(b *testing.B) {
-	k := kmstest.New()
-	srv := k.NewServer()
-	defer srv.Close()
-	k.MapAccessKey(accessKey, admin)
-	client := kmstest.NewSDKClient(srv.URL, accessKey)
+	sb, err := agentcoretest.Start(admin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sb.Close()
+	k, client := sb.Emulators.KMS, sb.KMS
 	add, err := keypolicy.ForPolicyEngine(keypolicy.PolicyEngineParams{Account: account, Region: region, Principal: caller})
 	if err != nil {
 		b.Fatal(err)

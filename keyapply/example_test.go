@@ -6,22 +6,24 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/keyapply"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
-	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
 
 // Apply the documented policy-engine statements to a key with the AWS
 // default key policy, then again: the second run writes nothing.
 func ExampleApply() {
 	ctx := context.Background()
-	k := kmstest.New()
-	srv := k.NewServer()
-	defer srv.Close()
 	const admin = "arn:aws:iam::111122223333:role/KeyAdmin"
-	k.MapAccessKey("AKIDEXAMPLE", admin)
-	client := kmstest.NewSDKClient(srv.URL, "AKIDEXAMPLE") // a real *kms.Client
-	out, err := k.Client().CreateKey(ctx, nil)
+	sb, err := agentcoretest.Start(admin) // in-memory KMS and the others, on loopback
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer sb.Close()
+	client := sb.KMS // a real *kms.Client, signing as admin
+	out, err := sb.Emulators.KMS.Client().CreateKey(ctx, nil)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"testing"
 	"time"
@@ -12,9 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 
-	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/policyengine"
-	"github.com/agentcorekms/agentcorekms/policyengine/policyenginetest"
 )
 
 // BenchmarkCreate compares Create without the preflight with a raw SDK
@@ -46,7 +44,9 @@ func BenchmarkCreate(b *testing.B) {
 	}
 }
 
-// withLatency delays every request to h by d, like a network round trip.
+// withLatency delays every request to h by d, like a network round trip
+// (and unlike kmstest's SetLatency, not the control plane's own in-process
+// KMS calls).
 func withLatency(h http.Handler, d time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(d)
@@ -62,8 +62,19 @@ func BenchmarkAudit(b *testing.B) {
 	const engines, latency = 1000, 5 * time.Millisecond
 	for _, keys := range []int{1, engines} {
 		b.Run(fmt.Sprintf("engines=%d/keys=%d", engines, keys), func(b *testing.B) {
-			k := kmstest.New()
-			k.MapAccessKey(accessKey, role)
+			sb, err := agentcoretest.Start(role, func(o *agentcoretest.Options) {
+				o.WrapHandler = func(service string, h http.Handler) http.Handler {
+					if service != agentcoretest.ServiceKMS {
+						return h
+					}
+					return withLatency(h, latency)
+				}
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer sb.Close()
+			k, cp := sb.Emulators.KMS, sb.Emulators.ControlPlane
 			policy := mergedPolicy(b)
 			keyARNs := make([]string, keys)
 			for i := range keyARNs {
@@ -73,13 +84,8 @@ func BenchmarkAudit(b *testing.B) {
 				}
 				keyARNs[i] = *md.Arn
 			}
-			cp := policyenginetest.New(k)
-			ctlSrv := cp.NewServer()
-			defer ctlSrv.Close()
-			kmsSrv := httptest.NewServer(withLatency(k.Handler(), latency))
-			defer kmsSrv.Close()
-			ctl := policyenginetest.NewSDKClient(ctlSrv.URL, accessKey)
-			pe := policyengine.New(ctl, kmstest.NewSDKClient(kmsSrv.URL, accessKey))
+			ctl := sb.ControlPlane
+			pe := policyengine.New(ctl, sb.KMS)
 			ctx := context.Background()
 			for i := range engines {
 				if _, err := ctl.CreatePolicyEngine(ctx, &bedrockagentcorecontrol.CreatePolicyEngineInput{

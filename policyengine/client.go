@@ -402,18 +402,10 @@ func engineFromGet(res *bedrockagentcorecontrol.GetPolicyEngineOutput) *Engine {
 // plane about an engine carries (they are required members of the output).
 // Without them there is no engine to wait on, list grants for or report.
 func answered(op, resource string, id, arn *string, status types.PolicyEngineStatus) error {
-	field := ""
-	switch {
-	case aws.ToString(id) == "":
-		field = "PolicyEngineId"
-	case aws.ToString(arn) == "":
-		field = "PolicyEngineArn"
-	case status == "":
-		field = "Status"
-	default:
-		return nil
+	if e := agentcore.IncompleteResource(op, resource, "PolicyEngineId", "PolicyEngineArn", id, arn, status); e != nil {
+		return fmt.Errorf("policyengine: %s %s: %w", op, resource, e)
 	}
-	return fmt.Errorf("policyengine: %s %s: %w", op, resource, &IncompleteAnswerError{Op: op, Field: field, Resource: resource})
+	return nil
 }
 
 // Get returns the policy engine with the given id, read with

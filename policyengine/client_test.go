@@ -12,6 +12,7 @@ import (
 	smithy "github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/internal/hostile"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
@@ -35,30 +36,30 @@ type rig struct {
 
 func newRig(t *testing.T, optFns ...func(*policyengine.Options)) *rig {
 	t.Helper()
-	k := kmstest.New()
-	k.MapAccessKey(accessKey, role)
+	sb, err := agentcoretest.Start(role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	k := sb.Emulators.KMS
 	md := k.CreateTestKey(t, nil)
 	if err := k.SetKeyPolicy(*md.KeyId, mergedPolicy(t)); err != nil {
 		t.Fatal(err)
 	}
-	kmsSrv := k.NewServer()
-	t.Cleanup(kmsSrv.Close)
-	ctlSrv := policyenginetest.New(k).NewServer()
-	t.Cleanup(ctlSrv.Close)
-	kmsH, err := hostile.New(kmsSrv.URL)
+	kmsH, err := hostile.New(sb.Emulators.KMSURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(kmsH.Close)
-	ctlH, err := hostile.New(ctlSrv.URL)
+	ctlH, err := hostile.New(sb.Emulators.ControlPlaneURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(ctlH.Close)
 	r := &rig{
 		kms: k, kmsH: kmsH, ctlH: ctlH, keyARN: *md.Arn, keyID: *md.KeyId,
-		kmsc: kmstest.NewSDKClient(kmsH.URL, accessKey),
-		ctl:  policyenginetest.NewSDKClient(ctlH.URL, accessKey),
+		kmsc: kmstest.NewSDKClient(kmsH.URL, sb.AccessKeyID),
+		ctl:  policyenginetest.NewSDKClient(ctlH.URL, sb.AccessKeyID),
 	}
 	r.pe = policyengine.New(r.ctl, r.kmsc, append([]func(*policyengine.Options){func(o *policyengine.Options) {
 		o.Principal = role

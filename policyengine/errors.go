@@ -98,7 +98,7 @@ func (e *KeyError) Unwrap() []error {
 	if e == nil {
 		return nil
 	}
-	return nonNil(e.Kind, e.Err)
+	return agentcore.NonNil(e.Kind, e.Err)
 }
 
 // PreflightError reports a kmscheck preflight that did not pass, so Create
@@ -143,9 +143,9 @@ func (e *PreflightError) Unwrap() []error {
 		return nil
 	}
 	if e.Unanswered {
-		return nonNil(ErrNoPreflightAnswer, e.Err)
+		return agentcore.NonNil(ErrNoPreflightAnswer, e.Err)
 	}
-	return nonNil(e.Err)
+	return agentcore.NonNil(e.Err)
 }
 
 // CreateFailedError reports a policy engine that reached a failed state while
@@ -258,18 +258,7 @@ func (e *RevokeError) Unwrap() []error {
 	if e == nil {
 		return []error{ErrRevokeIncomplete}
 	}
-	return append([]error{ErrRevokeIncomplete}, nonNil(e.Errs...)...)
-}
-
-// nonNil returns errs without the nil ones.
-func nonNil(errs ...error) []error {
-	out := make([]error, 0, len(errs))
-	for _, err := range errs {
-		if err != nil {
-			out = append(out, err)
-		}
-	}
-	return out
+	return append([]error{ErrRevokeIncomplete}, agentcore.NonNil(e.Errs...)...)
 }
 
 // classify maps an error from the control plane: AgentCore's documented

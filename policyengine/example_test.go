@@ -6,43 +6,40 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/smithy-go"
 
-	"github.com/agentcorekms/agentcorekms/keypolicy"
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 	"github.com/agentcorekms/agentcorekms/policyengine"
-	"github.com/agentcorekms/agentcorekms/policyengine/policyenginetest"
 )
 
-// sandbox starts the in-memory KMS and control plane, makes a key with the
+// sandbox starts an agentcoretest sandbox for role, makes a key under the
 // documented key policy for role and returns a Client for role.
-func sandbox(role string) (client *policyengine.Client, k *kmstest.KMS, keyARN string, stop func()) {
-	const accessKey = "AKIAEXAMPLE"
-	k = kmstest.New()
-	k.MapAccessKey(accessKey, role)
-	kmsSrv := k.NewServer()
-	ctlSrv := policyenginetest.New(k).NewServer()
-
-	key, _ := k.As(kmstest.Caller{Principal: role}).CreateKey(context.Background(), &kms.CreateKeyInput{})
-	base, _ := keypolicy.DefaultKeyPolicy("111122223333", "aws")
-	add, _ := keypolicy.ForPolicyEngine(keypolicy.PolicyEngineParams{Account: "111122223333", Region: "us-east-1", Principal: role})
-	merged, _ := keypolicy.Merge(base, add)
-	doc, _ := merged.JSON()
-	_ = k.SetKeyPolicy(*key.KeyMetadata.KeyId, string(doc))
-
-	client = policyengine.New(policyenginetest.NewSDKClient(ctlSrv.URL, accessKey), kmstest.NewSDKClient(kmsSrv.URL, accessKey),
+func sandbox(role string) (client *policyengine.Client, k *kmstest.KMS, keyARN string, stop func(), err error) {
+	sb, err := agentcoretest.Start(role)
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	keyARN, err = sb.NewKey(context.Background(), "")
+	if err != nil {
+		sb.Close()
+		return nil, nil, "", nil, err
+	}
+	client = policyengine.New(sb.ControlPlane, sb.KMS,
 		func(o *policyengine.Options) {
-			o.Principal = role // the preflight checks the key policy for this caller
+			o.Principal = sb.Principal // the preflight checks the key policy for this caller
 			o.WaitMinDelay, o.WaitMaxDelay = 10*time.Millisecond, 50*time.Millisecond
 		})
-	return client, k, aws.ToString(key.KeyMetadata.Arn), func() { kmsSrv.Close(); ctlSrv.Close() }
+	return client, sb.Emulators.KMS, keyARN, sb.Close, nil
 }
 
 func Example() {
-	client, _, keyARN, stop := sandbox("arn:aws:iam::111122223333:role/ExampleRole")
+	client, _, keyARN, stop, err := sandbox("ExampleRole")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer stop()
 	ctx := context.Background()
 
@@ -72,12 +69,16 @@ func Example() {
 }
 
 func ExampleKeyError() {
-	client, k, keyARN, stop := sandbox("arn:aws:iam::111122223333:role/ExampleRole")
+	client, k, keyARN, stop, err := sandbox("ExampleRole")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer stop()
 	ctx := context.Background()
 	_ = k.SetKeyState(keyARN, "Disabled")
 
-	_, err := client.Create(ctx, policyengine.CreateInput{Name: "MyPolicyEngine", KeyARN: keyARN},
+	_, err = client.Create(ctx, policyengine.CreateInput{Name: "MyPolicyEngine", KeyARN: keyARN},
 		func(o *policyengine.Options) { o.SkipPreflight = true }) // let the service answer
 	var ke *policyengine.KeyError
 	var ae smithy.APIError
@@ -91,7 +92,11 @@ func ExampleKeyError() {
 }
 
 func ExampleClient_Audit() {
-	client, k, keyARN, stop := sandbox("arn:aws:iam::111122223333:role/ExampleRole")
+	client, k, keyARN, stop, err := sandbox("ExampleRole")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer stop()
 	ctx := context.Background()
 	if _, err := client.Create(ctx, policyengine.CreateInput{Name: "Doomed", KeyARN: keyARN},

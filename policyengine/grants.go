@@ -132,17 +132,7 @@ func (p GrantPair) State() GrantState {
 // errors (errors.Is(err, ErrAccessDenied) for a denial); a ListGrants answer
 // without its grants list is an [*IncompleteAnswerError].
 func (c *Client) Grants(ctx context.Context, keyARN, engineARN string) (GrantPair, error) {
-	if err := c.needs(false, true); err != nil {
-		return GrantPair{}, err
-	}
-	if err := c.validatePair(keyARN, engineARN); err != nil {
-		return GrantPair{}, err
-	}
-	all, err := listGrants(ctx, c.kms, keyARN)
-	if err != nil {
-		return GrantPair{}, err
-	}
-	bound, err := boundTo(all, keyARN, engineARN)
+	bound, err := c.boundGrants(ctx, keyARN, engineARN)
 	if err != nil {
 		return GrantPair{}, err
 	}
@@ -266,6 +256,23 @@ func kindOf(ops []kmstypes.GrantOperation) GrantKind {
 	return 0
 }
 
+// boundGrants checks the client and the two ARNs, then returns the grants
+// of the key bound to the engine, for [Client.Grants] and
+// [Client.RevokeGrants].
+func (c *Client) boundGrants(ctx context.Context, keyARN, engineARN string) ([]*Grant, error) {
+	if err := c.needs(false, true); err != nil {
+		return nil, err
+	}
+	if err := c.validatePair(keyARN, engineARN); err != nil {
+		return nil, err
+	}
+	all, err := listGrants(ctx, c.kms, keyARN)
+	if err != nil {
+		return nil, err
+	}
+	return boundTo(all, keyARN, engineARN)
+}
+
 // RevokeGrants revokes both grants of the engine on the key, as the
 // documentation says to do when revoking by hand, and returns the grants it
 // revoked. Every grant of the key bound to the engine by its
@@ -275,17 +282,7 @@ func kindOf(ops []kmstypes.GrantOperation) GrantKind {
 // names the grant that still holds access. The two ARNs are checked as
 // [Client.Grants] checks them, before any call.
 func (c *Client) RevokeGrants(ctx context.Context, keyARN, engineARN string) (GrantPair, error) {
-	if err := c.needs(false, true); err != nil {
-		return GrantPair{}, err
-	}
-	if err := c.validatePair(keyARN, engineARN); err != nil {
-		return GrantPair{}, err
-	}
-	all, err := listGrants(ctx, c.kms, keyARN)
-	if err != nil {
-		return GrantPair{}, err
-	}
-	bound, err := boundTo(all, keyARN, engineARN)
+	bound, err := c.boundGrants(ctx, keyARN, engineARN)
 	if err != nil {
 		return GrantPair{}, err
 	}

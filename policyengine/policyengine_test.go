@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck"
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
@@ -25,20 +26,21 @@ import (
 )
 
 const (
-	account   = "111122223333"
-	region    = "us-east-1"
-	role      = "arn:aws:iam::" + account + ":role/ExampleRole"
-	accessKey = "AKIAEXAMPLEROLE"
+	account = agentcoretest.DefaultAccount
+	region  = agentcoretest.DefaultRegion
+	role    = "arn:aws:iam::" + account + ":role/ExampleRole"
 )
 
-// world is a kmstest KMS and a policyenginetest control plane on loopback,
-// with the real SDK clients and a policyengine.Client on top.
+// world is an agentcoretest sandbox (a kmstest KMS and a policyenginetest
+// control plane on loopback, with the real SDK clients) and a
+// policyengine.Client on top.
 type world struct {
 	kms    *kmstest.KMS
 	cp     *policyenginetest.ControlPlane
 	ctl    *bedrockagentcorecontrol.Client
 	kmsc   *kms.Client
 	pe     *policyengine.Client
+	sb     *agentcoretest.Sandbox
 	keyARN string
 }
 
@@ -83,10 +85,20 @@ func mergedPolicy(tb testing.TB) string {
 	return jsonOf(tb, merged)
 }
 
+// newWorld starts an agentcoretest sandbox for role with the options in wo
+// and puts one key under wo.keyPolicy, set past the lockout check since some
+// tests are about policies that lock the role out.
 func newWorld(tb testing.TB, wo worldOptions) *world {
 	tb.Helper()
-	k := kmstest.New(wo.kms...)
-	k.MapAccessKey(accessKey, role)
+	sb, err := agentcoretest.Start(role, func(o *agentcoretest.Options) {
+		o.KMS = append(o.KMS, wo.kms...)
+		o.ControlPlane = append(o.ControlPlane, wo.cp...)
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(sb.Close)
+	k := sb.Emulators.KMS
 	md := k.CreateTestKey(tb, nil)
 	if wo.keyPolicy == "" {
 		wo.keyPolicy = mergedPolicy(tb)
@@ -94,15 +106,7 @@ func newWorld(tb testing.TB, wo worldOptions) *world {
 	if err := k.SetKeyPolicy(*md.KeyId, wo.keyPolicy); err != nil {
 		tb.Fatal(err)
 	}
-	cp := policyenginetest.New(k, wo.cp...)
-	ctlSrv, kmsSrv := cp.NewServer(), k.NewServer()
-	tb.Cleanup(ctlSrv.Close)
-	tb.Cleanup(kmsSrv.Close)
-	w := &world{
-		kms: k, cp: cp, keyARN: *md.Arn,
-		ctl:  policyenginetest.NewSDKClient(ctlSrv.URL, accessKey),
-		kmsc: kmstest.NewSDKClient(kmsSrv.URL, accessKey),
-	}
+	w := &world{kms: k, cp: sb.Emulators.ControlPlane, sb: sb, keyARN: *md.Arn, ctl: sb.ControlPlane, kmsc: sb.KMS}
 	opts := append([]func(*policyengine.Options){func(o *policyengine.Options) {
 		o.Principal = role
 		o.WaitMinDelay, o.WaitMaxDelay = time.Millisecond, 5*time.Millisecond

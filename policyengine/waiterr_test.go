@@ -20,7 +20,7 @@ func TestWaitActiveUnreachableIsNotATimeout(t *testing.T) {
 	url := srv.URL
 	srv.Close() // nothing listens there any more
 	w := newWorld(t, worldOptions{})
-	pe := policyengine.New(policyenginetest.NewSDKClient(url, accessKey), w.kmsc, func(o *policyengine.Options) {
+	pe := policyengine.New(policyenginetest.NewSDKClient(url, w.sb.AccessKeyID), w.kmsc, func(o *policyengine.Options) {
 		o.WaitMinDelay, o.WaitMaxDelay = time.Millisecond, 5*time.Millisecond
 	})
 	_, err := pe.WaitActive(context.Background(), "Engine-0123456789", func(o *policyengine.Options) { o.WaitTimeout = time.Minute })

@@ -1,7 +1,6 @@
 package batchevaltest_test
 
 import (
-	"runtime"
 	"strings"
 	"testing"
 
@@ -10,16 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/agentcorekms/agentcorekms/agentcoretest"
+	"github.com/agentcorekms/agentcorekms/internal/benchtest"
 )
-
-// sixteen sets RunParallel to 16 goroutines whatever GOMAXPROCS is.
-func sixteen(b *testing.B) {
-	b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
-}
-
-func reportRate(b *testing.B) {
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
-}
 
 // BenchmarkGetBatchEvaluation: simple requests through the real SDK client
 // from 16 goroutines.
@@ -35,18 +26,10 @@ func BenchmarkGetBatchEvaluation(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	sixteen(b)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := sb.DataPlane.GetBatchEvaluation(b.Context(), &bedrockagentcore.GetBatchEvaluationInput{BatchEvaluationId: out.BatchEvaluationId}); err != nil {
-				b.Error(err)
-				return
-			}
-		}
+	benchtest.Parallel(b, func() error {
+		_, err := sb.DataPlane.GetBatchEvaluation(b.Context(), &bedrockagentcore.GetBatchEvaluationInput{BatchEvaluationId: out.BatchEvaluationId})
+		return err
 	})
-	reportRate(b)
 }
 
 // BenchmarkS3HeadObject: simple requests to the S3 front through the real
@@ -60,16 +43,8 @@ func BenchmarkS3HeadObject(b *testing.B) {
 	if _, err := sb.S3.PutObject(b.Context(), &s3.PutObjectInput{Bucket: aws.String("bench"), Key: aws.String("k"), Body: strings.NewReader("x")}); err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	sixteen(b)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := sb.S3.HeadObject(b.Context(), &s3.HeadObjectInput{Bucket: aws.String("bench"), Key: aws.String("k")}); err != nil {
-				b.Error(err)
-				return
-			}
-		}
+	benchtest.Parallel(b, func() error {
+		_, err := sb.S3.HeadObject(b.Context(), &s3.HeadObjectInput{Bucket: aws.String("bench"), Key: aws.String("k")})
+		return err
 	})
-	reportRate(b)
 }

@@ -150,23 +150,12 @@ func Throttling() *Fault { f := ThrottlingFault(); return &f }
 // Deprecated: use InternalFault with [Emulator.InjectFault].
 func InternalError() *Fault { f := InternalFault(); return &f }
 
-// Request records one request the emulator served.
-type Request struct {
-	// Operation is the operation name, such as "StartBatchEvaluation", or
-	// "" for a request that matched no operation.
-	Operation string
-	// AccessKeyID is the access key id of the request's SigV4 signature.
-	AccessKeyID string
-	// Principal is the IAM principal the access key id is mapped to, or ""
-	// if it is not recognised.
-	Principal string
-	// StatusCode is the HTTP status of the response.
-	StatusCode int
-	// ErrorCode is the error code of a failed response, or "".
-	ErrorCode string
-	// Time is when the request arrived, on the emulator's clock.
-	Time time.Time
-}
+// Request records one request the emulator served: its operation (such as
+// "StartBatchEvaluation", or "" for a request that matched no operation),
+// access key, principal, HTTP status, error code and time on the
+// emulator's clock. It is the type every HTTP emulator of the module
+// records.
+type Request = emu.Request
 
 // KMSCall records one KMS call the emulated service made.
 type KMSCall struct {
@@ -210,17 +199,14 @@ type Emulator struct {
 	principalFor func(accessKeyID string) (string, bool)
 	mux          *http.ServeMux
 
-	faults   emu.Faults
-	latency  emu.Latency
-	recorder *emu.Recorder[Request]
-	calls    *emu.Recorder[KMSCall]
+	front *emu.Front // faults, latency, requests and their counts
+	calls *emu.Recorder[KMSCall]
 
 	mu     sync.Mutex
 	evals  map[string]*evaluation
 	seq    int
 	tokens map[string]string // account + "/" + clientToken -> id
 	names  map[string]string // account + "/" + name -> id
-	counts map[string]int
 }
 
 // sealed is an artifact: the KMS ciphertext of its data key and the data
@@ -289,11 +275,9 @@ func newEmulator(as func(caller) keyAPI, principalFor func(string) (string, bool
 	}
 	e := &Emulator{
 		opts: o, partition: part, as: as, principalFor: principalFor,
-		recorder: emu.NewRecorder[Request](o.MaxRequests), calls: emu.NewRecorder[KMSCall](o.MaxRequests),
+		front: emu.NewFront(o.MaxRequests, o.Latency), calls: emu.NewRecorder[KMSCall](o.MaxRequests),
 		evals: map[string]*evaluation{}, tokens: map[string]string{}, names: map[string]string{},
-		counts: map[string]int{},
 	}
-	e.latency.SetLatency(o.Latency)
 	const base = "/evaluations/batch-evaluate"
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+base, e.handle(OpStart, e.start))
@@ -338,7 +322,7 @@ func (e *Emulator) InjectFault(op string, f Fault, n int) {
 	if e == nil {
 		return
 	}
-	e.faults.InjectFault(op, f, n)
+	e.front.Faults.InjectFault(op, f, n)
 }
 
 // SetLatency changes the latency added before every response; d <= 0 means
@@ -347,7 +331,7 @@ func (e *Emulator) SetLatency(d time.Duration) {
 	if e == nil {
 		return
 	}
-	e.latency.SetLatency(d)
+	e.front.Latency.SetLatency(d)
 }
 
 // Requests returns the most recent requests served (at most
@@ -356,7 +340,7 @@ func (e *Emulator) Requests() []Request {
 	if e == nil {
 		return nil
 	}
-	return e.recorder.Requests()
+	return e.front.Requests()
 }
 
 // RequestCount reports how many requests for operation op the emulator has
@@ -366,9 +350,7 @@ func (e *Emulator) RequestCount(op string) int {
 	if e == nil {
 		return 0
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.counts[op]
+	return e.front.RequestCount(op)
 }
 
 // KMSCalls returns the most recent KMS calls the emulated service has made
@@ -392,22 +374,14 @@ type handlerFunc func(ctx context.Context, principal string, r *http.Request) (i
 
 func (e *Emulator) handle(op string, h handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		rec := Request{Operation: op, AccessKeyID: kmstest.AccessKeyID(r)}
-		sw := &statusWriter{ResponseWriter: w}
-		defer func() {
-			if v := recover(); v != nil && sw.status == 0 {
-				writeError(sw, &apiError{status: http.StatusInternalServerError, Code: "InternalFailure",
-					Message: fmt.Sprintf("The server failed to handle the request: %v", v)})
-			}
-			rec.StatusCode, rec.ErrorCode = sw.status, sw.code
-			e.recorder.Record(rec)
-		}()
+		x := e.front.Start(w, op, kmstest.AccessKeyID(r), "X-Amzn-ErrorType")
+		defer x.Finish(func(w http.ResponseWriter, v any) {
+			writeError(w, &apiError{status: http.StatusInternalServerError, Code: "InternalFailure",
+				Message: fmt.Sprintf("The server failed to handle the request: %v", v)})
+		})
+		sw, rec := x.W, &x.Rec
 		rec.Time = e.opts.Now()
-		e.mu.Lock()
-		e.counts[op]++
-		e.mu.Unlock()
-		if e.latency.Wait(r.Context()) != nil {
-			sw.status = 499 // the client went away; nothing is written
+		if !x.Wait(r.Context()) {
 			return
 		}
 		if op == "" { // no such operation: nothing to authenticate
@@ -416,7 +390,7 @@ func (e *Emulator) handle(op string, h handlerFunc) http.HandlerFunc {
 			return
 		}
 		{
-			f, ok := e.faults.Next(op)
+			f, ok := e.front.Faults.Next(op)
 			if !ok && e.opts.Inject != nil {
 				if p := e.opts.Inject(op); p != nil {
 					f, ok = p.Normalized(), true
@@ -446,26 +420,6 @@ func (e *Emulator) handle(op string, h handlerFunc) http.HandlerFunc {
 
 // maxBody is the largest request body the emulator reads.
 const maxBody = 1 << 20
-
-// statusWriter remembers the status and error code written.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	code   string
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	s.status = code
-	s.code = s.Header().Get("X-Amzn-Errortype")
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.WriteHeader(http.StatusOK)
-	}
-	return s.ResponseWriter.Write(b)
-}
 
 func writeJSON(w http.ResponseWriter, status int, body any) {
 	var buf bytes.Buffer

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,25 +30,12 @@ const (
 	accessKey = "AKIDBATCHEVAL"
 )
 
-// clock is a fake clock the tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type env struct {
 	sb     *agentcoretest.Sandbox
 	kms    *kmstest.KMS
 	em     *batchevaltest.Emulator
 	api    *bedrockagentcore.Client
-	clock  *clock
+	clock  *agentcoretest.Clock
 	url    string
 	keyARN string
 	keyID  string
@@ -59,7 +45,7 @@ type env struct {
 // documented batch-evaluation policy, edited by edit if set.
 func newEnv(t *testing.T, edit func(*keypolicy.Document), optFns ...func(*batchevaltest.Options)) *env {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clk := agentcoretest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	sb, err := agentcoretest.Start(role, func(o *agentcoretest.Options) {
 		o.DataPlane = append([]func(*batchevaltest.Options){func(o *batchevaltest.Options) {
 			o.Now = clk.Now
@@ -109,18 +95,11 @@ func signedPost(accessKey, url, contentType string, body io.Reader) (*http.Respo
 	return http.DefaultClient.Do(req)
 }
 
+// startInput is agentcoretest's valid input with key and a description.
 func startInput(name, key string) *bedrockagentcore.StartBatchEvaluationInput {
-	return &bedrockagentcore.StartBatchEvaluationInput{
-		BatchEvaluationName: aws.String(name),
-		Evaluators:          []types.Evaluator{{EvaluatorId: aws.String("Builtin.Helpfulness")}, {EvaluatorId: aws.String("Builtin.Correctness")}},
-		Insights:            []types.Insight{{InsightId: aws.String("Builtin.FailureAnalysis")}},
-		DataSourceConfig: &types.DataSourceConfigMemberCloudWatchLogs{Value: types.CloudWatchLogsSource{
-			ServiceNames:  []string{"my_agent.DEFAULT"},
-			LogGroupNames: []string{"/aws/bedrock-agentcore/runtimes/my_agent-abc-DEFAULT"},
-		}},
-		KmsKeyArn:   aws.String(key),
-		Description: aws.String("nightly regression"),
-	}
+	in := agentcoretest.StartBatchEvaluationInput(name, key)
+	in.Description = aws.String("nightly regression")
+	return in
 }
 
 func apiError(t *testing.T, err error) smithy.APIError {

@@ -115,14 +115,11 @@ type S3 struct {
 	viaHost string
 	arnPart string
 
-	faults   emu.Faults
-	latency  emu.Latency
-	recorder *emu.Recorder[Request]
+	front *emu.Front // faults, latency, requests and their counts
 
 	mu      sync.Mutex
 	objects map[string]sseObject // "bucket/key" -> data key of an SSE-KMS object
 	uploads map[string]sseUpload // upload id -> SSE-KMS multipart upload
-	counts  map[string]int
 }
 
 type sseObject struct {
@@ -161,10 +158,9 @@ func NewS3(k *kmstest.KMS, optFns ...func(*S3Options)) *S3 {
 	fake := gofakes3.New(s3mem.New(), gofakes3.WithAutoBucket(true))
 	s := &S3{
 		kms: k, opts: o, inner: fake.Server(), viaHost: part.ServiceHost("s3", o.Region), arnPart: part.ID,
-		recorder: emu.NewRecorder[Request](o.MaxRequests),
-		objects:  map[string]sseObject{}, uploads: map[string]sseUpload{}, counts: map[string]int{},
+		front:   emu.NewFront(o.MaxRequests, o.Latency),
+		objects: map[string]sseObject{}, uploads: map[string]sseUpload{},
 	}
-	s.latency.SetLatency(o.Latency)
 	return s
 }
 
@@ -178,7 +174,7 @@ func (s *S3) InjectFault(op string, f Fault, n int) {
 	if s == nil {
 		return
 	}
-	s.faults.InjectFault(op, f, n)
+	s.front.Faults.InjectFault(op, f, n)
 }
 
 // SetLatency changes the latency added before every response; d <= 0 means
@@ -187,7 +183,7 @@ func (s *S3) SetLatency(d time.Duration) {
 	if s == nil {
 		return
 	}
-	s.latency.SetLatency(d)
+	s.front.Latency.SetLatency(d)
 }
 
 // Requests returns the most recent requests served (at most
@@ -196,7 +192,7 @@ func (s *S3) Requests() []Request {
 	if s == nil {
 		return nil
 	}
-	return s.recorder.Requests()
+	return s.front.Requests()
 }
 
 // RequestCount reports how many requests for operation op s has received.
@@ -204,9 +200,7 @@ func (s *S3) RequestCount(op string) int {
 	if s == nil {
 		return 0
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counts[op]
+	return s.front.RequestCount(op)
 }
 
 // s3Op names the operation of a path-style request.
@@ -256,24 +250,16 @@ func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	bucket, key, isObject := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	isObject = isObject && key != ""
 	op := s3Op(r, isObject)
-	rec := Request{Operation: op, AccessKeyID: kmstest.AccessKeyID(r)}
-	sw := &s3StatusWriter{ResponseWriter: w}
-	defer func() {
-		if v := recover(); v != nil && sw.status == 0 {
-			writeS3Error(sw, http.StatusInternalServerError, "InternalError", fmt.Sprintf("We encountered an internal error: %v", v))
-		}
-		rec.StatusCode, rec.ErrorCode = sw.status, sw.code
-		s.recorder.Record(rec)
-	}()
+	x := s.front.Start(w, op, kmstest.AccessKeyID(r), "X-Amz-Error-Code")
+	defer x.Finish(func(w http.ResponseWriter, v any) {
+		writeS3Error(w, http.StatusInternalServerError, "InternalError", fmt.Sprintf("We encountered an internal error: %v", v))
+	})
+	sw, rec := x.W, &x.Rec
 	rec.Time = s.opts.Now()
-	s.mu.Lock()
-	s.counts[op]++
-	s.mu.Unlock()
-	if s.latency.Wait(r.Context()) != nil {
-		sw.status = 499
+	if !x.Wait(r.Context()) {
 		return
 	}
-	if f, ok := s.faults.Next(op); ok {
+	if f, ok := s.front.Faults.Next(op); ok {
 		writeS3Error(sw, f.StatusCode, f.Code, f.Message)
 		return
 	}
@@ -303,6 +289,22 @@ func checkObjectKey(key string) (code, msg string) {
 	return "", ""
 }
 
+// putSSE writes an SSE-KMS object (PutObject, or the destination of
+// CopyObject): it generates the object's data key as fas, passes the
+// request to the inner S3 with the key's ARN, and remembers the object if
+// the inner S3 stored it.
+func (s *S3) putSSE(w http.ResponseWriter, r *http.Request, fas kmstest.Caller, bucket, key string) {
+	obj, code, msg := s.generate(r, fas, bucket, key)
+	if code != "" {
+		writeS3Error(w, statusOf(code), code, msg)
+		return
+	}
+	r.Header.Set(headerSSEKeyID, obj.keyARN)
+	if s.passSSE(w, r, obj) {
+		s.remember(bucket+"/"+key, obj)
+	}
+}
+
 func (s *S3) serve(w http.ResponseWriter, r *http.Request, op, principal, bucket, key string) {
 	name := bucket + "/" + key
 	fas := kmstest.Caller{Principal: principal, ViaService: s.viaHost}
@@ -314,15 +316,7 @@ func (s *S3) serve(w http.ResponseWriter, r *http.Request, op, principal, bucket
 			s.inner.ServeHTTP(w, r)
 			return
 		}
-		obj, code, msg := s.generate(r, fas, bucket, key)
-		if code != "" {
-			writeS3Error(w, statusOf(code), code, msg)
-			return
-		}
-		r.Header.Set(headerSSEKeyID, obj.keyARN)
-		if s.passSSE(w, r, obj) {
-			s.remember(name, obj)
-		}
+		s.putSSE(w, r, fas, bucket, key)
 	case OpCopyObject:
 		if src, ok := s.copySource(r); ok {
 			if code, msg := s.decrypt(r, fas, src); code != "" {
@@ -341,15 +335,7 @@ func (s *S3) serve(w http.ResponseWriter, r *http.Request, op, principal, bucket
 			s.inner.ServeHTTP(w, r)
 			return
 		}
-		obj, code, msg := s.generate(r, fas, bucket, key)
-		if code != "" {
-			writeS3Error(w, statusOf(code), code, msg)
-			return
-		}
-		r.Header.Set(headerSSEKeyID, obj.keyARN)
-		if s.passSSE(w, r, obj) {
-			s.remember(name, obj)
-		}
+		s.putSSE(w, r, fas, bucket, key)
 	case OpGetObject:
 		s.mu.Lock()
 		obj, ok := s.objects[name]
@@ -562,26 +548,6 @@ func writeS3Error(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("X-Amz-Error-Code", code)
 	w.WriteHeader(status)
 	_, _ = w.Write(append([]byte(xml.Header), body...))
-}
-
-// s3StatusWriter remembers the status and S3 error code written.
-type s3StatusWriter struct {
-	http.ResponseWriter
-	status int
-	code   string
-}
-
-func (s *s3StatusWriter) WriteHeader(code int) {
-	s.status = code
-	s.code = s.Header().Get("X-Amz-Error-Code")
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *s3StatusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.WriteHeader(http.StatusOK)
-	}
-	return s.ResponseWriter.Write(b)
 }
 
 // bufferWriter holds a gofakes3 response so that headers can be added once

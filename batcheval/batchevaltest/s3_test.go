@@ -18,9 +18,9 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/batcheval/batchevaltest"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
-	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
 
 const evalARN = "arn:aws:bedrock-agentcore:us-east-1:111122223333:batch-evaluate/nightly-abc"
@@ -65,18 +65,23 @@ func TestGofakes3AloneDoesNotEnforceSSEKMS(t *testing.T) {
 }
 
 func TestS3EnforcesSSEKMS(t *testing.T) {
-	k := kmstest.New()
-	k.MapAccessKey(accessKey, role)
-	k.MapAccessKey("AKIDSTRANGER", "arn:aws:iam::111122223333:role/Stranger")
+	sb, err := agentcoretest.Start(role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	k := sb.Emulators.KMS
+	strangerClients, err := sb.As("Stranger")
+	if err != nil {
+		t.Fatal(err)
+	}
 	doc, err := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{Account: account, Region: "us-east-1", Principal: role})
 	if err != nil {
 		t.Fatal(err)
 	}
 	policy, _ := doc.JSON()
 	md := k.CreateTestKey(t, &kms.CreateKeyInput{Policy: aws.String(string(policy))})
-	srv := batchevaltest.NewS3(k).NewServer()
-	defer srv.Close()
-	c := batchevaltest.NewS3SDKClient(srv.URL, accessKey)
+	c := sb.S3
 	ctx := context.Background()
 
 	// The key id is enough; S3 reports the key ARN.
@@ -123,7 +128,7 @@ func TestS3EnforcesSSEKMS(t *testing.T) {
 		t.Errorf("put without the encryption context: %v, want AccessDenied", err)
 	}
 	// A principal the key policy does not name is refused.
-	stranger := batchevaltest.NewS3SDKClient(srv.URL, "AKIDSTRANGER")
+	stranger := strangerClients.S3
 	if _, err := stranger.PutObject(ctx, sseInput("c.json", aws.ToString(md.Arn))); code(err) != "AccessDenied" {
 		t.Errorf("put by a stranger: %v, want AccessDenied", err)
 	}

@@ -16,9 +16,9 @@ const exitPrincipal = "arn:aws:iam::111122223333:role/MyBatchEvaluationRole"
 
 // hostileAWS points the -aws path at the emulators (awsEnv), with KMS
 // behind a misbehaving server, and returns the key ARN and that server.
-func hostileAWS(t *testing.T, accessKey string) (string, *hostile.Server) {
+func hostileAWS(t *testing.T) (string, *hostile.Server) {
 	t.Helper()
-	keyARN, _ := awsEnv(t, accessKey, exitPrincipal)
+	keyARN, _ := awsEnv(t, exitPrincipal)
 	kmsH, err := hostile.New(os.Getenv("AWS_ENDPOINT_URL_KMS"))
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +32,7 @@ func hostileAWS(t *testing.T, accessKey string) (string, *hostile.Server) {
 // TestExitCodes runs the -aws path once for each exit status the flags and
 // the preflight decide.
 func TestExitCodes(t *testing.T) {
-	keyARN, kmsH := hostileAWS(t, "AKIDEXITCODES")
+	keyARN, kmsH := hostileAWS(t)
 	aws := func(extra ...string) []string {
 		return append([]string{"-aws", "-key", keyARN, "-bucket", "archive", "-principal", exitPrincipal}, extra...)
 	}
@@ -92,7 +92,7 @@ func TestSandboxRefusesABadPrefix(t *testing.T) {
 // -timeout bounds the whole run: an AgentCore endpoint that never answers
 // ends the run after -timeout, with exit 2.
 func TestTimeoutBoundsTheRun(t *testing.T) {
-	keyARN, _ := awsEnv(t, "AKIDTIMEOUT", exitPrincipal)
+	keyARN, _ := awsEnv(t, exitPrincipal)
 	// The handler reads the body first: only then does net/http cancel
 	// the request's context when the client goes away.
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

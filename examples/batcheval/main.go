@@ -171,7 +171,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		cl, err = sandbox(&f, stdout)
 	}
 	if err != nil {
-		return cmd.Fail(stderr, exitCode(err), unprefixed{err})
+		return cmd.Fail(stderr, exitCode(err), cli.Unprefixed("batcheval: ", err))
 	}
 	defer cl.close()
 	return story(ctx, cmd, &f, cl, stdout, stderr)
@@ -299,7 +299,7 @@ func story(ctx context.Context, cmd *cli.Command, f *flags, cl *clients, stdout,
 	}
 	start, err := c.Start(ctx, in)
 	if err != nil {
-		code := cmd.Fail(stderr, exitCode(err), unprefixed{err})
+		code := cmd.Fail(stderr, exitCode(err), cli.Unprefixed("batcheval: ", err))
 		var pe *batcheval.PreflightError
 		if errors.As(err, &pe) && pe.Report != nil {
 			for _, fd := range pe.Report.Findings {
@@ -312,7 +312,7 @@ func story(ctx context.Context, cmd *cli.Command, f *flags, cl *clients, stdout,
 	fmt.Fprintf(stdout, "started %s (%s), encrypted with %s\n", id, start.Status, f.key)
 	out, err := c.Wait(ctx, id)
 	if err != nil {
-		return cmd.Fail(stderr, exitCode(err), unprefixed{err})
+		return cmd.Fail(stderr, exitCode(err), cli.Unprefixed("batcheval: ", err))
 	}
 	// A STOPPED evaluation ends without results; only its metadata is
 	// archived.
@@ -330,22 +330,14 @@ func story(ctx context.Context, cmd *cli.Command, f *flags, cl *clients, stdout,
 	}
 	a, err := c.Archive(ctx, cl.s3, f.bucket, f.prefix, out)
 	if err != nil {
-		return cmd.Fail(stderr, exitCode(err), unprefixed{err})
+		return cmd.Fail(stderr, exitCode(err), cli.Unprefixed("batcheval: ", err))
 	}
 	for _, k := range a.Keys {
 		fmt.Fprintf(stdout, "archived s3://%s/%s (SSE-KMS)\n", a.Bucket, k)
 	}
 	if err := c.VerifyArchive(ctx, cl.s3, a); err != nil {
-		return cmd.Fail(stderr, exitCode(err), unprefixed{err})
+		return cmd.Fail(stderr, exitCode(err), cli.Unprefixed("batcheval: ", err))
 	}
 	fmt.Fprintf(stdout, "verified: %d objects are aws:kms with key %s\n", len(a.Keys), a.KeyARN)
 	return exitOK
 }
-
-// unprefixed drops the package's own prefix from err's text, since Fail
-// starts the line with the command's name; errors.Is and errors.As still
-// see err.
-type unprefixed struct{ err error }
-
-func (u unprefixed) Error() string { return strings.TrimPrefix(u.err.Error(), "batcheval: ") }
-func (u unprefixed) Unwrap() error { return u.err }

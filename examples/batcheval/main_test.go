@@ -9,9 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/batcheval/batchevaltest"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
-	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
 
 func TestRun(t *testing.T) {
@@ -70,7 +70,7 @@ func TestRun(t *testing.T) {
 // end to end without an account.
 func TestRunAWSPath(t *testing.T) {
 	const principal = "arn:aws:iam::111122223333:role/MyBatchEvaluationRole"
-	keyARN, _ := awsEnv(t, "AKIDAWSPATH", principal, func(o *batchevaltest.Options) { o.PendingFor, o.RunFor = -1, -1 })
+	keyARN, _ := awsEnv(t, principal, func(o *batchevaltest.Options) { o.PendingFor, o.RunFor = -1, -1 })
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"-aws", "-key", keyARN, "-bucket", "archive", "-principal", principal, "-name", "aws_path"}, &stdout, &stderr)
 	if code != 0 {
@@ -86,16 +86,20 @@ func TestRunAWSPath(t *testing.T) {
 	}
 }
 
-// awsEnv starts the KMS, AgentCore and S3 emulators, maps accessKey to
-// principal, makes a key with the documented batch-evaluation policy, and
-// points the standard AWS environment variables at the emulators, as a user
-// would point the -aws path at other endpoints. It returns the key ARN and
-// the AgentCore emulator's URL.
-func awsEnv(t *testing.T, accessKey, principal string, emOpts ...func(*batchevaltest.Options)) (keyARN, agentcoreURL string) {
+// awsEnv starts an agentcoretest sandbox for principal, makes a key under
+// the documented batch-evaluation policy plus the default key policy's
+// administration statement, and points the standard AWS environment
+// variables at the sandbox's emulators, signing with the principal's access
+// key, as a user would point the -aws path at other endpoints. It returns
+// the key ARN and the sandbox.
+func awsEnv(t *testing.T, principal string, emOpts ...func(*batchevaltest.Options)) (string, *agentcoretest.Sandbox) {
 	t.Helper()
-	k := kmstest.New()
-	k.MapAccessKey(accessKey, principal)
-	doc, err := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{Account: "111122223333", Region: "us-east-1", Principal: principal})
+	sb, err := agentcoretest.Start(principal, func(o *agentcoretest.Options) { o.DataPlane = append(o.DataPlane, emOpts...) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	doc, err := keypolicy.ForBatchEvaluation(keypolicy.BatchEvaluationParams{Account: sb.Account, Region: sb.Region, Principal: principal})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,35 +107,29 @@ func awsEnv(t *testing.T, accessKey, principal string, emOpts ...func(*batcheval
 	// lets the caller read the key policy, so the preflight is complete.
 	doc.Statement = append(doc.Statement, keypolicy.Statement{
 		Sid: "Enable IAM User Permissions", Effect: "Allow",
-		Principal: keypolicy.AWSPrincipal("arn:aws:iam::111122223333:root"),
+		Principal: keypolicy.AWSPrincipal("arn:aws:iam::" + sb.Account + ":root"),
 		Action:    keypolicy.One("kms:*"), Resource: keypolicy.One("*"),
 	})
 	policy, err := doc.JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
-	md := k.CreateTestKey(t, &kms.CreateKeyInput{Policy: aws.String(string(policy))})
-	kmsSrv := k.NewServer()
-	t.Cleanup(kmsSrv.Close)
-	emSrv := batchevaltest.New(k, emOpts...).NewServer()
-	t.Cleanup(emSrv.Close)
-	s3Srv := batchevaltest.NewS3(k).NewServer()
-	t.Cleanup(s3Srv.Close)
+	md := sb.Emulators.KMS.CreateTestKey(t, &kms.CreateKeyInput{Policy: aws.String(string(policy))})
 
 	dir := t.TempDir()
 	for k, v := range map[string]string{
 		"AWS_CONFIG_FILE":                    filepath.Join(dir, "config"),
 		"AWS_SHARED_CREDENTIALS_FILE":        filepath.Join(dir, "credentials"),
-		"AWS_ACCESS_KEY_ID":                  accessKey,
+		"AWS_ACCESS_KEY_ID":                  sb.AccessKeyID,
 		"AWS_SECRET_ACCESS_KEY":              "secret",
 		"AWS_SESSION_TOKEN":                  "",
-		"AWS_REGION":                         "us-east-1",
+		"AWS_REGION":                         sb.Region,
 		"AWS_EC2_METADATA_DISABLED":          "true",
-		"AWS_ENDPOINT_URL_KMS":               kmsSrv.URL,
-		"AWS_ENDPOINT_URL_BEDROCK_AGENTCORE": emSrv.URL,
-		"AWS_ENDPOINT_URL_S3":                s3Srv.URL,
+		"AWS_ENDPOINT_URL_KMS":               sb.Emulators.KMSURL,
+		"AWS_ENDPOINT_URL_BEDROCK_AGENTCORE": sb.Emulators.DataPlaneURL,
+		"AWS_ENDPOINT_URL_S3":                sb.Emulators.S3URL,
 	} {
 		t.Setenv(k, v)
 	}
-	return aws.ToString(md.Arn), emSrv.URL
+	return aws.ToString(md.Arn), sb
 }

@@ -17,16 +17,13 @@ import (
 // reports it and archives the metadata instead of crashing on the missing
 // results.
 func TestRunAWSPathStoppedMeanwhile(t *testing.T) {
-	const (
-		accessKey = "AKIDSTOPPED"
-		principal = "arn:aws:iam::111122223333:role/MyBatchEvaluationRole"
-	)
-	keyARN, agentcoreURL := awsEnv(t, accessKey, principal, func(o *batchevaltest.Options) { o.PendingFor = time.Hour })
+	const principal = "arn:aws:iam::111122223333:role/MyBatchEvaluationRole"
+	keyARN, sb := awsEnv(t, principal, func(o *batchevaltest.Options) { o.PendingFor = time.Hour })
 
 	// Someone else stops the evaluation as soon as it exists.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	other := batchevaltest.NewSDKClient(agentcoreURL, accessKey)
+	other := sb.DataPlane
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)

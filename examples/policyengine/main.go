@@ -199,14 +199,14 @@ func createAndShow(ctx context.Context, client *policyengine.Client, f flags, ke
 		fmt.Fprintf(stdout, "preflight: %d of %d checks passed (%s)\n", passed, len(out.Preflight.Findings), out.Preflight.Outcome())
 	}
 	if err != nil {
-		return f.cmd.Fail(stderr, exitCode(err), unprefixed{err})
+		return f.cmd.Fail(stderr, exitCode(err), cli.Unprefixed("policyengine: ", err))
 	}
 	e := out.Engine
 	fmt.Fprintf(stdout, "engine %s is %s\n  arn: %s\n  key: %s\n  client token: %s\n", e.ID, e.Status, e.ARN, e.KeyARN, out.ClientToken)
 	pair, err := client.Grants(ctx, keyARN, e.ARN)
 	printGrants(stdout, pair)
 	if err != nil {
-		return f.cmd.Fail(stderr, exitCode(err), unprefixed{err})
+		return f.cmd.Fail(stderr, exitCode(err), cli.Unprefixed("policyengine: ", err))
 	}
 	if pair.State() != policyengine.GrantsBoth {
 		return f.cmd.Fail(stderr, exitFailed, fmt.Errorf("key %s has %s of the engine's grants", keyARN, pair.State()))
@@ -226,11 +226,3 @@ func printGrants(w io.Writer, pair policyengine.GrantPair) {
 		fmt.Fprintf(w, "  %s %s (%s) for %s\n", g.Kind, g.ID, strings.Join(ops, ", "), g.GranteePrincipal)
 	}
 }
-
-// unprefixed drops the package's own prefix from err's text, since Fail
-// starts the line with the command's name; errors.Is and errors.As still
-// see err.
-type unprefixed struct{ err error }
-
-func (u unprefixed) Error() string { return strings.TrimPrefix(u.err.Error(), "policyengine: ") }
-func (u unprefixed) Unwrap() error { return u.err }

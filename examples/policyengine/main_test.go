@@ -10,9 +10,8 @@ import (
 
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/agentcorekms/agentcorekms/agentcoretest"
 	"github.com/agentcorekms/agentcorekms/internal/hostile"
-	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
-	"github.com/agentcorekms/agentcorekms/policyengine/policyenginetest"
 )
 
 func TestSandbox(t *testing.T) {
@@ -55,25 +54,29 @@ func TestUsage(t *testing.T) {
 	}
 }
 
-// TestLive runs the -key path through the AWS configuration, pointed at the
-// emulators with the documented environment variables.
-func TestLive(t *testing.T) {
-	k := kmstest.New()
-	k.MapAccessKey(sandboxAccessKey, sandboxRole)
-	kmsSrv := k.NewServer()
-	defer kmsSrv.Close()
-	ctlSrv := policyenginetest.New(k).NewServer()
-	defer ctlSrv.Close()
-	keyARN, err := sandboxKey(t.Context(), kmstest.NewSDKClient(kmsSrv.URL, sandboxAccessKey))
+// startSandbox starts the agentcoretest sandbox of the sandbox role, which
+// the -key and -aws tests point the AWS configuration at.
+func startSandbox(t *testing.T) *agentcoretest.Sandbox {
+	t.Helper()
+	sb, err := agentcoretest.Start(sandboxRole, func(o *agentcoretest.Options) { o.Account, o.Region = sandboxAccount, sandboxRegion })
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(sb.Close)
+	return sb
+}
+
+// pointAWSAt points the AWS configuration at kmsURL and ctlURL (the
+// sandbox's emulators, or servers in front of them), signing with the
+// sandbox role's access key.
+func pointAWSAt(t *testing.T, sb *agentcoretest.Sandbox, kmsURL, ctlURL string) {
+	t.Helper()
 	for name, value := range map[string]string{
-		"AWS_ENDPOINT_URL_KMS":                       kmsSrv.URL,
-		"AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL": ctlSrv.URL,
-		"AWS_ACCESS_KEY_ID":                          sandboxAccessKey,
+		"AWS_ENDPOINT_URL_KMS":                       kmsURL,
+		"AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL": ctlURL,
+		"AWS_ACCESS_KEY_ID":                          sb.AccessKeyID,
 		"AWS_SECRET_ACCESS_KEY":                      "secret",
-		"AWS_REGION":                                 sandboxRegion,
+		"AWS_REGION":                                 sb.Region,
 		"AWS_CONFIG_FILE":                            "/dev/null",
 		"AWS_SHARED_CREDENTIALS_FILE":                "/dev/null",
 		"AWS_PROFILE":                                "",
@@ -81,6 +84,18 @@ func TestLive(t *testing.T) {
 	} {
 		t.Setenv(name, value)
 	}
+}
+
+// TestLive runs the -key path through the AWS configuration, pointed at the
+// emulators with the documented environment variables.
+func TestLive(t *testing.T) {
+	sb := startSandbox(t)
+	k := sb.Emulators.KMS
+	keyARN, err := sandboxKey(t.Context(), sb.KMS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pointAWSAt(t, sb, sb.Emulators.KMSURL, sb.Emulators.ControlPlaneURL)
 	live := func(args ...string) (int, string, string) {
 		var stdout, stderr bytes.Buffer
 		code := run(append([]string{"-key", keyARN, "-principal", sandboxRole}, args...), &stdout, &stderr)
@@ -118,38 +133,21 @@ func TestLive(t *testing.T) {
 // loopback servers, and returns the key ARN and the two servers.
 func hostileLive(t *testing.T) (keyARN string, kmsH, ctlH *hostile.Server) {
 	t.Helper()
-	k := kmstest.New()
-	k.MapAccessKey(sandboxAccessKey, sandboxRole)
-	kmsSrv := k.NewServer()
-	t.Cleanup(kmsSrv.Close)
-	ctlSrv := policyenginetest.New(k).NewServer()
-	t.Cleanup(ctlSrv.Close)
-	keyARN, err := sandboxKey(t.Context(), kmstest.NewSDKClient(kmsSrv.URL, sandboxAccessKey))
+	sb := startSandbox(t)
+	keyARN, err := sandboxKey(t.Context(), sb.KMS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if kmsH, err = hostile.New(kmsSrv.URL); err != nil {
+	if kmsH, err = hostile.New(sb.Emulators.KMSURL); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(kmsH.Close)
-	if ctlH, err = hostile.New(ctlSrv.URL); err != nil {
+	if ctlH, err = hostile.New(sb.Emulators.ControlPlaneURL); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(ctlH.Close)
-	for name, value := range map[string]string{
-		"AWS_ENDPOINT_URL_KMS":                       kmsH.URL,
-		"AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL": ctlH.URL,
-		"AWS_ACCESS_KEY_ID":                          sandboxAccessKey,
-		"AWS_SECRET_ACCESS_KEY":                      "secret",
-		"AWS_REGION":                                 sandboxRegion,
-		"AWS_CONFIG_FILE":                            "/dev/null",
-		"AWS_SHARED_CREDENTIALS_FILE":                "/dev/null",
-		"AWS_PROFILE":                                "",
-		"AWS_EC2_METADATA_DISABLED":                  "true",
-		"AWS_MAX_ATTEMPTS":                           "1",
-	} {
-		t.Setenv(name, value)
-	}
+	pointAWSAt(t, sb, kmsH.URL, ctlH.URL)
+	t.Setenv("AWS_MAX_ATTEMPTS", "1")
 	return keyARN, kmsH, ctlH
 }
 

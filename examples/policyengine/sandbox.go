@@ -14,10 +14,9 @@ import (
 
 // Sandbox identity.
 const (
-	sandboxAccount   = "111122223333"
-	sandboxRegion    = "us-east-1"
-	sandboxRole      = "arn:aws:iam::" + sandboxAccount + ":role/ExampleRole"
-	sandboxAccessKey = "AKIASANDBOXEXAMPLE" // for the -aws tests' own emulators
+	sandboxAccount = "111122223333"
+	sandboxRegion  = "us-east-1"
+	sandboxRole    = "arn:aws:iam::" + sandboxAccount + ":role/ExampleRole"
 )
 
 // sandbox runs the command against in-memory KMS and control plane servers.

@@ -71,3 +71,24 @@ func Answered(err error) bool {
 	}
 	return true
 }
+
+// IncompleteResource returns an [*IncompleteAnswerError] when an answer of op
+// about an AgentCore resource (a policy engine, a batch evaluation) lacks its
+// id, ARN or status, required members of every output about one: without
+// them there is nothing to wait on, list grants for, archive or report. It
+// names the first missing field (idField, arnField or "Status", by their SDK
+// names) and returns nil when all three are there.
+func IncompleteResource[S ~string](op, resource, idField, arnField string, id, arn *string, status S) *IncompleteAnswerError {
+	field := ""
+	switch {
+	case id == nil || *id == "":
+		field = idField
+	case arn == nil || *arn == "":
+		field = arnField
+	case status == "":
+		field = "Status"
+	default:
+		return nil
+	}
+	return &IncompleteAnswerError{Op: op, Field: field, Resource: resource}
+}

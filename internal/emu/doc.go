@@ -8,7 +8,11 @@
 //   - [Latency], the delay added before every operation ([Latency.SetLatency],
 //     [Latency.Wait]);
 //   - [Recorder], a bounded ring of the requests an emulator served
-//     ([Recorder.Requests]), so that memory per recorded request is bounded.
+//     ([Recorder.Requests]), so that memory per recorded request is bounded;
+//   - [Front], what the HTTP emulators (policyenginetest, batchevaltest and
+//     its S3) do around every request: count it, wait the latency, answer a
+//     handler's panic rather than drop the connection, and record the
+//     [Request] with the status and error code its [StatusWriter] saw.
 //
 // Each emulator keeps its own record type (kmstest.Call, ...) and exposes
 // these as `type Fault = emu.Fault` and as methods with the same names:

@@ -54,13 +54,7 @@ func (c *Client) CreateAlias(ctx context.Context, params *kms.CreateAliasInput, 
 	}
 	name := aws.ToString(params.AliasName)
 	target := aws.ToString(params.TargetKeyId)
-	if err := c.begin(ctx, "CreateAlias", target); err != nil {
-		return nil, err
-	}
-	k := c.kms
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	err := func() error {
+	err := c.locked(ctx, "CreateAlias", target, func(k *KMS) error {
 		if err := checkAliasName(name); err != nil {
 			return err
 		}
@@ -80,8 +74,7 @@ func (c *Client) CreateAlias(ctx context.Context, params *kms.CreateAliasInput, 
 		now := k.opts.Now()
 		k.aliases[name] = &alias{name: name, target: *kk.meta.KeyId, created: now, updated: now}
 		return nil
-	}()
-	c.recordLocked("CreateAlias", target, err)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -98,13 +91,7 @@ func (c *Client) UpdateAlias(ctx context.Context, params *kms.UpdateAliasInput, 
 	}
 	name := aws.ToString(params.AliasName)
 	target := aws.ToString(params.TargetKeyId)
-	if err := c.begin(ctx, "UpdateAlias", target); err != nil {
-		return nil, err
-	}
-	k := c.kms
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	err := func() error {
+	err := c.locked(ctx, "UpdateAlias", target, func(k *KMS) error {
 		if err := checkAliasName(name); err != nil {
 			return err
 		}
@@ -135,8 +122,7 @@ func (c *Client) UpdateAlias(ctx context.Context, params *kms.UpdateAliasInput, 
 		}
 		a.target, a.updated = *newKey.meta.KeyId, k.opts.Now()
 		return nil
-	}()
-	c.recordLocked("UpdateAlias", target, err)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -161,13 +147,7 @@ func (c *Client) DeleteAlias(ctx context.Context, params *kms.DeleteAliasInput, 
 		params = &kms.DeleteAliasInput{}
 	}
 	name := aws.ToString(params.AliasName)
-	if err := c.begin(ctx, "DeleteAlias", name); err != nil {
-		return nil, err
-	}
-	k := c.kms
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	err := func() error {
+	err := c.locked(ctx, "DeleteAlias", name, func(k *KMS) error {
 		if err := checkAliasName(name); err != nil {
 			return err
 		}
@@ -184,8 +164,7 @@ func (c *Client) DeleteAlias(ctx context.Context, params *kms.DeleteAliasInput, 
 		}
 		delete(k.aliases, name)
 		return nil
-	}()
-	c.recordLocked("DeleteAlias", name, err)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -202,14 +181,8 @@ func (c *Client) ListAliases(ctx context.Context, params *kms.ListAliasesInput, 
 	if params == nil {
 		params = &kms.ListAliasesInput{}
 	}
-	if err := c.begin(ctx, "ListAliases", aws.ToString(params.KeyId)); err != nil {
-		return nil, err
-	}
-	k := c.kms
-	k.mu.Lock()
-	defer k.mu.Unlock()
 	var out *kms.ListAliasesOutput
-	err := func() error {
+	err := c.locked(ctx, "ListAliases", aws.ToString(params.KeyId), func(k *KMS) error {
 		if _, err := checkLimit(params.Limit, 50, agentcore.MaxGrantsListLimit); err != nil {
 			return err
 		}
@@ -238,7 +211,6 @@ func (c *Client) ListAliases(ctx context.Context, params *kms.ListAliasesInput, 
 		}
 		out = &kms.ListAliasesOutput{Aliases: page, NextMarker: next, Truncated: next != nil}
 		return nil
-	}()
-	c.recordLocked("ListAliases", aws.ToString(params.KeyId), err)
+	})
 	return out, err
 }

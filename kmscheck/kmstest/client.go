@@ -92,21 +92,32 @@ func (c *Client) recordLocked(op, keyRef string, err error) {
 	c.kms.recorder.Record(Call{Operation: op, Caller: c.caller, KeyID: keyRef, Err: err})
 }
 
-// keyOp runs fn with the lock held on the key keyRef names (in a form mode
-// allows), after latency and faults, and records the call.
-func (c *Client) keyOp(ctx context.Context, op, keyRef string, mode refMode, fn func(kk *key) error) error {
+// locked runs operation op about keyRef (a key reference, or what the
+// call is about; "" for none): latency and injected faults first, then fn
+// with the emulator's lock held, then the record of the call with fn's
+// error, which it returns.
+func (c *Client) locked(ctx context.Context, op, keyRef string, fn func(k *KMS) error) error {
 	if err := c.begin(ctx, op, keyRef); err != nil {
 		return err
 	}
 	k := c.kms
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	kk, err := k.lookupLocked(keyRef, mode)
-	if err == nil {
-		err = fn(kk)
-	}
+	err := fn(k)
 	c.recordLocked(op, keyRef, err)
 	return err
+}
+
+// keyOp runs fn with the lock held on the key keyRef names (in a form mode
+// allows), after latency and faults, and records the call.
+func (c *Client) keyOp(ctx context.Context, op, keyRef string, mode refMode, fn func(kk *key) error) error {
+	return c.locked(ctx, op, keyRef, func(k *KMS) error {
+		kk, err := k.lookupLocked(keyRef, mode)
+		if err != nil {
+			return err
+		}
+		return fn(kk)
+	})
 }
 
 func (c *Client) authorize(kk *key, req request) error {

@@ -201,14 +201,8 @@ func (c *Client) ReEncrypt(ctx context.Context, params *kms.ReEncryptInput, optF
 		params = &kms.ReEncryptInput{}
 	}
 	ref := aws.ToString(params.DestinationKeyId)
-	if err := c.begin(ctx, "ReEncrypt", ref); err != nil {
-		return nil, err
-	}
-	k := c.kms
-	k.mu.Lock()
-	defer k.mu.Unlock()
 	var out *kms.ReEncryptOutput
-	err := func() error {
+	err := c.locked(ctx, "ReEncrypt", ref, func(k *KMS) error {
 		if err := checkAlgorithm(params.SourceEncryptionAlgorithm); err != nil {
 			return err
 		}
@@ -242,8 +236,7 @@ func (c *Client) ReEncrypt(ctx context.Context, params *kms.ReEncryptInput, optF
 			DestinationEncryptionAlgorithm: types.EncryptionAlgorithmSpecSymmetricDefault,
 		}
 		return nil
-	}()
-	c.recordLocked("ReEncrypt", ref, err)
+	})
 	return out, err
 }
 

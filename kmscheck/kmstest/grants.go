@@ -290,14 +290,8 @@ func (c *Client) ListRetirableGrants(ctx context.Context, params *kms.ListRetira
 	if who == "" {
 		who = aws.ToString(params.RetiringServicePrincipal)
 	}
-	if err := c.begin(ctx, "ListRetirableGrants", ""); err != nil {
-		return nil, err
-	}
-	k := c.kms
-	k.mu.Lock()
-	defer k.mu.Unlock()
 	var out *kms.ListRetirableGrantsOutput
-	err := func() error {
+	err := c.locked(ctx, "ListRetirableGrants", "", func(k *KMS) error {
 		if (params.RetiringPrincipal == nil) == (params.RetiringServicePrincipal == nil) {
 			return validationError("Specify either RetiringPrincipal or RetiringServicePrincipal, but not both.")
 		}
@@ -316,8 +310,7 @@ func (c *Client) ListRetirableGrants(ctx context.Context, params *kms.ListRetira
 		}
 		out = &kms.ListRetirableGrantsOutput{Grants: page, NextMarker: next, Truncated: next != nil}
 		return nil
-	}()
-	c.recordLocked("ListRetirableGrants", "", err)
+	})
 	return out, err
 }
 
@@ -334,13 +327,7 @@ func (c *Client) RetireGrant(ctx context.Context, params *kms.RetireGrantInput, 
 		params = &kms.RetireGrantInput{}
 	}
 	ref := aws.ToString(params.KeyId)
-	if err := c.begin(ctx, "RetireGrant", ref); err != nil {
-		return nil, err
-	}
-	k := c.kms
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	err := func() error {
+	err := c.locked(ctx, "RetireGrant", ref, func(k *KMS) error {
 		var g *grant
 		switch {
 		case params.GrantToken != nil:
@@ -372,8 +359,7 @@ func (c *Client) RetireGrant(ctx context.Context, params *kms.RetireGrantInput, 
 		}
 		k.removeGrantLocked(g)
 		return nil
-	}()
-	c.recordLocked("RetireGrant", ref, err)
+	})
 	if err != nil {
 		return nil, err
 	}

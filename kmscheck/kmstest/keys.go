@@ -275,14 +275,8 @@ func (c *Client) ListKeys(ctx context.Context, params *kms.ListKeysInput, optFns
 	if params == nil {
 		params = &kms.ListKeysInput{}
 	}
-	if err := c.begin(ctx, "ListKeys", ""); err != nil {
-		return nil, err
-	}
-	k := c.kms
-	k.mu.Lock()
-	defer k.mu.Unlock()
 	var out *kms.ListKeysOutput
-	err := func() error {
+	err := c.locked(ctx, "ListKeys", "", func(k *KMS) error {
 		ids, next, err := paginate(k.order, params.Limit, params.Marker, 100, 1000)
 		if err != nil {
 			return err
@@ -293,8 +287,7 @@ func (c *Client) ListKeys(ctx context.Context, params *kms.ListKeysInput, optFns
 		}
 		out = &kms.ListKeysOutput{Keys: entries, NextMarker: next, Truncated: next != nil}
 		return nil
-	}()
-	c.recordLocked("ListKeys", "", err)
+	})
 	return out, err
 }
 

@@ -381,20 +381,11 @@ func (k *KMS) admin() *Client { return &Client{kms: k, admin: true} }
 // *types.LimitExceededException if it is over agentcore.MaxKeyPolicyBytes,
 // and a *types.NotFoundException if the key does not exist.
 func (k *KMS) SetKeyPolicy(keyID, policy string) error {
-	if k == nil {
-		return ErrNilKMS
-	}
-	k.mu.Lock()
-	kk, err := k.lookupLocked(keyID, refAny)
 	var id string
-	if err == nil {
-		id = *kk.meta.KeyId
-	}
-	k.mu.Unlock()
-	if err != nil {
+	if err := k.withKey(keyID, func(kk *key) error { id = *kk.meta.KeyId; return nil }); err != nil {
 		return err
 	}
-	_, err = k.admin().PutKeyPolicy(context.Background(), &kms.PutKeyPolicyInput{KeyId: &id, Policy: &policy, BypassPolicyLockoutSafetyCheck: true})
+	_, err := k.admin().PutKeyPolicy(context.Background(), &kms.PutKeyPolicyInput{KeyId: &id, Policy: &policy, BypassPolicyLockoutSafetyCheck: true})
 	return err
 }
 
@@ -402,22 +393,15 @@ func (k *KMS) SetKeyPolicy(keyID, policy string) error {
 // or reserved-name checks, creating or moving it; use it to model AWS
 // managed aliases such as "alias/aws/s3".
 func (k *KMS) SetAlias(name, keyID string) error {
-	if k == nil {
-		return ErrNilKMS
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	kk, err := k.lookupLocked(keyID, refAny)
-	if err != nil {
-		return err
-	}
-	now := k.opts.Now()
-	if a, ok := k.aliases[name]; ok {
-		a.target, a.updated = *kk.meta.KeyId, now
+	return k.withKey(keyID, func(kk *key) error {
+		now := k.opts.Now()
+		if a, ok := k.aliases[name]; ok {
+			a.target, a.updated = *kk.meta.KeyId, now
+			return nil
+		}
+		k.aliases[name] = &alias{name: name, target: *kk.meta.KeyId, created: now, updated: now}
 		return nil
-	}
-	k.aliases[name] = &alias{name: name, target: *kk.meta.KeyId, created: now, updated: now}
-	return nil
+	})
 }
 
 // UpdateKey changes the metadata of keyID under k's lock, for tests: set
@@ -426,23 +410,16 @@ func (k *KMS) SetAlias(name, keyID string) error {
 // ExpirationModel, CustomKeyStoreId, and so on. Changes to KeyId, Arn and
 // AWSAccountId are ignored. Enabled follows KeyState.
 func (k *KMS) UpdateKey(keyID string, fn func(*types.KeyMetadata)) error {
-	if k == nil {
-		return ErrNilKMS
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	kk, err := k.lookupLocked(keyID, refAny)
-	if err != nil {
-		return err
-	}
-	id, arn, acct := kk.meta.KeyId, kk.meta.Arn, kk.meta.AWSAccountId
-	fn(&kk.meta)
-	kk.meta.KeyId, kk.meta.Arn, kk.meta.AWSAccountId = id, arn, acct
-	kk.meta.Enabled = kk.meta.KeyState == types.KeyStateEnabled
-	if kk.meta.KeyState != types.KeyStatePendingDeletion {
-		kk.meta.DeletionDate, kk.meta.PendingDeletionWindowInDays = nil, nil
-	}
-	return nil
+	return k.withKey(keyID, func(kk *key) error {
+		id, arn, acct := kk.meta.KeyId, kk.meta.Arn, kk.meta.AWSAccountId
+		fn(&kk.meta)
+		kk.meta.KeyId, kk.meta.Arn, kk.meta.AWSAccountId = id, arn, acct
+		kk.meta.Enabled = kk.meta.KeyState == types.KeyStateEnabled
+		if kk.meta.KeyState != types.KeyStatePendingDeletion {
+			kk.meta.DeletionDate, kk.meta.PendingDeletionWindowInDays = nil, nil
+		}
+		return nil
+	})
 }
 
 // SetKeyState sets the state of keyID, for tests. PendingDeletion gets a
@@ -464,34 +441,41 @@ func (k *KMS) SetKeyState(keyID string, state types.KeyState) error {
 // KeyPolicy returns the key policy of keyID (a key id, key ARN, alias name
 // or alias ARN) without authorization, as it was last set.
 func (k *KMS) KeyPolicy(keyID string) (string, error) {
-	if k == nil {
-		return "", ErrNilKMS
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	kk, err := k.lookupLocked(keyID, refAny)
-	if err != nil {
-		return "", err
-	}
-	return kk.policy, nil
+	var policy string
+	err := k.withKey(keyID, func(kk *key) error {
+		policy = kk.policy
+		return nil
+	})
+	return policy, err
 }
 
 // Grants returns the grants on keyID, oldest first.
 func (k *KMS) Grants(keyID string) ([]types.GrantListEntry, error) {
+	var out []types.GrantListEntry
+	err := k.withKey(keyID, func(kk *key) error {
+		out = make([]types.GrantListEntry, len(kk.grants.list))
+		for i, g := range kk.grants.list {
+			out[i] = g.copyEntry()
+		}
+		return nil
+	})
+	return out, err
+}
+
+// withKey runs fn, for a test's direct change or read without
+// authorization, with k's lock held on the key keyID names (a key id, key
+// ARN, alias name or alias ARN). It returns [ErrNilKMS] on a nil *KMS.
+func (k *KMS) withKey(keyID string, fn func(kk *key) error) error {
 	if k == nil {
-		return nil, ErrNilKMS
+		return ErrNilKMS
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	kk, err := k.lookupLocked(keyID, refAny)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out := make([]types.GrantListEntry, len(kk.grants.list))
-	for i, g := range kk.grants.list {
-		out[i] = g.copyEntry()
-	}
-	return out, nil
+	return fn(kk)
 }
 
 // KeyIDs returns the ids of every key, in creation order.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,16 +20,6 @@ import (
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 	"github.com/agentcorekms/agentcorekms/policyengine/policyenginetest"
 )
-
-// fakeClock is a clock a test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *fakeClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 func errorCode(err error) string {
 	var ae smithy.APIError
@@ -112,7 +101,7 @@ func TestMalformedEngineIDIsAValidationError(t *testing.T) {
 // engine is gone.
 func TestDeletingIsVisibleUntilTheGrantsAreRetired(t *testing.T) {
 	t.Parallel()
-	clk := &fakeClock{t: time.Date(2026, 2, 24, 12, 0, 0, 0, time.UTC)}
+	clk := agentcoretest.NewClock(time.Date(2026, 2, 24, 12, 0, 0, 0, time.UTC))
 	e := newEnv(t, policy(t), func(o *policyenginetest.Options) { o.Now, o.DeletionDelay = clk.Now, time.Minute })
 	ctx := t.Context()
 	out := e.create(t, "Doomed")
@@ -176,7 +165,7 @@ func TestDeleteFailedWhenTheGrantsCannotBeRetired(t *testing.T) {
 
 func TestUpdatePolicyEngine(t *testing.T) {
 	t.Parallel()
-	clk := &fakeClock{t: time.Date(2026, 2, 24, 12, 0, 0, 0, time.UTC)}
+	clk := agentcoretest.NewClock(time.Date(2026, 2, 24, 12, 0, 0, 0, time.UTC))
 	e := newEnv(t, policy(t), func(o *policyenginetest.Options) { o.Now = clk.Now })
 	ctx := t.Context()
 	out := e.create(t, "Changing")

@@ -2,7 +2,6 @@ package policyenginetest_test
 
 import (
 	"fmt"
-	"runtime"
 	"sync/atomic"
 	"testing"
 
@@ -10,17 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 
 	"github.com/agentcorekms/agentcorekms/agentcoretest"
+	"github.com/agentcorekms/agentcorekms/internal/benchtest"
 	"github.com/agentcorekms/agentcorekms/policyengine/policyenginetest"
 )
-
-// sixteen sets RunParallel to 16 goroutines whatever GOMAXPROCS is.
-func sixteen(b *testing.B) {
-	b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
-}
-
-func reportRate(b *testing.B) {
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
-}
 
 // BenchmarkGetPolicyEngineSummary: simple requests through the real SDK
 // client from 16 goroutines.
@@ -38,18 +29,10 @@ func BenchmarkGetPolicyEngineSummary(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	sixteen(b)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := sb.ControlPlane.GetPolicyEngineSummary(b.Context(), &bedrockagentcorecontrol.GetPolicyEngineSummaryInput{PolicyEngineId: out.PolicyEngineId}); err != nil {
-				b.Error(err)
-				return
-			}
-		}
+	benchtest.Parallel(b, func() error {
+		_, err := sb.ControlPlane.GetPolicyEngineSummary(b.Context(), &bedrockagentcorecontrol.GetPolicyEngineSummaryInput{PolicyEngineId: out.PolicyEngineId})
+		return err
 	})
-	reportRate(b)
 }
 
 // BenchmarkCreateWithManyGrants: CreatePolicyEngine (two CreateGrant, a
@@ -77,19 +60,8 @@ func BenchmarkCreateWithManyGrants(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportAllocs()
-			sixteen(b)
 			var seq atomicInt
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					if err := create(fmt.Sprint("E", seq.next())); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-			reportRate(b)
+			benchtest.Parallel(b, func() error { return create(fmt.Sprint("E", seq.next())) })
 		})
 	}
 }

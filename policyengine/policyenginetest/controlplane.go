@@ -126,23 +126,12 @@ func ThrottlingFault() Fault { return emu.ThrottlingFault() }
 // the SDK retries.
 func InternalFault() Fault { return emu.InternalFault() }
 
-// Request records one request the control plane served.
-type Request struct {
-	// Operation is the operation name, such as "CreatePolicyEngine", or ""
-	// for a request that matched no operation.
-	Operation string
-	// AccessKeyID is the access key id of the request's SigV4 signature.
-	AccessKeyID string
-	// Principal is the IAM principal the access key id is mapped to, or ""
-	// if it is not recognised.
-	Principal string
-	// StatusCode is the HTTP status of the response.
-	StatusCode int
-	// ErrorCode is the error code of a failed response, or "".
-	ErrorCode string
-	// Time is when the request arrived, on the control plane's clock.
-	Time time.Time
-}
+// Request records one request the control plane served: its operation
+// (such as "CreatePolicyEngine", or "" for a request that matched no
+// operation), access key, principal, HTTP status, error code and time on
+// the control plane's clock. It is the type every HTTP emulator of the
+// module records.
+type Request = emu.Request
 
 // ControlPlane is an in-memory AgentCore control plane for policy engines. It
 // is safe for concurrent use.
@@ -151,15 +140,12 @@ type ControlPlane struct {
 	keys      keyService
 	partition awspartition.Partition
 
-	faults   emu.Faults
-	latency  emu.Latency
-	recorder *emu.Recorder[Request]
+	front *emu.Front // faults, latency, requests and their counts
 
 	mu      sync.Mutex
 	engines map[string]*engine // by id
 	names   map[string]string  // account + name -> id, including creations in flight
 	tokens  map[string]*tokenEntry
-	counts  map[string]int
 }
 
 type tokenEntry struct {
@@ -244,11 +230,10 @@ func newControlPlane(keys keyService, region, account string, now func() time.Ti
 	}
 	c := &ControlPlane{
 		opts: o, keys: keys, partition: part,
-		recorder: emu.NewRecorder[Request](o.MaxRequests),
-		engines:  map[string]*engine{}, names: map[string]string{},
-		tokens: map[string]*tokenEntry{}, counts: map[string]int{},
+		front:   emu.NewFront(o.MaxRequests, o.Latency),
+		engines: map[string]*engine{}, names: map[string]string{},
+		tokens: map[string]*tokenEntry{},
 	}
-	c.latency.SetLatency(o.Latency)
 	return c
 }
 
@@ -263,7 +248,7 @@ func (c *ControlPlane) SetLatency(d time.Duration) {
 	if c == nil {
 		return
 	}
-	c.latency.SetLatency(d)
+	c.front.Latency.SetLatency(d)
 }
 
 // InjectFault makes the next n requests for operation op (one of the Op
@@ -274,7 +259,7 @@ func (c *ControlPlane) InjectFault(op string, f Fault, n int) {
 	if c == nil {
 		return
 	}
-	c.faults.InjectFault(op, f, n)
+	c.front.Faults.InjectFault(op, f, n)
 }
 
 // Requests returns the most recent requests served (at most
@@ -283,7 +268,7 @@ func (c *ControlPlane) Requests() []Request {
 	if c == nil {
 		return nil
 	}
-	return c.recorder.Requests()
+	return c.front.Requests()
 }
 
 // RequestCount reports how many requests for operation op the control plane
@@ -293,9 +278,7 @@ func (c *ControlPlane) RequestCount(op string) int {
 	if c == nil {
 		return 0
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.counts[op]
+	return c.front.RequestCount(op)
 }
 
 // Region returns the Region the control plane serves.

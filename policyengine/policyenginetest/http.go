@@ -126,31 +126,21 @@ func (c *ControlPlane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	op, id := route(r)
-	rec := Request{Operation: op, AccessKeyID: kmstest.AccessKeyID(r)}
-	sw := &statusWriter{ResponseWriter: w}
-	defer func() {
-		if v := recover(); v != nil {
-			if sw.status == 0 {
-				writeError(sw, &apiError{status: http.StatusInternalServerError, code: "InternalFailure",
-					message: fmt.Sprintf("The server failed to handle the request: %v", v)})
-			}
-		}
-		rec.StatusCode, rec.ErrorCode = sw.status, sw.code
-		c.recorder.Record(rec)
-	}()
+	x := c.front.Start(w, op, kmstest.AccessKeyID(r), "X-Amzn-ErrorType")
+	defer x.Finish(func(w http.ResponseWriter, v any) {
+		writeError(w, &apiError{status: http.StatusInternalServerError, code: "InternalFailure",
+			message: fmt.Sprintf("The server failed to handle the request: %v", v)})
+	})
+	sw, rec := x.W, &x.Rec
 	rec.Time = c.opts.Now()
-	c.mu.Lock()
-	c.counts[op]++
-	c.mu.Unlock()
-	if c.latency.Wait(r.Context()) != nil {
-		sw.status = 499 // the client went away; nothing is written
+	if !x.Wait(r.Context()) {
 		return
 	}
 	if op == "" {
 		writeError(sw, &apiError{status: http.StatusNotFound, code: "UnknownOperationException", message: "Unknown operation " + r.Method + " " + r.URL.Path})
 		return
 	}
-	if f, ok := c.faults.Next(op); ok {
+	if f, ok := c.front.Faults.Next(op); ok {
 		writeError(sw, &apiError{status: f.StatusCode, code: f.Code, message: f.Message})
 		return
 	}
@@ -162,26 +152,6 @@ func (c *ControlPlane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rec.Principal = principal
 	c.serve(context.WithoutCancel(r.Context()), sw, r, op, id, principal)
-}
-
-// statusWriter remembers the status and error code written.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	code   string
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	s.status = code
-	s.code = s.Header().Get("X-Amzn-ErrorType")
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.WriteHeader(http.StatusOK)
-	}
-	return s.ResponseWriter.Write(b)
 }
 
 func decodeBody(r *http.Request, v any) *apiError {
