@@ -99,7 +99,10 @@ func policyEngineConsumer() Consumer {
 		Unavailable: []Behaviour{
 			{Operation: "authorization decisions", Fails: true, Note: "denied: the engine cannot decrypt policy data"},
 			{Operation: "CreatePolicyEngine", Fails: true, Note: agentcore.MessageAccessDenied + " or " + agentcore.MessageKeyNotUsable},
-			{Operation: "reading, updating or deleting policies", Fails: true},
+			// policy-encryption.html: "Any operations that require access
+			// to the encrypted data (such as creating, reading, updating,
+			// or deleting policies) will also fail."
+			{Operation: "creating, reading, updating or deleting policies", Fails: true},
 		},
 		Example: Params{Account: "111122223333", Region: "us-east-1", Principal: "arn:aws:iam::111122223333:role/ExampleRole"},
 		Sources: []string{"https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/policy-encryption.html"},
