@@ -193,6 +193,8 @@ type auditor struct {
 	rep      *Report
 	progress Progress
 	panicked error // a panic of Options.Progress
+
+	consumers []*consumer // auditedConsumers, once per audit
 }
 
 // Audit lists every encrypted resource of every consumer with a listing
@@ -227,9 +229,9 @@ func Audit(ctx context.Context, t Target, clients ClientsFunc, optFns ...func(*O
 	}
 	o.defaults()
 	a := &auditor{o: o, at: o.Now().UTC(), limiters: map[[3]string]*rate.Limiter{}, keys: map[string]*keyEntry{},
-		rep: &Report{Stats: Stats{Requests: map[string]int{}}}}
+		rep: &Report{Stats: Stats{Requests: map[string]int{}}}, consumers: auditedConsumers()}
 	a.rep.At = a.at
-	a.progress.Total = len(t.Accounts) * len(t.Regions) * len(consumers)
+	a.progress.Total = len(t.Accounts) * len(t.Regions) * len(a.consumers)
 
 	var wg sync.WaitGroup
 	for _, acct := range t.Accounts {
@@ -264,7 +266,7 @@ func (a *auditor) scope(ctx context.Context, acct Account, region string, client
 		err = &InputError{Field: "clients", Reason: "returned no KMS client for " + acct.ID + " " + region}
 	}
 	if err != nil {
-		for _, c := range consumers {
+		for _, c := range a.consumers {
 			a.addScope(Scope{Account: acct.ID, Region: region, Consumer: c.name, Err: err,
 				Error: fmt.Sprintf("no clients for account %s in %s: %v", acct.ID, region, err)})
 		}
@@ -282,7 +284,7 @@ func (a *auditor) scope(ctx context.Context, acct Account, region string, client
 		}()
 	}
 	var listers sync.WaitGroup
-	for _, c := range consumers {
+	for _, c := range a.consumers {
 		listers.Add(1)
 		go func() {
 			defer listers.Done()

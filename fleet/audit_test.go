@@ -227,6 +227,13 @@ func TestAuditFleet(t *testing.T) {
 			t.Errorf("%s engine: outcome %v DeniedFrom %v, want failed and denied", name, res.Outcome, res.DeniedFrom)
 		}
 	}
+	// The disabled key's finding says what the consumer model says fails.
+	disabled, _ := rep.Resource(st.engines["disabled"])
+	for _, want := range []string{"authorization decisions", "creating, reading, updating or deleting policies"} {
+		if len(disabled.Findings) == 0 || !strings.Contains(disabled.Findings[0].Message, want) {
+			t.Errorf("disabled engine's findings %+v do not say %q fails", disabled.Findings, want)
+		}
+	}
 	if got := len(rep.Denied()); got != 4 {
 		t.Errorf("%d denied resources, want 4", got)
 	}

@@ -1,13 +1,9 @@
 package fleet
 
-import (
-	"github.com/agentcorekms/agentcorekms/internal/agentcore"
-	"github.com/agentcorekms/agentcorekms/keypolicy"
-)
-
 // Effect is what one operation of a consumer does while its key is
 // unavailable: disabled, pending deletion, deleted, or its permissions
-// removed from the key policy.
+// removed from the key policy. It is one keypolicy.Behaviour of the
+// consumer model (keypolicy.Consumer.Unavailable), with its consumer.
 type Effect struct {
 	Consumer  string `json:"consumer"`
 	Operation string `json:"operation"`
@@ -17,33 +13,26 @@ type Effect struct {
 	Note string `json:"note,omitempty"`
 }
 
-// Effects returns what the documentation says stops working for consumer
-// (keypolicy.FeaturePolicyEngine or keypolicy.FeatureBatchEvaluation) while
-// its key is unavailable, and nil for a consumer the audit does not list.
+// Effects returns what the consumer model says stops working for consumer
+// (keypolicy.ConsumerPolicyEngine or keypolicy.ConsumerBatchEvaluation)
+// while its key is unavailable: keypolicy.ConsumerByName(consumer)'s
+// Unavailable, in its order. It returns nil for a consumer the audit does
+// not list.
 func Effects(consumer string) []Effect {
-	switch consumer {
-	case keypolicy.FeaturePolicyEngine:
-		// policy-engine-cmk.txt: "all authorization decisions will be
-		// denied"; "you will not be able to read, update, or delete
-		// resources encrypted by that key, and any create calls to utilize
-		// the key for encryption will fail".
-		return []Effect{
-			{Consumer: consumer, Operation: "authorization decisions", Fails: true, Note: "denied: the engine cannot decrypt its policy data"},
-			{Consumer: consumer, Operation: "CreatePolicyEngine", Fails: true, Note: agentcore.MessageAccessDenied + " or " + agentcore.MessageKeyNotUsable},
-			{Consumer: consumer, Operation: "creating, reading, updating or deleting policies", Fails: true},
-		}
-	case keypolicy.FeatureBatchEvaluation:
-		// batch-evaluation-cmk.txt, "Behavior when a key becomes
-		// unavailable".
-		return []Effect{
-			{Consumer: consumer, Operation: "StartBatchEvaluation", Fails: true, Note: "ValidationException"},
-			{Consumer: consumer, Operation: "GetBatchEvaluation", Fails: false, Note: "returns metadata; the results in encrypted S3 objects cannot be read"},
-			{Consumer: consumer, Operation: "ListBatchEvaluations", Fails: false},
-			{Consumer: consumer, Operation: "StopBatchEvaluation", Fails: false},
-			{Consumer: consumer, Operation: "DeleteBatchEvaluation", Fails: false},
-		}
+	c := audited(consumer)
+	if c == nil {
+		return nil
 	}
-	return nil
+	return c.effects()
+}
+
+// effects returns c.model.Unavailable as Effects.
+func (c *consumer) effects() []Effect {
+	out := make([]Effect, 0, len(c.model.Unavailable))
+	for _, b := range c.model.Unavailable {
+		out = append(out, Effect{Consumer: c.name, Operation: b.Operation, Fails: b.Fails, Note: b.Note})
+	}
+	return out
 }
 
 // BlastRadius is every audited resource that uses one key, and what breaks
@@ -52,7 +41,8 @@ type BlastRadius struct {
 	Key       Key        `json:"key"`
 	Resources []Resource `json:"resources"`
 	// Effects are the [Effects] of each consumer among Resources, in
-	// report order.
+	// report order: what the consumer model says fails while the key is
+	// unavailable.
 	Effects []Effect `json:"effects"`
 	// Complete reports whether every listing of the audit was complete:
 	// otherwise a resource that uses the key may be missing.

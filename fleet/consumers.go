@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,43 +27,79 @@ const (
 )
 
 // consumer is one AgentCore resource type the audit lists: how to list it,
-// and what it needs of its key.
+// and what the module's consumer model (keypolicy.ConsumerByName) says of
+// it: its documented requests, its policy variants and what fails while its
+// key is unavailable.
 type consumer struct {
 	name string
+	// model is the consumer model's description of the consumer; every
+	// fact the audit judges by comes from it.
+	model keypolicy.Consumer
 	// list calls emit for each listed resource, until emit returns false.
 	list func(ctx context.Context, a *auditor, cs *Clients, acct Account, region string, emit func(Resource) bool) error
 	// grants reports whether the consumer's resources hold grants on the
-	// key that the audit checks.
+	// key that the audit checks (with extra).
 	grants bool
-	// requirements returns the documented requests of resource r.
-	requirements func(acct Account, r *Resource, sourceContext bool) ([]keypolicy.Requirement, error)
-	// variant reports whether the consumer has the policy engine's
-	// documented source-context variant.
-	variant bool
 	// extra adds the consumer's own findings (grants).
 	extra func(a *auditor, k *keyEntry, r *Resource)
+	// denied says what stops working when the key cannot be used, from
+	// model.Unavailable; it is followed by the resource's id.
+	denied string
 }
 
-// consumers are the consumers with a listing API, in report order. Every
-// other consumer of the module's consumer model (evaluators, datasets,
-// gateways, ...) is left out until the module has an emulator of its
-// listing API: their listing is not invented offline.
-var consumers = []*consumer{
-	{
-		name: keypolicy.FeaturePolicyEngine, list: listPolicyEngines, grants: true, variant: true,
-		requirements: func(acct Account, r *Resource, sourceContext bool) ([]keypolicy.Requirement, error) {
-			return keypolicy.PolicyEngineRequirements(keypolicy.PolicyEngineParams{Account: r.Account, Region: r.Region,
-				Principal: acct.Principal, PolicyEngineARN: r.ARN, SourceContext: sourceContext})
-		},
-		extra: engineGrants,
-	},
-	{
-		name: keypolicy.FeatureBatchEvaluation, list: listBatchEvaluations,
-		requirements: func(acct Account, r *Resource, _ bool) ([]keypolicy.Requirement, error) {
-			return keypolicy.BatchEvaluationRequirements(keypolicy.BatchEvaluationParams{Account: r.Account, Region: r.Region,
-				Principal: acct.Principal, BatchEvaluationARN: r.ARN})
-		},
-	},
+// auditedConsumers returns the consumers with a listing API, in report
+// order, each with its consumer model. Every other consumer of the model
+// (evaluators, datasets, gateways, ...) is left out until the module has an
+// emulator of its listing API: their listing is not invented offline.
+func auditedConsumers() []*consumer {
+	cs := []*consumer{
+		{name: keypolicy.ConsumerPolicyEngine, list: listPolicyEngines, grants: true, extra: engineGrants},
+		{name: keypolicy.ConsumerBatchEvaluation, list: listBatchEvaluations},
+	}
+	for _, c := range cs {
+		// Both names are constants of the model; TestEffects checks that
+		// the model knows them.
+		c.model, _ = keypolicy.ConsumerByName(c.name)
+		c.denied = deniedOf(c.model)
+	}
+	return cs
+}
+
+// audited returns the audited consumer named name, or nil.
+func audited(name string) *consumer {
+	for _, c := range auditedConsumers() {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// requirements returns the documented requests of resource r for the
+// model's variant ("" for the main policy): keypolicy.RequirementsFor with
+// r's account, Region and ARN and the account's caller principal.
+func (c *consumer) requirements(acct Account, r *Resource, variant string) ([]keypolicy.Requirement, error) {
+	return c.model.Requirements(keypolicy.Params{Account: r.Account, Region: r.Region,
+		Principal: acct.Principal, ResourceARN: r.ARN, Variant: variant})
+}
+
+// deniedOf says, from m.Unavailable, what fails for one of m's resources
+// while its key is unavailable, and what still works with a caveat.
+func deniedOf(m keypolicy.Consumer) string {
+	var fails, works []string
+	for _, b := range m.Unavailable {
+		switch {
+		case b.Fails:
+			fails = append(fails, b.Operation)
+		case b.Note != "":
+			works = append(works, b.Operation+": "+b.Note)
+		}
+	}
+	s := "cannot use its key [fails: " + strings.Join(fails, "; ") + "]"
+	if len(works) > 0 {
+		s += " [still works: " + strings.Join(works, "; ") + "]"
+	}
+	return s
 }
 
 // errNoClient is the listing error of a consumer whose client is missing.
@@ -91,7 +128,7 @@ func listPolicyEngines(ctx context.Context, a *auditor, cs *Clients, acct Accoun
 			if aws.ToString(s.PolicyEngineId) == "" || aws.ToString(s.PolicyEngineArn) == "" || s.Status == "" {
 				return &agentcore.IncompleteAnswerError{Op: op, Field: fmt.Sprintf("PolicyEngines[%d] id, ARN or status", i), Resource: aws.ToString(s.PolicyEngineArn)}
 			}
-			r := Resource{Consumer: keypolicy.FeaturePolicyEngine, Account: acct.ID, Region: region,
+			r := Resource{Consumer: keypolicy.ConsumerPolicyEngine, Account: acct.ID, Region: region,
 				ID: *s.PolicyEngineId, Name: aws.ToString(s.Name), ARN: *s.PolicyEngineArn, Status: string(s.Status),
 				KeyARN: aws.ToString(s.EncryptionKeyArn)}
 			switch s.Status {
@@ -130,7 +167,7 @@ func listBatchEvaluations(ctx context.Context, a *auditor, cs *Clients, acct Acc
 			if aws.ToString(s.BatchEvaluationId) == "" || aws.ToString(s.BatchEvaluationArn) == "" || s.Status == "" {
 				return &agentcore.IncompleteAnswerError{Op: op, Field: fmt.Sprintf("BatchEvaluations[%d] id, ARN or status", i), Resource: aws.ToString(s.BatchEvaluationArn)}
 			}
-			r := Resource{Consumer: keypolicy.FeatureBatchEvaluation, Account: acct.ID, Region: region,
+			r := Resource{Consumer: keypolicy.ConsumerBatchEvaluation, Account: acct.ID, Region: region,
 				ID: *s.BatchEvaluationId, Name: aws.ToString(s.BatchEvaluationName), ARN: *s.BatchEvaluationArn,
 				Status: string(s.Status), KeyARN: aws.ToString(s.KmsKeyArn)}
 			if s.Status == betypes.BatchEvaluationStatusFailed {
@@ -147,7 +184,7 @@ func listBatchEvaluations(ctx context.Context, a *auditor, cs *Clients, acct Acc
 
 // judge adds r's findings from what was read of its key.
 func (c *consumer) judge(a *auditor, acct Account, k *keyEntry, r *Resource) {
-	keyState(a.at, k, r)
+	c.keyState(a.at, k, r)
 	if k.missing {
 		return
 	}
@@ -160,9 +197,9 @@ func (c *consumer) judge(a *auditor, acct Account, k *keyEntry, r *Resource) {
 // keyState adds the findings of the key's state: disabled, pending
 // deletion (with its date), missing, another unusable state, or imported
 // material that expires.
-func keyState(at time.Time, k *keyEntry, r *Resource) {
+func (c *consumer) keyState(at time.Time, k *keyEntry, r *Resource) {
 	add := func(f Finding) { r.Findings = append(r.Findings, f) }
-	what := what(r)
+	what := c.what(r)
 	now := timePtr(at)
 	switch {
 	case k.missing:
@@ -201,15 +238,9 @@ func keyState(at time.Time, k *keyEntry, r *Resource) {
 }
 
 // what says what is denied when r's key cannot be used, from the
-// documentation of r's consumer.
-func what(r *Resource) string {
-	switch r.Consumer {
-	case keypolicy.FeaturePolicyEngine:
-		return "every authorization decision of policy engine " + r.ID + " is denied"
-	case keypolicy.FeatureBatchEvaluation:
-		return "batch evaluation " + r.ID + "'s results cannot be read and new batch evaluations with the key fail"
-	}
-	return r.Consumer + " " + r.ID + " cannot use its key"
+// consumer model's description of r's consumer (Consumer.Unavailable).
+func (c *consumer) what(r *Resource) string {
+	return r.Consumer + " " + r.ID + " " + c.denied
 }
 
 // keyPolicy judges the key policy for r's documented requests. With no
@@ -222,8 +253,8 @@ func (c *consumer) keyPolicy(at time.Time, acct Account, k *keyEntry, r *Resourc
 			Message: fmt.Sprintf("the key policy of %s is unknown: %v", k.arn, k.polErr)})
 		return
 	}
-	analyze := func(sourceContext bool) (keypolicy.Analysis, int, error) {
-		reqs, err := c.requirements(acct, r, sourceContext)
+	analyze := func(variant string) (keypolicy.Analysis, int, error) {
+		reqs, err := c.requirements(acct, r, variant)
 		if err != nil {
 			return keypolicy.Analysis{}, 0, err
 		}
@@ -238,17 +269,20 @@ func (c *consumer) keyPolicy(at time.Time, acct Account, k *keyEntry, r *Resourc
 		}
 		return keypolicy.Analyze(k.doc, kept), skipped, nil
 	}
-	an, skipped, err := analyze(false)
+	an, skipped, err := analyze("")
 	if err != nil {
 		add(Finding{Code: CodeKeyPolicyUnknown, Status: unknown, Err: err,
 			Message: fmt.Sprintf("the documented requests of %s %s cannot be built: %v", r.Consumer, r.ID, err)})
 		return
 	}
-	if !an.OK() && c.variant {
-		// The documented source-context variant: AgentCore's requests then
-		// carry aws:SourceAccount and aws:SourceArn. A policy written for
-		// it passes with them.
-		if alt, _, err := analyze(true); err == nil && alt.OK() {
+	for _, v := range c.model.Variants {
+		if an.OK() {
+			break
+		}
+		// A documented variant, such as the policy engine's source
+		// context (AgentCore's requests then carry aws:SourceAccount and
+		// aws:SourceArn): a policy written for it passes with its requests.
+		if alt, _, err := analyze(v); err == nil && alt.OK() {
 			an = alt
 		}
 	}
@@ -256,7 +290,7 @@ func (c *consumer) keyPolicy(at time.Time, acct Account, k *keyEntry, r *Resourc
 		add(Finding{Code: CodeKeyPolicyUnknown, Status: unknown,
 			Message: fmt.Sprintf("no caller principal given for account %s: %d documented requests of the caller of %s %s were not judged against the key policy of %s", acct.ID, skipped, r.Consumer, r.ID, k.arn)})
 	}
-	denied := what(r)
+	denied := c.what(r)
 	for _, res := range an.Failed() {
 		req := res.Requirement
 		f := Finding{Code: CodeKeyPolicyBreaks, Status: fail, Requirement: req.String(), Statement: req.Statement}

@@ -17,12 +17,23 @@
 //     date the denial becomes permanent, missing, another unusable state,
 //     imported material that expires;
 //   - the key policy (GetKeyPolicy) against the consumer's documented
-//     requests with keypolicy.Analyze: a denied request is a finding that
+//     requests (keypolicy.RequirementsFor, and those of each documented
+//     variant) with keypolicy.Analyze: a denied request is a finding that
 //     names the documented statement to restore;
 //   - for policy engines, the two grants (ListGrants), with
 //     policyengine.GrantsOf.
 //
 // Each key is read once, however many resources share it.
+//
+// # One source of truth
+//
+// What the audit knows of each consumer comes from the module's consumer
+// model, keypolicy.ConsumerByName: the requests it judges key policies by
+// (Consumer.Requirements), the policy variants it accepts
+// (Consumer.Variants), and what it says fails while a key is unavailable
+// (Consumer.Unavailable), which the findings' messages and [Effects]
+// quote. The audit adds only what it reads: listings, key state, policies
+// and grants.
 //
 // # Accounts and Regions
 //
@@ -55,7 +66,8 @@
 // permanent (the key's deletion date).
 //
 // [Report.BlastRadius] lists, for one key, every resource that uses it and
-// what breaks if the key is disabled or deleted ([Effects]).
+// what breaks if the key is disabled or deleted ([Effects], the consumer
+// model's Consumer.Unavailable).
 //
 // The report is JSON with stable field names ([Report.WriteJSON]); each
 // finding has a stable id: the resource ARN, "#", the code, and for

@@ -46,7 +46,7 @@ func TestBlastRadius(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("resources using the key (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff(append(fleet.Effects(keypolicy.FeatureBatchEvaluation), fleet.Effects(keypolicy.FeaturePolicyEngine)...), br.Effects); d != "" {
+	if d := cmp.Diff(append(modelEffects(t, keypolicy.ConsumerBatchEvaluation), modelEffects(t, keypolicy.ConsumerPolicyEngine)...), br.Effects); d != "" {
 		t.Errorf("effects (-want +got):\n%s", d)
 	}
 	if !br.Complete || br.Key.State != "Enabled" || len(br.Key.Resources) != 3 {
@@ -67,6 +67,72 @@ func TestBlastRadius(t *testing.T) {
 	}
 	if fleet.Effects("gateway") != nil {
 		t.Error("effects for a consumer the audit does not list")
+	}
+}
+
+// modelEffects returns what the consumer model says fails for consumer
+// while its key is unavailable, as Effects.
+func modelEffects(t *testing.T, consumer string) []fleet.Effect {
+	t.Helper()
+	c, ok := keypolicy.ConsumerByName(consumer)
+	if !ok || len(c.Unavailable) == 0 {
+		t.Fatalf("the consumer model has no unavailable-key behaviour of %q", consumer)
+	}
+	var out []fleet.Effect
+	for _, b := range c.Unavailable {
+		out = append(out, fleet.Effect{Consumer: consumer, Operation: b.Operation, Fails: b.Fails, Note: b.Note})
+	}
+	return out
+}
+
+// Effects are the consumer model's, for the consumers the audit lists and
+// for no other; the documented facts are there.
+func TestEffects(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		consumer string
+		// none: Effects returns nil. Otherwise Effects is the model's, and
+		// fails and works are operations the documentation says fail or
+		// keep working.
+		none         bool
+		fails, works []string
+	}{
+		{name: "policy engine", consumer: keypolicy.ConsumerPolicyEngine,
+			fails: []string{"authorization decisions", "CreatePolicyEngine", "creating, reading, updating or deleting policies"}},
+		{name: "batch evaluation", consumer: keypolicy.ConsumerBatchEvaluation,
+			fails: []string{"StartBatchEvaluation"}, works: []string{"GetBatchEvaluation", "ListBatchEvaluations", "StopBatchEvaluation", "DeleteBatchEvaluation"}},
+		{name: "a consumer the audit does not list", consumer: keypolicy.ConsumerGateway, none: true},
+		{name: "no consumer", consumer: "nope", none: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := fleet.Effects(tt.consumer)
+			if tt.none {
+				if got != nil {
+					t.Fatalf("Effects(%q) = %+v, want nil", tt.consumer, got)
+				}
+				return
+			}
+			if d := cmp.Diff(modelEffects(t, tt.consumer), got); d != "" {
+				t.Errorf("Effects(%q) (-want +got):\n%s", tt.consumer, d)
+			}
+			verdict := map[string]bool{}
+			for _, e := range got {
+				verdict[e.Operation] = e.Fails
+			}
+			for _, op := range tt.fails {
+				if fails, ok := verdict[op]; !ok || !fails {
+					t.Errorf("%s: listed %v, fails %v; want it to fail", op, ok, fails)
+				}
+			}
+			for _, op := range tt.works {
+				if fails, ok := verdict[op]; !ok || fails {
+					t.Errorf("%s: listed %v, fails %v; want it to keep working", op, ok, fails)
+				}
+			}
+		})
 	}
 }
 
