@@ -103,6 +103,17 @@ func policyEngineConsumer() Consumer {
 			// to the encrypted data (such as creating, reading, updating,
 			// or deleting policies) will also fail."
 			{Operation: "creating, reading, updating or deleting policies", Fails: true},
+			// policy-encryption.html: "to make API calls to a policy engine
+			// encrypted by a customer managed key, the IAM user or role
+			// which makes the call must also have access to the key"; "you
+			// will not be able to read, update, or delete resources
+			// encrypted by that key".
+			{Operation: "GetPolicyEngine, ListPolicyEngines, UpdatePolicyEngine, DeletePolicyEngine", Fails: true,
+				Note: "the caller's access to the key is needed to read, update or delete an encrypted engine"},
+			// The API reference of both: "does not require access to the
+			// customer's KMS key".
+			{Operation: "GetPolicyEngineSummary, ListPolicyEngineSummaries", Fails: false,
+				Note: "metadata only: no description or status reasons"},
 		},
 		Example: Params{Account: "111122223333", Region: "us-east-1", Principal: "arn:aws:iam::111122223333:role/ExampleRole"},
 		Sources: []string{"https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/policy-encryption.html"},

@@ -255,6 +255,11 @@ func TestFailsWhenUnavailable(t *testing.T) {
 		{ConsumerPaymentManager, "DeletePaymentConnector", false, true},
 		{ConsumerEvaluator, "GetEvaluator (METADATA_ONLY)", false, true},
 		{ConsumerEvaluator, "", false, false},
+		{ConsumerPolicyEngine, "GetPolicyEngine", true, true},
+		{ConsumerPolicyEngine, "DeletePolicyEngine", true, true},
+		{ConsumerPolicyEngine, "ListPolicyEngineSummaries", false, true},
+		{ConsumerPolicyEngine, "GetPolicyEngineSummary", false, true},
+		{ConsumerPolicyEngine, "TagResource", false, false},
 	}
 	for _, tt := range tests {
 		c, _ := ConsumerByName(tt.consumer)
