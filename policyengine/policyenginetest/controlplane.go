@@ -146,6 +146,8 @@ type ControlPlane struct {
 	engines map[string]*engine // by id
 	names   map[string]string  // account + name -> id, including creations in flight
 	tokens  map[string]*tokenEntry
+
+	needsKey map[string]bool // read operations: see readsNeedKey
 }
 
 type tokenEntry struct {
@@ -232,9 +234,27 @@ func newControlPlane(keys keyService, region, account string, now func() time.Ti
 		opts: o, keys: keys, partition: part,
 		front:   emu.NewFront(o.MaxRequests, o.Latency),
 		engines: map[string]*engine{}, names: map[string]string{},
-		tokens: map[string]*tokenEntry{},
+		tokens:   map[string]*tokenEntry{},
+		needsKey: readsNeedKey(),
 	}
 	return c
+}
+
+// readsNeedKey returns, for each read operation the control plane serves,
+// whether it decrypts the engine's data as the caller, and so fails while
+// the key is unavailable: what the consumer model says
+// (keypolicy.Consumer.FailsWhenUnavailable), so that the fact lives once.
+// An operation the model does not know decrypts: the emulator refuses
+// rather than answers what AWS may refuse. Update and delete always
+// decrypt: they need the engine's data.
+func readsNeedKey() map[string]bool {
+	m, _ := keypolicy.ConsumerByName(keypolicy.ConsumerPolicyEngine)
+	out := map[string]bool{}
+	for _, op := range []string{OpGetPolicyEngine, OpListPolicyEngines, OpGetPolicyEngineSummary, OpListPolicyEngineSummaries} {
+		fails, known := m.FailsWhenUnavailable(op)
+		out[op] = fails || !known
+	}
+	return out
 }
 
 // NewServer starts an HTTP server on loopback serving the control plane. The
@@ -744,25 +764,30 @@ func (e *engine) view(desc *string) view {
 }
 
 func (c *ControlPlane) get(ctx context.Context, principal, id string) (view, *apiError) {
+	return c.read(ctx, principal, id, OpGetPolicyEngine)
+}
+
+func (c *ControlPlane) summary(ctx context.Context, principal, id string) (view, *apiError) {
+	return c.read(ctx, principal, id, OpGetPolicyEngineSummary)
+}
+
+// read returns the engine id as read operation op sees it: with its
+// description when op decrypts the engine's data (c.needsKey), metadata
+// only otherwise.
+func (c *ControlPlane) read(ctx context.Context, principal, id, op string) (view, *apiError) {
 	e, err := c.locked(ctx, principal, id)
 	if err != nil {
 		return view{}, err
 	}
 	defer e.mu.Unlock()
+	if !c.needsKey[op] {
+		return e.view(nil), nil
+	}
 	_, desc, err := c.open(ctx, principal, e)
 	if err != nil {
 		return view{}, err
 	}
 	return e.view(optional(desc)), nil
-}
-
-func (c *ControlPlane) summary(ctx context.Context, principal, id string) (view, *apiError) {
-	e, err := c.locked(ctx, principal, id)
-	if err != nil {
-		return view{}, err
-	}
-	defer e.mu.Unlock()
-	return e.view(nil), nil
 }
 
 // updateRequest is the body of UpdatePolicyEngine. EncryptionKeyArn is not
@@ -937,8 +962,8 @@ func (c *ControlPlane) listTags(ctx context.Context, principal, resourceARN stri
 }
 
 // list returns one page of principal's engines, in id order, after the
-// token.
-func (c *ControlPlane) list(ctx context.Context, principal string, max int, after string, decrypt bool) ([]view, string, *apiError) {
+// token, as listing operation op sees them (see read).
+func (c *ControlPlane) list(ctx context.Context, principal string, max int, after, op string) ([]view, string, *apiError) {
 	account := c.accountOf(principal)
 	c.mu.Lock()
 	var ids []string
@@ -955,13 +980,7 @@ func (c *ControlPlane) list(ctx context.Context, principal string, max int, afte
 	}
 	views := make([]view, 0, len(ids))
 	for _, id := range ids {
-		var v view
-		var err *apiError
-		if decrypt {
-			v, err = c.get(ctx, principal, id)
-		} else {
-			v, err = c.summary(ctx, principal, id)
-		}
+		v, err := c.read(ctx, principal, id, op)
 		if err != nil {
 			if err.code == "ResourceNotFoundException" { // deleted meanwhile
 				continue

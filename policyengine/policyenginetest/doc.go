@@ -39,7 +39,9 @@
 //     DeletePolicyEngine decrypt the engine's data as the caller and fail
 //     when the key is unusable or the key policy denies it, while
 //     ListPolicyEngineSummaries, GetPolicyEngineSummary and the tag
-//     operations always answer;
+//     operations always answer; which read operations need the key is
+//     what the consumer model says (keypolicy.Consumer.FailsWhenUnavailable
+//     of the policy engine);
 //   - UpdatePolicyEngine changes the description (UPDATING, then ACTIVE or
 //     UPDATE_FAILED) and never the key: a request that tries to add, change
 //     or remove encryptionKeyArn is a ValidationException

@@ -245,7 +245,7 @@ func (c *ControlPlane) serve(ctx context.Context, w http.ResponseWriter, r *http
 			writeError(w, err)
 			return
 		}
-		views, next, err := c.list(ctx, principal, max, after, op == OpListPolicyEngines)
+		views, next, err := c.list(ctx, principal, max, after, op)
 		if err != nil {
 			writeError(w, err)
 			return

@@ -315,6 +315,17 @@ func TestReadsNeedTheKeySummariesDoNot(t *testing.T) {
 	if len(list.PolicyEngines) != 1 || *list.PolicyEngines[0].PolicyEngineId != *out.PolicyEngineId {
 		t.Errorf("summaries = %+v", list.PolicyEngines)
 	}
+	// The consumer model, which the emulator asks, says the same of each
+	// operation checked above.
+	model, _ := keypolicy.ConsumerByName(keypolicy.ConsumerPolicyEngine)
+	for op, fails := range map[string]bool{
+		policyenginetest.OpGetPolicyEngine: true, policyenginetest.OpListPolicyEngines: true, policyenginetest.OpDeletePolicyEngine: true,
+		policyenginetest.OpGetPolicyEngineSummary: false, policyenginetest.OpListPolicyEngineSummaries: false,
+	} {
+		if got, known := model.FailsWhenUnavailable(op); got != fails || !known {
+			t.Errorf("consumer model: %s fails %v (known %v) while the key is unavailable; the emulator: %v", op, got, known, fails)
+		}
+	}
 
 	// A key policy that stops allowing Decrypt to the caller denies reads too.
 	if err := e.kms.SetKeyState(e.keyARN, kmstypes.KeyStateEnabled); err != nil {
