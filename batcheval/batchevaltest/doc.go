@@ -45,7 +45,10 @@
 //     GetBatchEvaluation response shape has no dedicated member for this, and
 //     AWS documents only that the results "cannot be read", so this is the
 //     emulator's rendering of it; clients should rely on the absence of
-//     evaluationResults on a completed evaluation with a kmsKeyArn.
+//     evaluationResults on a completed evaluation with a kmsKeyArn. That
+//     GetBatchEvaluation answers rather than fails is what the consumer
+//     model says (keypolicy.Consumer.FailsWhenUnavailable of the batch
+//     evaluation), which the emulator asks.
 //   - ListBatchEvaluations, StopBatchEvaluation and DeleteBatchEvaluation
 //     make no KMS calls and succeed whatever the state of the key. Listing
 //     returns metadata only: the summaries of evaluations encrypted with a

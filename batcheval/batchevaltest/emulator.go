@@ -207,6 +207,24 @@ type Emulator struct {
 	seq    int
 	tokens map[string]string // account + "/" + clientToken -> id
 	names  map[string]string // account + "/" + name -> id
+
+	// getFails reports whether GetBatchEvaluation fails when the results
+	// cannot be decrypted, rather than answering the metadata: what the
+	// consumer model says (see getFailsWhenUnavailable).
+	getFails bool
+}
+
+// getFailsWhenUnavailable reports whether GetBatchEvaluation fails while
+// the key is unavailable, as the consumer model says
+// (keypolicy.Consumer.FailsWhenUnavailable), so that the fact lives once;
+// an operation the model does not know fails, the emulator's conservative
+// side. The other operations need no such switch: StartBatchEvaluation
+// validates the key with KMS, and listing, stopping and deleting make no
+// KMS call (TestKeyUnavailableAfterCompletion checks that the model agrees).
+func getFailsWhenUnavailable() bool {
+	m, _ := keypolicy.ConsumerByName(keypolicy.ConsumerBatchEvaluation)
+	fails, known := m.FailsWhenUnavailable(OpGet)
+	return fails || !known
 }
 
 // sealed is an artifact: the KMS ciphertext of its data key and the data
@@ -277,6 +295,7 @@ func newEmulator(as func(caller) keyAPI, principalFor func(string) (string, bool
 		opts: o, partition: part, as: as, principalFor: principalFor,
 		front: emu.NewFront(o.MaxRequests, o.Latency), calls: emu.NewRecorder[KMSCall](o.MaxRequests),
 		evals: map[string]*evaluation{}, tokens: map[string]string{}, names: map[string]string{},
+		getFails: getFailsWhenUnavailable(),
 	}
 	const base = "/evaluations/batch-evaluate"
 	mux := http.NewServeMux()
@@ -747,6 +766,8 @@ func (e *Emulator) get(ctx context.Context, principal string, r *http.Request) (
 		raw, err := e.readLocked(ctx, ev, "results")
 		var res storedResults
 		switch {
+		case err != nil && e.getFails:
+			return 0, nil, kmsError(err)
 		case err != nil:
 			detail = joinDetail(detail, ResultsUnavailablePrefix+": "+kmsReason(err)+". "+agentcore.RestoreAccessAdvice)
 		case json.Unmarshal(raw, &res) != nil:

@@ -411,6 +411,15 @@ func TestKeyUnavailableAfterCompletion(t *testing.T) {
 		t.Errorf("get after delete: %v, want ResourceNotFoundException", err)
 	}
 
+	// The consumer model says the same of each operation above.
+	model, _ := keypolicy.ConsumerByName(keypolicy.ConsumerBatchEvaluation)
+	for op, fails := range map[string]bool{batchevaltest.OpStart: true, batchevaltest.OpGet: false,
+		batchevaltest.OpList: false, batchevaltest.OpStop: false, batchevaltest.OpDelete: false} {
+		if got, known := model.FailsWhenUnavailable(op); got != fails || !known {
+			t.Errorf("consumer model: %s fails %v (known %v) while the key is unavailable; the emulator: %v", op, got, known, fails)
+		}
+	}
+
 	// Re-enabling the key restores access to results.
 	e.setState(t, kmstypes.KeyStateEnabled)
 	e.clock.Add(11 * time.Second)
