@@ -115,11 +115,11 @@ func kmsError(err error) *apiError {
 // kmsReason says in a few words why a KMS call failed.
 func kmsReason(err error) string {
 	switch code := agentcore.ErrorCode(err); code {
-	case "DisabledException":
+	case (&kmstypes.DisabledException{}).ErrorCode():
 		return "the key is disabled (KMS DisabledException)"
-	case "KMSInvalidStateException":
+	case (&kmstypes.KMSInvalidStateException{}).ErrorCode():
 		return "the key is not in a usable state, such as pending deletion (KMS KMSInvalidStateException)"
-	case "AccessDeniedException":
+	case agentcore.CodeAccessDenied:
 		return "the key policy does not allow the AgentCore service principal (KMS AccessDeniedException)"
 	case "":
 		return err.Error()
