@@ -15,7 +15,8 @@ import (
 
 // featureUsage is the help text of -feature.
 const featureUsage = "the `feature` the key is for: policy-engine, batch-evaluation, evaluator, dataset, configuration-bundle, " +
-	"recommendation, payment-manager, gateway, token-vault or memory (the last two with -key only)"
+	"recommendation, payment-manager, gateway, token-vault or memory (the last two with -key only); with -key, a comma-separated list " +
+	"checks one key several features share, each feature with the flags that apply to it"
 
 // consumerFlags are the flags of the features beyond the first two.
 type consumerFlags struct {
@@ -29,10 +30,100 @@ func (c *consumerFlags) declare(fs *flag.FlagSet) {
 	fs.StringVar(&c.variant, "variant", "", "documented `variant` of the key policy to expect: scoped (dataset)")
 }
 
+// featureNames returns the features of -feature: one, or a comma-separated
+// list for one key that several share ("both" is policy-engine and
+// batch-evaluation).
+func (f flags) featureNames() []string {
+	var out []string
+	for _, n := range strings.Split(f.feature, ",") {
+		n = strings.TrimSpace(n)
+		if n == "both" {
+			out = append(out, keypolicy.FeaturePolicyEngine, keypolicy.FeatureBatchEvaluation)
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// forFeature returns f for one feature of a list: -feature that feature,
+// and the flags that belong to the other features left out, so that each
+// feature is checked with its own parameters.
+func (f flags) forFeature(name string) flags {
+	g := f
+	g.feature = name
+	c, _ := keypolicy.ConsumerByName(name)
+	if name != keypolicy.FeaturePolicyEngine {
+		g.engineARN, g.sourceContext = "", false
+	}
+	if name != keypolicy.FeatureBatchEvaluation {
+		g.evaluationARN = ""
+	}
+	if name != keypolicy.ConsumerGateway {
+		g.serviceRole = ""
+	}
+	if c.SecondPrincipal != "ExecutionRole" && c.OptionalPrincipal != "ExecutionRole" {
+		g.executionRole = ""
+	}
+	if g.variant != "" && !slices.Contains(c.Variants, g.variant) {
+		g.variant = ""
+	}
+	if g.resourceARN != "" {
+		a, _ := arn.Parse(g.resourceARN)
+		if typ, _, _ := strings.Cut(a.Resource, "/"); typ != c.Resource || c.Resource == "" {
+			g.resourceARN = ""
+		}
+	}
+	return g
+}
+
+// checkFeatureList checks a -feature list: every feature with its own
+// flags, and every flag given used by one of them. A list needs -key (the
+// sandbox's samples are per feature) and cannot be combined with -fix,
+// which applies one feature's statements.
+func (f flags) checkFeatureList(names []string) error {
+	switch {
+	case f.key == "":
+		return fmt.Errorf("-feature %q checks a key several features share; it needs -key (the sandbox runs one feature at a time)", f.feature)
+	case f.fix:
+		return fmt.Errorf("-fix applies one feature's statements; run it once per feature of -feature %q", f.feature)
+	}
+	used := map[string]bool{}
+	for i, n := range names {
+		if slices.Contains(names[:i], n) {
+			return fmt.Errorf("-feature %q lists %s twice", f.feature, n)
+		}
+		g := f.forFeature(n)
+		if err := g.checkFeature(); err != nil {
+			return fmt.Errorf("-feature %s: %w", n, err)
+		}
+		used["-engine-arn"] = used["-engine-arn"] || g.engineARN != ""
+		used["-source-context"] = used["-source-context"] || g.sourceContext
+		used["-evaluation-arn"] = used["-evaluation-arn"] || g.evaluationARN != ""
+		used["-service-role"] = used["-service-role"] || g.serviceRole != ""
+		used["-execution-role"] = used["-execution-role"] || g.executionRole != ""
+		used["-variant"] = used["-variant"] || g.variant != ""
+		used["-resource-arn"] = used["-resource-arn"] || g.resourceARN != ""
+	}
+	for _, given := range []struct {
+		flag string
+		set  bool
+	}{
+		{"-engine-arn", f.engineARN != ""}, {"-source-context", f.sourceContext}, {"-evaluation-arn", f.evaluationARN != ""},
+		{"-service-role", f.serviceRole != ""}, {"-execution-role", f.executionRole != ""}, {"-variant", f.variant != ""},
+		{"-resource-arn", f.resourceARN != ""},
+	} {
+		if given.set && !used[given.flag] {
+			return fmt.Errorf("%s applies to none of -feature %q", given.flag, f.feature)
+		}
+	}
+	return nil
+}
+
 // checkFeature checks -feature and the flags that depend on it.
 func (f flags) checkFeature() error {
-	if strings.Contains(f.feature, ",") {
-		return fmt.Errorf("-feature %q: preflight checks one feature at a time; run it once per feature of a shared key", f.feature)
+	if names := f.featureNames(); len(names) > 1 {
+		return f.checkFeatureList(names)
 	}
 	c, ok := keypolicy.ConsumerByName(f.feature)
 	if !ok {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,7 +50,12 @@ func TestFeatureFlagsBadInput(t *testing.T) {
 		want string
 	}{
 		{[]string{"-feature", "gateways"}, "-feature must be one of policy-engine, batch-evaluation, evaluator"},
-		{[]string{"-feature", "dataset,gateway"}, "preflight checks one feature at a time"},
+		{[]string{"-feature", "dataset,gateway"}, "it needs -key (the sandbox runs one feature at a time)"},
+		{[]string{"-key", "alias/k", "-feature", "dataset,dataset"}, "lists dataset twice"},
+		{[]string{"-key", "alias/k", "-feature", "policy-engine,batch-evaluation", "-fix"}, "-fix applies one feature's statements"},
+		{[]string{"-key", "alias/k", "-feature", "policy-engine,dataset", "-service-role", "arn:aws:iam::111122223333:role/G"}, `-service-role applies to none of -feature "policy-engine,dataset"`},
+		{[]string{"-key", "alias/k", "-feature", "policy-engine,evaluator", "-resource-arn", gw}, `-resource-arn applies to none of -feature "policy-engine,evaluator"`},
+		{[]string{"-key", "alias/k", "-feature", "policy-engine,nothing"}, "-feature nothing: -feature must be one of"},
 		{[]string{"-feature", "dataset", "-execution-role", "arn:aws:iam::111122223333:role/E"}, "-execution-role is for -feature payment-manager"},
 		{[]string{"-feature", "evaluator", "-service-role", "arn:aws:iam::111122223333:role/G"}, "-service-role is for -feature gateway"},
 		{[]string{"-feature", "evaluator", "-variant", "scoped"}, `-variant "scoped" is not a documented variant of the evaluator`},
@@ -118,6 +124,37 @@ func TestFeatureRealKeyMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	args := []string{"-feature", "payment-manager", "-account", "111122223333", "-principal", role, "-execution-role", exec}
+	// The same key, shared by the payment manager and a dataset whose
+	// statements it lacks: the dataset's check fails, the exit is 1.
+	t.Run("a list of features", func(t *testing.T) {
+		var out, errb bytes.Buffer
+		code := run([]string{"-feature", "payment-manager,dataset", "-account", "111122223333", "-principal", role, "-execution-role", exec, "-key", *good.Arn}, &out, &errb)
+		text := out.String()
+		if code != exitFailed || !strings.Contains(text, "== payment-manager\n") || !strings.Contains(text, "== dataset\n") ||
+			!strings.Contains(text, "for payment-manager in us-east-1") || !strings.Contains(text, "for dataset in us-east-1") || !strings.Contains(text, "Result: FAIL") {
+			t.Errorf("exit %d, want %d; output:\n%s\nstderr: %s", code, exitFailed, text, errb.String())
+		}
+		out.Reset()
+		code = run([]string{"-feature", "payment-manager,payment-manager ", "-account", "111122223333", "-principal", role, "-execution-role", exec, "-key", *good.Arn}, &out, &errb)
+		if code != exitUsage {
+			t.Errorf("a feature listed twice: exit %d, want %d", code, exitUsage)
+		}
+	})
+	t.Run("a list of features as JSON", func(t *testing.T) {
+		var out, errb bytes.Buffer
+		code := run([]string{"-feature", "payment-manager,dataset", "-json", "-account", "111122223333", "-principal", role, "-execution-role", exec, "-key", *good.Arn}, &out, &errb)
+		var reports []struct {
+			Feature string `json:"feature"`
+			Outcome string `json:"outcome"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &reports); err != nil {
+			t.Fatalf("exit %d, output is not a JSON array of reports: %v\n%s", code, err, out.String())
+		}
+		if code != exitFailed || len(reports) != 2 || reports[0].Feature != "payment-manager" || reports[0].Outcome != "passed" ||
+			reports[1].Feature != "dataset" || reports[1].Outcome != "failed" {
+			t.Errorf("exit %d, reports %+v; want payment-manager passed, dataset failed, exit 1", code, reports)
+		}
+	})
 	tests := []struct {
 		name     string
 		key      string

@@ -12,6 +12,7 @@
 //	preflight -key arn:aws:kms:us-east-1:111122223333:key/... -feature policy-engine
 //	preflight -key alias/agentcore -feature batch-evaluation -json
 //	preflight -key arn:aws:kms:...:key/... -feature gateway -service-role ROLE_ARN -resource-arn GATEWAY_ARN
+//	preflight -key arn:aws:kms:...:key/... -feature policy-engine,evaluator   # one key, several features
 //	preflight                        # the sandbox
 //	preflight -key arn:aws:kms:... -fix  # add the missing statements, check again
 //
@@ -182,19 +183,28 @@ func checkReal(ctx context.Context, cmd *cli.Command, f flags, stdout, stderr io
 	}
 	client := kms.NewFromConfig(cfg, func(o *kms.Options) { o.Region = kmsRegion })
 	iamOpts := f.realIAM(ctx, cfg, fromSession, stderr)
-	report, err := kmscheck.Check(ctx, client, f.key, f.target(), iamOpts...)
-	if err != nil {
-		return cmd.Fail(stderr, exitUsage, err)
-	}
-	// A session ARN has no role path, so the role ARN taken from it lacks
-	// one; if the key policy names the role with its path, check for that.
-	if fromSession && report.Policy != nil {
-		if role := rolePathIn(report.Policy, f.principal); role != "" {
-			f.principal = role
-			if report, err = kmscheck.Check(ctx, client, f.key, f.target(), iamOpts...); err != nil {
-				return cmd.Fail(stderr, exitUsage, err)
+	check := func(f flags) (*kmscheck.Report, flags, error) {
+		report, err := kmscheck.Check(ctx, client, f.key, f.target(), iamOpts...)
+		if err != nil {
+			return nil, f, err
+		}
+		// A session ARN has no role path, so the role ARN taken from it
+		// lacks one; if the key policy names the role with its path, check
+		// for that.
+		if fromSession && report.Policy != nil {
+			if role := rolePathIn(report.Policy, f.principal); role != "" {
+				f.principal = role
+				report, err = kmscheck.Check(ctx, client, f.key, f.target(), iamOpts...)
 			}
 		}
+		return report, f, err
+	}
+	if names := f.featureNames(); len(names) > 1 {
+		return checkShared(f, names, check, stdout, stderr, cmd)
+	}
+	report, f, err := check(f)
+	if err != nil {
+		return cmd.Fail(stderr, exitUsage, err)
 	}
 	if f.fix {
 		return fix(ctx, cmd, f, cfg, client, report, stdout, stderr)
@@ -208,6 +218,38 @@ func checkReal(ctx context.Context, cmd *cli.Command, f flags, stdout, stderr io
 		writeReport(stdout, "", f, report)
 	}
 	return exitCode(report)
+}
+
+// checkShared checks one key for each feature of a list, each with its own
+// flags, prints every report (a JSON array with -json), and exits with the
+// worst: 1 when a feature's check failed, else 2 when one is incomplete,
+// else 0.
+func checkShared(f flags, names []string, check func(flags) (*kmscheck.Report, flags, error), stdout, stderr io.Writer, cmd *cli.Command) int {
+	var reports []*kmscheck.Report
+	code := exitOK
+	for _, n := range names {
+		report, g, err := check(f.forFeature(n))
+		if err != nil {
+			return cmd.Fail(stderr, exitUsage, fmt.Errorf("-feature %s: %w", n, err))
+		}
+		reports = append(reports, report)
+		if !f.json {
+			writeReport(stdout, n, g, report)
+		}
+		switch c := exitCode(report); {
+		case c == exitFailed:
+			code = exitFailed
+		case c != exitOK && code == exitOK:
+			code = c
+		}
+	}
+	if f.json {
+		if err := writeJSON(stdout, reports); err != nil {
+			fmt.Fprintln(stderr, "preflight:", err)
+			return exitUsage
+		}
+	}
+	return code
 }
 
 // principalOf turns an STS assumed-role session ARN into its role ARN (the
