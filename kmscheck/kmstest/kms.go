@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -350,24 +349,45 @@ func (k *KMS) DefaultKeyPolicy() string {
 }`
 }
 
+// TB is the part of testing.TB that [KMS.CreateTestKey] uses, so that this
+// package need not import testing; *testing.T and *testing.B satisfy it.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
 // CreateTestKey creates a key as the account's administrator (no
 // authorization) and returns its metadata; it calls tb.Fatal if in is
 // invalid. in may be nil for a symmetric encryption key with the default key
-// policy.
-func (k *KMS) CreateTestKey(tb testing.TB, in *kms.CreateKeyInput) *types.KeyMetadata {
+// policy. [KMS.CreateAdminKey] does the same and returns the error instead.
+func (k *KMS) CreateTestKey(tb TB, in *kms.CreateKeyInput) *types.KeyMetadata {
 	tb.Helper()
+	md, err := k.CreateAdminKey(context.Background(), in)
+	if err != nil {
+		tb.Fatalf("kmstest: creating key: %v", err)
+	}
+	return md
+}
+
+// CreateAdminKey creates a key as the account's administrator: no key
+// policy authorization, no fault injection and no lockout safety check (the
+// administrator sets the policy it is told to), but every other check
+// CreateKey makes (key spec and usage, sizes, tags). in may be nil for a
+// symmetric encryption key with the default key policy. It returns
+// [ErrNilKMS] on a nil *KMS.
+func (k *KMS) CreateAdminKey(ctx context.Context, in *kms.CreateKeyInput) (*types.KeyMetadata, error) {
 	if k == nil {
-		tb.Fatal(ErrNilKMS)
-		return nil
+		return nil, ErrNilKMS
 	}
 	if in == nil {
 		in = &kms.CreateKeyInput{}
 	}
-	out, err := k.admin().CreateKey(context.Background(), in)
+	out, err := k.admin().CreateKey(ctx, in)
 	if err != nil {
-		tb.Fatalf("kmstest: creating key: %v", err)
+		return nil, err
 	}
-	return out.KeyMetadata
+	return out.KeyMetadata, nil
 }
 
 // admin is a client that bypasses key policies and fault injection.

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
@@ -59,5 +60,23 @@ func TestNilSafe(t *testing.T) {
 	k.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/", nil))
 	if rec.Code != http.StatusInternalServerError {
 		t.Errorf("nil ServeHTTP status = %d, want 500", rec.Code)
+	}
+}
+
+// TestCreateAdminKey: the error-returning form of CreateTestKey creates a
+// key past the key policy, refuses what CreateKey refuses, and is nil-safe.
+func TestCreateAdminKey(t *testing.T) {
+	t.Parallel()
+	k := kmstest.New()
+	md, err := k.CreateAdminKey(t.Context(), nil)
+	if err != nil || md == nil || md.KeySpec != types.KeySpecSymmetricDefault || md.KeyState != types.KeyStateEnabled {
+		t.Fatalf("CreateAdminKey(nil) = %+v, %v; want an enabled symmetric key", md, err)
+	}
+	if _, err := k.CreateAdminKey(t.Context(), &kms.CreateKeyInput{KeySpec: types.KeySpecHmac256}); err == nil {
+		t.Error("CreateAdminKey accepted an HMAC key without its key usage, which CreateKey refuses")
+	}
+	var nilKMS *kmstest.KMS
+	if _, err := nilKMS.CreateAdminKey(t.Context(), nil); !errors.Is(err, kmstest.ErrNilKMS) {
+		t.Errorf("nil *KMS: %v, want ErrNilKMS", err)
 	}
 }
