@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/agentcorekms/agentcorekms/internal/ststest"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
@@ -46,17 +46,11 @@ func awsEnvProxy(t *testing.T, stsFails bool, proxy func(k *kmstest.KMS, next ht
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	k.MapAccessKey(awsAccess, keyAdmin)
-	sts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if stsFails {
-			w.WriteHeader(http.StatusForbidden)
-			fmt.Fprint(w, `<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`)
-			return
-		}
-		w.Header().Set("Content-Type", "text/xml")
-		fmt.Fprint(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`+
-			`<Arn>`+sessionARN+`</Arn><UserId>AROAEXAMPLE:alice</UserId><Account>111122223333</Account>`+
-			`</GetCallerIdentityResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
-	}))
+	sts := ststest.New()
+	if !stsFails {
+		// A failing STS knows no caller: GetCallerIdentity is refused.
+		sts.SetCaller(awsAccess, sessionARN)
+	}
 	t.Cleanup(sts.Close)
 	dir := t.TempDir()
 	for k, v := range map[string]string{

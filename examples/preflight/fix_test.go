@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/agentcorekms/agentcorekms/internal/ststest"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
@@ -30,12 +28,8 @@ func fixEnv(t *testing.T, admin bool) (*kmstest.KMS, string) {
 	srv := k.NewServer()
 	t.Cleanup(srv.Close)
 	k.MapAccessKey("AKIDPREFLIGHT", fixRole)
-	sts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/xml")
-		fmt.Fprint(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`+
-			`<Arn>arn:aws:sts::111122223333:assumed-role/ExampleRole/me</Arn><UserId>AROAEXAMPLE:me</UserId><Account>111122223333</Account>`+
-			`</GetCallerIdentityResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
-	}))
+	sts := ststest.New()
+	sts.SetCaller("AKIDPREFLIGHT", "arn:aws:sts::111122223333:assumed-role/ExampleRole/me")
 	t.Cleanup(sts.Close)
 	setAWSEnv(t, map[string]string{"AWS_ENDPOINT_URL_KMS": srv.URL, "AWS_ENDPOINT_URL_STS": sts.URL})
 

@@ -3,15 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
+	"github.com/agentcorekms/agentcorekms/internal/ststest"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck/iamtest"
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
@@ -144,12 +142,8 @@ func TestRealKeyModeIAMSessionRolePath(t *testing.T) {
 	srv := k.NewServer()
 	defer srv.Close()
 	k.MapAccessKey("AKIDPREFLIGHT", role)
-	sts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/xml")
-		fmt.Fprint(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`+
-			`<Arn>arn:aws:sts::111122223333:assumed-role/App/me</Arn><UserId>AROAEXAMPLE:me</UserId><Account>111122223333</Account>`+
-			`</GetCallerIdentityResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
-	}))
+	sts := ststest.New()
+	sts.SetCaller("AKIDPREFLIGHT", "arn:aws:sts::111122223333:assumed-role/App/me")
 	defer sts.Close()
 	m := iamtest.New()
 	isrv := m.NewServer()

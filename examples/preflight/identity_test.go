@@ -2,9 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/agentcorekms/agentcorekms/internal/ststest"
 	"github.com/agentcorekms/agentcorekms/keypolicy"
 	"github.com/agentcorekms/agentcorekms/kmscheck/kmstest"
 )
@@ -56,12 +54,8 @@ func TestRealKeyModeCallerIdentity(t *testing.T) {
 	srv := k.NewServer()
 	defer srv.Close()
 	k.MapAccessKey("AKIDPREFLIGHT", role)
-	sts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/xml")
-		fmt.Fprint(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`+
-			`<Arn>arn:aws:sts::111122223333:assumed-role/ExampleRole/me</Arn><UserId>AROAEXAMPLE:me</UserId><Account>111122223333</Account>`+
-			`</GetCallerIdentityResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
-	}))
+	sts := ststest.New()
+	sts.SetCaller("AKIDPREFLIGHT", "arn:aws:sts::111122223333:assumed-role/ExampleRole/me")
 	defer sts.Close()
 	setAWSEnv(t, map[string]string{"AWS_ENDPOINT_URL_KMS": srv.URL, "AWS_ENDPOINT_URL_STS": sts.URL})
 	key := k.CreateTestKey(t, nil)
@@ -88,12 +82,8 @@ func TestRealKeyModeCallerIdentityRoleWithPath(t *testing.T) {
 	srv := k.NewServer()
 	defer srv.Close()
 	k.MapAccessKey("AKIDPREFLIGHT", session)
-	sts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/xml")
-		fmt.Fprint(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`+
-			`<Arn>`+session+`</Arn><UserId>AROAEXAMPLE:me</UserId><Account>111122223333</Account>`+
-			`</GetCallerIdentityResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
-	}))
+	sts := ststest.New()
+	sts.SetCaller("AKIDPREFLIGHT", session)
 	defer sts.Close()
 	setAWSEnv(t, map[string]string{"AWS_ENDPOINT_URL_KMS": srv.URL, "AWS_ENDPOINT_URL_STS": sts.URL})
 	base, err := keypolicy.DefaultKeyPolicy("111122223333", "aws")

@@ -48,3 +48,37 @@ func TestNilSafe(t *testing.T) {
 		t.Error("a nil *STS assumed a role")
 	}
 }
+
+// GetCallerIdentity answers the caller set for the signing access key, the
+// session of credentials AssumeRole issued, and InvalidClientTokenId for
+// any other key, as STS does.
+func TestGetCallerIdentity(t *testing.T) {
+	t.Parallel()
+	s := New()
+	defer s.Close()
+	const user = "arn:aws:iam::111122223333:user/alice"
+	s.SetCaller("AKIAALICE", user)
+	role := "arn:aws:iam::444455556666:role/Audit"
+	s.Allow(role, func(string) {})
+	client := func(ak, token string) *sts.Client {
+		return sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(s.URL),
+			Credentials: credentials.NewStaticCredentialsProvider(ak, "secret", token)})
+	}
+	out, err := client("AKIAALICE", "").GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
+	if err != nil || aws.ToString(out.Arn) != user || aws.ToString(out.Account) != "111122223333" {
+		t.Errorf("GetCallerIdentity as alice = %+v, %v", out, err)
+	}
+	creds, err := client("AKIAALICE", "").AssumeRole(t.Context(), &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("s")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err = client(aws.ToString(creds.Credentials.AccessKeyId), aws.ToString(creds.Credentials.SessionToken)).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
+	if err != nil || aws.ToString(out.Arn) != "arn:aws:sts::444455556666:assumed-role/Audit/s" || aws.ToString(out.Account) != "444455556666" {
+		t.Errorf("GetCallerIdentity as the session = %+v, %v", out, err)
+	}
+	_, err = client("AKIAUNKNOWN", "").GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidClientTokenId" {
+		t.Errorf("GetCallerIdentity with an unknown key = %v, want InvalidClientTokenId", err)
+	}
+}
